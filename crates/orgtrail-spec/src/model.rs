@@ -1,0 +1,276 @@
+//! The typed spec v1. These types are what the rest of orgtrail sees; they are produced only by
+//! [`crate::parse`], which checks every rule documented in `docs/spec.md` first. The serde and
+//! schemars attributes exist for the generated JSON Schema (`orgtrail schema`) and for the
+//! spec hash in saved plans, not for parsing: parsing goes through the located tree in
+//! `parse.rs` so that every error carries a line and column.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+fn yes() -> bool {
+    true
+}
+
+fn version_one() -> u32 {
+    1
+}
+
+/// One organization trail, its bucket and the AWS Organizations prerequisites.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "orgtrail spec v1")]
+pub struct Spec {
+    /// Spec format version; must be 1.
+    #[schemars(range(min = 1, max = 1))]
+    #[serde(default = "version_one")]
+    pub version: u32,
+    /// AWS Organizations prerequisites.
+    #[serde(default)]
+    pub organization: Organization,
+    /// The S3 bucket that receives the organization's log files.
+    pub bucket: Bucket,
+    /// The organization trail.
+    pub trail: Trail,
+}
+
+/// AWS Organizations prerequisites of an organization trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// The organization's FeatureSet must be ALL.
+    #[serde(default = "yes")]
+    pub all_features: bool,
+    /// cloudtrail.amazonaws.com must be a trusted service (EnableAWSServiceAccess).
+    #[serde(default = "yes")]
+    pub trusted_access: bool,
+}
+
+impl Default for Organization {
+    fn default() -> Self {
+        Organization {
+            all_features: true,
+            trusted_access: true,
+        }
+    }
+}
+
+/// How orgtrail treats the bucket policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyMode {
+    /// Add or replace only the statements CloudTrail needs; keep every other statement.
+    #[default]
+    Merge,
+    /// Never write the policy; fail the plan if a needed statement is missing.
+    Verify,
+}
+
+impl PolicyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyMode::Merge => "merge",
+            PolicyMode::Verify => "verify",
+        }
+    }
+}
+
+/// The log bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    /// S3 bucket name.
+    pub name: String,
+    /// Bucket region; defaults to `trail.home_region`.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Create the bucket when it is missing (with public access blocked and default encryption).
+    #[serde(default)]
+    pub create: bool,
+    /// `merge` (default) or `verify`.
+    #[serde(default)]
+    pub policy: PolicyMode,
+}
+
+/// CloudWatch Logs delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloudWatchLogs {
+    /// Log group ARN (with or without the trailing `:*`).
+    pub log_group_arn: String,
+    /// IAM role CloudTrail assumes to write to the log group.
+    pub role_arn: String,
+}
+
+/// `ReadWriteType` of a basic event selector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, JsonSchema)]
+pub enum ReadWriteType {
+    ReadOnly,
+    WriteOnly,
+    #[default]
+    All,
+}
+
+impl ReadWriteType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadWriteType::ReadOnly => "ReadOnly",
+            ReadWriteType::WriteOnly => "WriteOnly",
+            ReadWriteType::All => "All",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ReadOnly" => Some(ReadWriteType::ReadOnly),
+            "WriteOnly" => Some(ReadWriteType::WriteOnly),
+            "All" => Some(ReadWriteType::All),
+            _ => None,
+        }
+    }
+}
+
+/// A data resource of a basic event selector.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataResource {
+    /// e.g. `AWS::S3::Object`, `AWS::Lambda::Function`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// A basic event selector.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventSelector {
+    #[serde(default)]
+    pub read_write_type: ReadWriteType,
+    #[serde(default = "yes")]
+    pub include_management_events: bool,
+    #[serde(default)]
+    pub exclude_management_event_sources: Vec<String>,
+    #[serde(default)]
+    pub data_resources: Vec<DataResource>,
+}
+
+impl EventSelector {
+    /// The selector AWS gives a new trail: all management events, no data events.
+    pub fn aws_default() -> Self {
+        EventSelector {
+            read_write_type: ReadWriteType::All,
+            include_management_events: true,
+            exclude_management_event_sources: Vec::new(),
+            data_resources: Vec::new(),
+        }
+    }
+}
+
+/// One field condition of an advanced event selector.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSelector {
+    /// e.g. `eventCategory`, `resources.type`, `readOnly`.
+    pub field: String,
+    #[serde(default)]
+    pub equals: Vec<String>,
+    #[serde(default)]
+    pub starts_with: Vec<String>,
+    #[serde(default)]
+    pub ends_with: Vec<String>,
+    #[serde(default)]
+    pub not_equals: Vec<String>,
+    #[serde(default)]
+    pub not_starts_with: Vec<String>,
+    #[serde(default)]
+    pub not_ends_with: Vec<String>,
+}
+
+/// An advanced event selector.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvancedEventSelector {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+/// CloudTrail Insights types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+pub enum InsightType {
+    ApiCallRateInsight,
+    ApiErrorRateInsight,
+}
+
+impl InsightType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InsightType::ApiCallRateInsight => "ApiCallRateInsight",
+            InsightType::ApiErrorRateInsight => "ApiErrorRateInsight",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ApiCallRateInsight" => Some(InsightType::ApiCallRateInsight),
+            "ApiErrorRateInsight" => Some(InsightType::ApiErrorRateInsight),
+            _ => None,
+        }
+    }
+}
+
+/// The organization trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Trail {
+    /// Trail name (3-128 of letters, digits, `.`, `_`, `-`).
+    pub name: String,
+    /// The region the trail is created in; every write goes there.
+    pub home_region: String,
+    /// IsOrganizationTrail.
+    #[serde(default = "yes")]
+    pub organization: bool,
+    /// IsMultiRegionTrail.
+    #[serde(default = "yes")]
+    pub multi_region: bool,
+    /// IncludeGlobalServiceEvents.
+    #[serde(default = "yes")]
+    pub include_global_service_events: bool,
+    /// LogFileValidationEnabled.
+    #[serde(default = "yes")]
+    pub log_file_validation: bool,
+    /// Desired IsLogging.
+    #[serde(default = "yes")]
+    pub logging: bool,
+    #[serde(default)]
+    pub s3_key_prefix: Option<String>,
+    /// Key id, key ARN, `alias/NAME` or alias ARN.
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    /// SNS topic name or ARN.
+    #[serde(default)]
+    pub sns_topic: Option<String>,
+    #[serde(default)]
+    pub cloudwatch_logs: Option<CloudWatchLogs>,
+    /// Basic event selectors; `null` means AWS's default (all management events).
+    #[serde(default)]
+    pub event_selectors: Option<Vec<EventSelector>>,
+    /// Advanced event selectors (mutually exclusive with `event_selectors`).
+    #[serde(default)]
+    pub advanced_event_selectors: Option<Vec<AdvancedEventSelector>>,
+    #[serde(default)]
+    pub insight_selectors: Vec<InsightType>,
+    /// Authoritative tag map: tags not listed here are removed.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Spec {
+    /// The bucket's region (defaults to the trail's home region).
+    pub fn bucket_region(&self) -> &str {
+        self.bucket
+            .region
+            .as_deref()
+            .unwrap_or(&self.trail.home_region)
+    }
+}
