@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 fn yes() -> bool {
     true
@@ -18,7 +18,7 @@ fn version_one() -> u32 {
 }
 
 /// One organization trail, its bucket and the AWS Organizations prerequisites.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "orgtrail spec v1")]
 pub struct Spec {
@@ -36,7 +36,7 @@ pub struct Spec {
 }
 
 /// AWS Organizations prerequisites of an organization trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Organization {
     /// The organization's FeatureSet must be ALL.
@@ -57,7 +57,7 @@ impl Default for Organization {
 }
 
 /// How orgtrail treats the bucket policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PolicyMode {
     /// Add or replace only the statements CloudTrail needs; keep every other statement.
@@ -77,7 +77,7 @@ impl PolicyMode {
 }
 
 /// The log bucket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Bucket {
     /// S3 bucket name.
@@ -94,7 +94,7 @@ pub struct Bucket {
 }
 
 /// CloudWatch Logs delivery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloudWatchLogs {
     /// Log group ARN (with or without the trailing `:*`).
@@ -104,7 +104,7 @@ pub struct CloudWatchLogs {
 }
 
 /// `ReadWriteType` of a basic event selector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema)]
 pub enum ReadWriteType {
     ReadOnly,
     WriteOnly,
@@ -131,7 +131,7 @@ impl ReadWriteType {
 }
 
 /// A data resource of a basic event selector.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataResource {
     /// e.g. `AWS::S3::Object`, `AWS::Lambda::Function`.
@@ -142,7 +142,7 @@ pub struct DataResource {
 }
 
 /// A basic event selector.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventSelector {
     #[serde(default)]
@@ -168,7 +168,7 @@ impl EventSelector {
 }
 
 /// One field condition of an advanced event selector.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSelector {
     /// e.g. `eventCategory`, `resources.type`, `readOnly`.
@@ -188,7 +188,7 @@ pub struct FieldSelector {
 }
 
 /// An advanced event selector.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvancedEventSelector {
     #[serde(default)]
@@ -197,7 +197,7 @@ pub struct AdvancedEventSelector {
 }
 
 /// CloudTrail Insights types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum InsightType {
     ApiCallRateInsight,
     ApiErrorRateInsight,
@@ -220,7 +220,7 @@ impl InsightType {
 }
 
 /// The organization trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trail {
     /// Trail name (3-128 of letters, digits, `.`, `_`, `-`).

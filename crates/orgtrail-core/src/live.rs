@@ -1,0 +1,174 @@
+//! The live-state model: what orgtrail-aws read from AWS, already normalised (KMS alias -> key
+//! ARN, SNS name -> ARN, log group ARN with `:*`, absent vs empty selectors, tag maps), so the
+//! diff never sees SDK types or SDK noise.
+
+use std::collections::BTreeMap;
+
+use orgtrail_spec::{AdvancedEventSelector, EventSelector, InsightType};
+use serde::{Deserialize, Serialize};
+
+/// Who is calling (sts GetCallerIdentity).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub account: String,
+    pub arn: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`: taken from the caller ARN.
+    pub partition: String,
+}
+
+/// The organization (DescribeOrganization + ListAWSServiceAccessForOrganization +
+/// ListDelegatedAdministrators for cloudtrail.amazonaws.com).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgState {
+    pub id: String,
+    /// FeatureSet == ALL.
+    pub all_features: bool,
+    pub management_account: String,
+    /// cloudtrail.amazonaws.com is a trusted service.
+    pub trusted_access: bool,
+    /// Account ids registered as CloudTrail delegated administrators.
+    pub delegated_admins: Vec<String>,
+}
+
+/// The log bucket (HeadBucket/GetBucketLocation + GetBucketPolicy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketState {
+    pub name: String,
+    pub exists: bool,
+    pub region: Option<String>,
+    /// The policy document exactly as S3 returned it; `None` when the bucket has no policy.
+    pub policy: Option<String>,
+}
+
+/// A trail's event selectors, normalised: a trail with neither basic nor advanced selectors
+/// reads as AWS's default selector (all management events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selectors {
+    Basic(Vec<EventSelector>),
+    Advanced(Vec<AdvancedEventSelector>),
+}
+
+impl Selectors {
+    pub fn aws_default() -> Self {
+        Selectors::Basic(vec![EventSelector::aws_default()])
+    }
+
+    /// Whether these selectors log management events at all.
+    pub fn logs_management_events(&self) -> bool {
+        match self {
+            Selectors::Basic(v) => v.iter().any(|s| s.include_management_events),
+            Selectors::Advanced(v) => v.iter().any(|s| {
+                s.field_selectors
+                    .iter()
+                    .any(|f| f.field == "eventCategory" && f.equals.iter().any(|e| e == "Management"))
+            }),
+        }
+    }
+
+    /// Sort for comparison: selector order carries no meaning.
+    pub fn normalised(mut self) -> Self {
+        match &mut self {
+            Selectors::Basic(v) => {
+                if v.is_empty() {
+                    return Selectors::aws_default();
+                }
+                v.sort();
+            }
+            Selectors::Advanced(v) => {
+                if v.is_empty() {
+                    return Selectors::aws_default();
+                }
+                v.sort();
+            }
+        }
+        self
+    }
+}
+
+/// The trail itself, read in its home region by ARN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailState {
+    pub arn: String,
+    pub name: String,
+    pub home_region: String,
+    pub s3_bucket: String,
+    pub s3_key_prefix: Option<String>,
+    pub organization: bool,
+    pub multi_region: bool,
+    pub include_global_service_events: bool,
+    pub log_file_validation: bool,
+    pub kms_key_arn: Option<String>,
+    pub sns_topic_arn: Option<String>,
+    pub cloudwatch_log_group_arn: Option<String>,
+    pub cloudwatch_role_arn: Option<String>,
+    pub logging: bool,
+    pub selectors: Selectors,
+    pub insights: Vec<InsightType>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Delivery health from GetTrailStatus. Volatile, so it is reported by drift but kept out of
+/// the live-state fingerprint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailHealth {
+    pub latest_delivery_error: Option<String>,
+    pub latest_digest_delivery_error: Option<String>,
+    pub latest_cloudwatch_logs_delivery_error: Option<String>,
+}
+
+/// Another trail seen by DescribeTrails in the home region (shadow trails included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherTrail {
+    pub arn: String,
+    pub name: String,
+    pub home_region: String,
+    pub account: String,
+    pub s3_bucket: Option<String>,
+    pub organization: bool,
+    pub multi_region: bool,
+}
+
+/// The KMS key named by the spec (DescribeKey + GetKeyPolicy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsState {
+    /// `None` when DescribeKey found no such key.
+    pub key_arn: Option<String>,
+    pub policy: Option<String>,
+}
+
+/// Everything read for one spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailLive {
+    pub bucket: BucketState,
+    pub trail: Option<TrailState>,
+    /// DescribeTrails in the home region, without the trail itself.
+    pub other_trails: Vec<OtherTrail>,
+    pub kms: Option<KmsState>,
+    #[serde(skip)]
+    pub health: Option<TrailHealth>,
+}
+
+/// The whole live state a plan depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveState {
+    pub caller: Caller,
+    /// `None`: the account is not in an organization.
+    pub organization: Option<OrgState>,
+    /// One entry per spec, in the order of the specs.
+    pub trails: Vec<TrailLive>,
+}
+
+/// The ARN of a trail: `arn:<partition>:cloudtrail:<region>:<account>:trail/<name>`.
+pub fn trail_arn(partition: &str, region: &str, account: &str, name: &str) -> String {
+    format!("arn:{partition}:cloudtrail:{region}:{account}:trail/{name}")
+}
+
+/// Log group ARNs are accepted with or without the `:*` suffix; CloudTrail stores `:*`.
+pub fn normalise_log_group_arn(arn: &str) -> String {
+    if arn.ends_with(":*") {
+        arn.to_string()
+    } else {
+        format!("{arn}:*")
+    }
+}

@@ -1,0 +1,250 @@
+use super::*;
+use serde_json::json;
+
+fn tref() -> TrailRef {
+    TrailRef {
+        partition: "aws".into(),
+        home_region: "us-east-2".into(),
+        account: "111111111111".into(),
+        trail_name: "my-trail".into(),
+        org_id: "o-exampleorgid".into(),
+        bucket: "my-bucket".into(),
+        prefix: None,
+    }
+}
+
+fn required_json() -> Vec<Value> {
+    required_statements(&tref()).into_iter().map(|r| r.statement).collect()
+}
+
+fn doc(stmts: Vec<Value>) -> String {
+    json!({"Version": "2012-10-17", "Statement": stmts}).to_string()
+}
+
+const ARN: &str = "arn:aws:cloudtrail:us-east-2:111111111111:trail/my-trail";
+
+/// The seed's own policy: unscoped, two statements share a Sid.
+fn seed_policy() -> Vec<Value> {
+    vec![
+        json!({"Sid": "AWSCloudTrailAclCheck20150319", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::my-bucket"}),
+        json!({"Sid": "AWSCloudTrailWrite20150319", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*", "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}),
+        json!({"Sid": "AWSCloudTrailWrite20150319", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/o-exampleorgid/*", "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}),
+    ]
+}
+
+fn deny_insecure() -> Value {
+    json!({"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+}
+
+fn config_stmt() -> Value {
+    json!({"Sid": "AWSConfigBucketPermissionsCheck", "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::my-bucket"})
+}
+
+/// (name, a, b, equivalent?)
+fn equivalence_cases() -> Vec<(&'static str, Value, Value, bool)> {
+    let base = json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/x/*"});
+    vec![
+        ("identical", base.clone(), base.clone(), true),
+        ("string_vs_one_element_list_action", base.clone(), json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::b/x/*"}), true),
+        ("string_vs_list_resource", base.clone(), json!({"Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:PutObject", "Resource": ["arn:aws:s3:::b/x/*"]}), true),
+        ("action_case_insensitive", base.clone(), json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "S3:PUTOBJECT", "Resource": "arn:aws:s3:::b/x/*"}), true),
+        ("sid_ignored", base.clone(), json!({"Sid": "Other", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/x/*"}), true),
+        ("resource_case_sensitive", base.clone(), json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::B/x/*"}), false),
+        ("effect_differs", base.clone(), json!({"Effect": "Deny", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/x/*"}), false),
+        ("list_order_irrelevant", json!({"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}), json!({"Effect": "Allow", "Principal": "*", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}), true),
+        ("account_id_equals_root_arn", json!({"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "s3:GetObject", "Resource": "r"}), json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "s3:GetObject", "Resource": "r"}), true),
+        ("aws_star_equals_star", json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "r"}), json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r"}), true),
+        ("condition_key_case_insensitive", json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"AWS:SourceArn": "x"}}}), json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"aws:sourcearn": "x"}}}), true),
+        ("condition_value_string_vs_list", json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "x"}}}), json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": ["x"]}}}), true),
+        ("condition_value_differs", json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "x"}}}), json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "y"}}}), false),
+        ("bool_condition_value_vs_string", json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": false}}}), json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}), true),
+        ("action_vs_notaction", json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r"}), json!({"Effect": "Deny", "Principal": "*", "NotAction": "s3:*", "Resource": "r"}), false),
+        ("service_principal_case", json!({"Effect": "Allow", "Principal": {"Service": "CloudTrail.amazonaws.com"}, "Action": "a:b", "Resource": "r"}), json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "a:b", "Resource": "r"}), true),
+    ]
+}
+
+#[test]
+fn statement_equivalence_table() {
+    let mut bad = Vec::new();
+    for (name, a, b, want) in equivalence_cases() {
+        let got = normalise_statement(&a).unwrap() == normalise_statement(&b).unwrap();
+        if got != want {
+            bad.push(name);
+        }
+    }
+    assert!(bad.is_empty(), "failed: {bad:?}");
+}
+
+#[test]
+fn policy_equivalence_ignores_statement_order_and_default_version() {
+    let a = json!({"Statement": [config_stmt(), deny_insecure()]}).to_string();
+    let b = json!({"Version": "2012-10-17", "Statement": [deny_insecure(), config_stmt()]}).to_string();
+    assert!(policies_equivalent(&a, &b));
+    let c = json!({"Version": "2008-10-17", "Statement": [deny_insecure(), config_stmt()]}).to_string();
+    assert!(!policies_equivalent(&a, &c));
+}
+
+/// (name, live statements (None = no policy), expect change, expected missing count, expected superseded count)
+fn merge_cases() -> Vec<(&'static str, Option<Vec<Value>>, bool, usize, usize)> {
+    let mut rewritten = required_json();
+    // Same meaning, written differently: lists, upper-case action, other Sids, other order.
+    rewritten[0] = json!({"Sid": "acl", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": ["S3:GetBucketAcl"], "Resource": ["arn:aws:s3:::my-bucket"], "Condition": {"StringEquals": {"AWS:SourceArn": [ARN]}}});
+    rewritten.reverse();
+    let mut dup_sid = required_json();
+    dup_sid[2]["Sid"] = json!("AWSCloudTrailWrite20150319");
+    let other_trail = json!({"Sid": "OtherTrail", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*", "Condition": {"StringEquals": {"aws:SourceArn": "arn:aws:cloudtrail:us-east-1:111111111111:trail/other"}}});
+    let other_bucket_ct = json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::other-bucket/AWSLogs/111111111111/*"});
+    let mut with_foreign = required_json();
+    with_foreign.push(deny_insecure());
+    with_foreign.push(config_stmt());
+    let mut partial = required_json();
+    partial.pop();
+    let scoped_wrong_resource = json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/999999999999/*", "Condition": {"StringEquals": {"aws:SourceArn": ARN}}});
+    let mut seed_plus = seed_policy();
+    seed_plus.extend(required_json());
+    let multi_principal = json!({"Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com", "config.amazonaws.com"]}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::my-bucket"});
+    vec![
+        ("no_policy_adds_three", None, true, 3, 0),
+        ("empty_statement_list_adds_three", Some(vec![]), true, 3, 0),
+        ("exact_required_is_no_change", Some(required_json()), false, 0, 0),
+        ("rewritten_equivalent_is_no_change", Some(rewritten), false, 0, 0),
+        ("duplicate_sids_are_fine", Some(dup_sid), false, 0, 0),
+        ("seed_policy_is_superseded", Some(seed_policy()), true, 3, 3),
+        ("seed_plus_required_removes_legacy_only", Some(seed_plus), true, 0, 3),
+        ("foreign_statements_kept_no_change", Some(with_foreign), false, 0, 0),
+        ("foreign_only_adds_three", Some(vec![deny_insecure(), config_stmt()]), true, 3, 0),
+        ("partial_adds_missing_one", Some(partial), true, 1, 0),
+        ("other_trail_statement_untouched", Some(vec![other_trail]), true, 3, 0),
+        ("other_bucket_statement_untouched", Some(vec![other_bucket_ct]), true, 3, 0),
+        ("scoped_to_us_but_wrong_path_is_superseded", Some(vec![scoped_wrong_resource]), true, 3, 1),
+        ("multi_principal_statement_is_foreign", Some(vec![multi_principal]), true, 3, 0),
+    ]
+}
+
+#[test]
+fn merge_table() {
+    let mut bad = Vec::new();
+    for (name, live, change, missing, superseded) in merge_cases() {
+        let text = live.map(doc);
+        let m = merge("my-bucket", text.as_deref(), &[tref()], &[]).unwrap();
+        let got = (m.new_policy.is_some(), m.missing.len(), m.superseded.len());
+        if got != (change, missing, superseded) {
+            bad.push(format!("{name}: got {got:?}"));
+        }
+        // Whatever the case, every foreign statement survives.
+        if let (Some(new), Some(text)) = (&m.new_policy, &text) {
+            let old = parse_policy("b", text).unwrap();
+            for s in &old.statements {
+                let n = normalise_statement(s).unwrap();
+                let superseded_here = m.superseded.contains(s);
+                let kept = new["Statement"].as_array().unwrap().iter().any(|x| normalise_statement(x).unwrap() == n);
+                if !superseded_here && !kept {
+                    bad.push(format!("{name}: lost {s}"));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+    assert!(merge_cases().len() + equivalence_cases().len() >= 25);
+}
+
+#[test]
+fn merged_policy_is_stable_under_a_second_merge() {
+    let first = merge("my-bucket", Some(&doc(seed_policy())), &[tref()], &[]).unwrap();
+    let text = first.new_policy.unwrap().to_string();
+    let second = merge("my-bucket", Some(&text), &[tref()], &[]).unwrap();
+    assert_eq!(second.new_policy, None);
+}
+
+#[test]
+fn unscoped_legacy_statement_is_kept_when_another_trail_uses_the_bucket() {
+    let m = merge("my-bucket", Some(&doc(seed_policy())), &[tref()], &["old-trail".into()]).unwrap();
+    assert_eq!(m.superseded.len(), 0);
+    assert_eq!(m.warnings.len(), 3);
+    assert_eq!(m.missing.len(), 3);
+}
+
+#[test]
+fn required_statements_carry_source_arn_and_prefix() {
+    let mut t = tref();
+    t.prefix = Some("logs".into());
+    let r = required_statements(&t);
+    assert_eq!(r.len(), 3);
+    for s in &r {
+        assert_eq!(s.statement["Condition"]["StringEquals"]["aws:SourceArn"], json!(ARN));
+    }
+    assert_eq!(r[1].statement["Resource"], json!("arn:aws:s3:::my-bucket/logs/AWSLogs/111111111111/*"));
+    assert_eq!(r[2].statement["Resource"], json!("arn:aws:s3:::my-bucket/logs/AWSLogs/o-exampleorgid/*"));
+}
+
+#[test]
+fn public_allow_is_refused() {
+    let public = json!({"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::my-bucket/*"});
+    let err = merge("my-bucket", Some(&doc(vec![public])), &[tref()], &[]).unwrap_err();
+    assert!(matches!(err, PolicyError::PublicAllow { .. }));
+    assert!(err.to_string().contains("`Public`"));
+}
+
+#[test]
+fn malformed_policies_are_errors_not_panics() {
+    for text in ["{", "[]", "{\"Statement\": 3}", "{\"Statement\": [{\"Effect\": \"Maybe\"}]}", "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": 3}]}", "{\"Statement\": [{\"Effect\": \"Allow\", \"Condition\": []}]}"] {
+        assert!(merge("b", Some(text), &[tref()], &[]).is_err(), "{text}");
+    }
+}
+
+#[test]
+fn shared_bucket_carries_each_trails_statements() {
+    let mut other = tref();
+    other.trail_name = "second".into();
+    other.home_region = "eu-west-1".into();
+    let m = merge("my-bucket", None, &[tref(), other], &[]).unwrap();
+    let stmts = m.new_policy.unwrap()["Statement"].as_array().unwrap().len();
+    assert_eq!(stmts, 6);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn foreign_statement() -> impl Strategy<Value = Value> {
+        let principal = prop_oneof![
+            Just(json!({"Service": "config.amazonaws.com"})),
+            Just(json!({"AWS": "arn:aws:iam::222222222222:root"})),
+            Just(json!({"Service": "logging.s3.amazonaws.com"})),
+        ];
+        let action = prop::sample::select(vec!["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketAcl"]);
+        let resource = prop::sample::select(vec!["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*", "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*", "arn:aws:s3:::elsewhere/*"]);
+        let effect = prop::sample::select(vec!["Allow", "Deny"]);
+        (principal, action, resource, effect, any::<bool>(), "[A-Za-z0-9]{0,8}").prop_map(|(p, a, r, e, cond, sid)| {
+            let mut s = json!({"Effect": e, "Principal": p, "Action": a, "Resource": r});
+            if cond {
+                s["Condition"] = json!({"Bool": {"aws:SecureTransport": "true"}});
+            }
+            if !sid.is_empty() {
+                s["Sid"] = json!(sid);
+            }
+            s
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn merge_keeps_every_foreign_statement_and_adds_only_ours(stmts in prop::collection::vec(foreign_statement(), 0..8)) {
+            let text = doc(stmts.clone());
+            let m = merge("my-bucket", Some(&text), &[tref()], &[]).unwrap();
+            prop_assert!(m.superseded.is_empty());
+            let new = m.new_policy.expect("ours are missing, so the policy changes");
+            let new_stmts = new["Statement"].as_array().unwrap();
+            // Foreign statements survive byte-for-byte and in order, ours follow.
+            prop_assert_eq!(&new_stmts[..stmts.len()], &stmts[..]);
+            let added = &new_stmts[stmts.len()..];
+            prop_assert_eq!(added.len(), 3);
+            for a in added {
+                prop_assert_eq!(&a["Principal"], &json!({"Service": "cloudtrail.amazonaws.com"}));
+                prop_assert_eq!(&a["Condition"]["StringEquals"]["aws:SourceArn"], &json!(ARN));
+                let r = a["Resource"].as_str().unwrap();
+                prop_assert!(r == "arn:aws:s3:::my-bucket" || r == "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*" || r == "arn:aws:s3:::my-bucket/AWSLogs/o-exampleorgid/*");
+            }
+        }
+    }
+}
