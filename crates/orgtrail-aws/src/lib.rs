@@ -1,1 +1,141 @@
-//! placeholder
+//! orgtrail's AWS boundary: the only crate that names aws-sdk types.
+//!
+//! It loads the standard AWS configuration (credential chain, `--profile`, `--region`,
+//! `AWS_ENDPOINT_URL`), reads the live state concurrently with each read issued once per run,
+//! normalises it into `orgtrail_core::LiveState`, and executes plan [`Action`]s, addressing
+//! trails by ARN in their home region. It never prints and never decides *what* to change:
+//! that is `orgtrail_core::diff`.
+
+mod error;
+mod exec;
+mod read;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use tokio::sync::Semaphore;
+
+pub use error::AwsError;
+pub use exec::RetryPolicy;
+
+/// How to reach AWS.
+#[derive(Debug, Clone)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub connect_timeout: Duration,
+    pub operation_timeout: Duration,
+    /// SDK attempts per call (throttling, 5xx, transient network errors).
+    pub max_attempts: u32,
+    /// At most this many AWS requests in flight.
+    pub max_concurrency: usize,
+}
+
+impl Default for AwsOptions {
+    fn default() -> Self {
+        AwsOptions {
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            connect_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(60),
+            max_attempts: 5,
+            max_concurrency: 16,
+        }
+    }
+}
+
+/// A connection to AWS: one loaded configuration, clients built per region on demand.
+#[derive(Clone)]
+pub struct Aws {
+    config: SdkConfig,
+    /// A custom endpoint is in use (moto, LocalStack): S3 then needs path-style addressing.
+    custom_endpoint: bool,
+    limit: Arc<Semaphore>,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Aws {
+    /// Load the standard AWS configuration chain.
+    pub async fn connect(opts: &AwsOptions) -> Aws {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(opts.connect_timeout)
+                    .read_timeout(opts.operation_timeout)
+                    .operation_attempt_timeout(opts.operation_timeout)
+                    .operation_timeout(opts.operation_timeout * opts.max_attempts.max(1))
+                    .build(),
+            );
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &opts.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(e) = &opts.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        let mut config = loader.load().await;
+        if config.region().is_none() {
+            // Organizations and STS are global; any region works for them. Trail and bucket
+            // calls always name their own region.
+            config = config.into_builder().region(Region::from_static("us-east-1")).build();
+        }
+        let custom_endpoint = config.endpoint_url().is_some();
+        Aws {
+            config,
+            custom_endpoint,
+            limit: Arc::new(Semaphore::new(opts.max_concurrency.max(1))),
+            calls: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Number of AWS API calls issued so far (each logical call once, SDK retries not counted).
+    pub fn call_count(&self) -> usize {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Wait for a request slot; the permit is held for the duration of one call.
+    async fn slot(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        // The semaphore is never closed, so acquire cannot fail.
+        self.limit.acquire().await.expect("semaphore is never closed")
+    }
+
+    fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
+        let conf = aws_sdk_cloudtrail::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_cloudtrail::Client::from_conf(conf)
+    }
+
+    fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .force_path_style(self.custom_endpoint)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    fn kms(&self, region: &str) -> aws_sdk_kms::Client {
+        let conf = aws_sdk_kms::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_kms::Client::from_conf(conf)
+    }
+
+    fn organizations(&self) -> aws_sdk_organizations::Client {
+        aws_sdk_organizations::Client::new(&self.config)
+    }
+
+    fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config)
+    }
+}

@@ -1,0 +1,355 @@
+//! Execute one plan [`Action`]. Trail calls go to the trail's home region and address the trail
+//! by ARN. Right after a policy write or a trusted-access change AWS may still answer
+//! InsufficientS3BucketPolicyException / CloudTrailAccessNotEnabledException: those are retried
+//! with bounded exponential backoff and jitter, on top of the SDK's own retries.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudtrail::types as ct;
+use aws_sdk_s3::types as s3t;
+use orgtrail_core::{Action, Selectors, TrailField};
+
+use crate::error::call_error;
+use crate::{Aws, AwsError};
+
+/// Backoff for eventual-consistency errors.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Give up once this much time was spent retrying.
+    pub budget: Duration,
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            budget: Duration::from_secs(60),
+            first_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+/// Codes that mean "a change made a moment ago has not propagated yet".
+const EVENTUALLY_CONSISTENT: &[&str] = &[
+    "InsufficientS3BucketPolicyException",
+    "CloudTrailAccessNotEnabledException",
+    "InsufficientEncryptionPolicyException",
+];
+
+fn jitter(max: Duration) -> Duration {
+    // Cheap jitter without a RNG dependency: the clock's sub-second nanos.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let frac = f64::from(nanos % 1000) / 1000.0;
+    max.mul_f64(frac)
+}
+
+fn opt_or_empty(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+fn tag(k: &str, v: &str) -> Result<ct::Tag, AwsError> {
+    ct::Tag::builder()
+        .key(k)
+        .value(v)
+        .build()
+        .map_err(|e| AwsError::data("cloudtrail:AddTags", format!("tag `{k}`"), e.to_string()))
+}
+
+fn sdk_selectors(s: &Selectors) -> Result<(Vec<ct::EventSelector>, Vec<ct::AdvancedEventSelector>), AwsError> {
+    match s {
+        Selectors::Basic(v) => Ok((
+            v.iter()
+                .map(|e| {
+                    ct::EventSelector::builder()
+                        .read_write_type(ct::ReadWriteType::from(e.read_write_type.as_str()))
+                        .include_management_events(e.include_management_events)
+                        .set_exclude_management_event_sources(Some(e.exclude_management_event_sources.clone()))
+                        .set_data_resources(Some(
+                            e.data_resources
+                                .iter()
+                                .map(|d| {
+                                    ct::DataResource::builder()
+                                        .r#type(&d.resource_type)
+                                        .set_values(Some(d.values.clone()))
+                                        .build()
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                })
+                .collect(),
+            Vec::new(),
+        )),
+        Selectors::Advanced(v) => {
+            let mut out = Vec::new();
+            for a in v {
+                let mut fields = Vec::new();
+                for f in &a.field_selectors {
+                    let non_empty = |x: &Vec<String>| if x.is_empty() { None } else { Some(x.clone()) };
+                    fields.push(
+                        ct::AdvancedFieldSelector::builder()
+                            .field(&f.field)
+                            .set_equals(non_empty(&f.equals))
+                            .set_starts_with(non_empty(&f.starts_with))
+                            .set_ends_with(non_empty(&f.ends_with))
+                            .set_not_equals(non_empty(&f.not_equals))
+                            .set_not_starts_with(non_empty(&f.not_starts_with))
+                            .set_not_ends_with(non_empty(&f.not_ends_with))
+                            .build()
+                            .map_err(|e| AwsError::data("cloudtrail:PutEventSelectors", "advanced selector", e.to_string()))?,
+                    );
+                }
+                out.push(
+                    ct::AdvancedEventSelector::builder()
+                        .set_name(a.name.clone())
+                        .set_field_selectors(Some(fields))
+                        .build()
+                        .map_err(|e| AwsError::data("cloudtrail:PutEventSelectors", "advanced selector", e.to_string()))?,
+                );
+            }
+            Ok((Vec::new(), out))
+        }
+    }
+}
+
+impl Aws {
+    /// Execute one action, retrying eventual-consistency errors within `retry.budget`.
+    /// `on_wait` is told how long the next wait is and why (for a spinner or a log line).
+    pub async fn execute(
+        &self,
+        action: &Action,
+        retry: RetryPolicy,
+        mut on_wait: impl FnMut(Duration, &AwsError),
+    ) -> Result<(), AwsError> {
+        let start = Instant::now();
+        let mut delay = retry.first_delay;
+        loop {
+            match self.execute_once(action).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.code().is_some_and(|c| EVENTUALLY_CONSISTENT.contains(&c)) => {
+                    let wait = (delay + jitter(delay / 2)).min(retry.max_delay);
+                    if start.elapsed() + wait > retry.budget {
+                        return Err(e);
+                    }
+                    on_wait(wait, &e);
+                    tokio::time::sleep(wait).await;
+                    delay = (delay * 2).min(retry.max_delay);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn execute_once(&self, action: &Action) -> Result<(), AwsError> {
+        let _s = self.slot().await;
+        match action {
+            Action::EnableAllFeatures => {
+                self.organizations()
+                    .enable_all_features()
+                    .send()
+                    .await
+                    .map_err(|e| call_error("organizations:EnableAllFeatures", "the organization", e))?;
+            }
+            Action::EnableTrustedAccess => {
+                self.organizations()
+                    .enable_aws_service_access()
+                    .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("organizations:EnableAWSServiceAccess", "the organization", e))?;
+            }
+            Action::DisableTrustedAccess => {
+                self.organizations()
+                    .disable_aws_service_access()
+                    .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("organizations:DisableAWSServiceAccess", "the organization", e))?;
+            }
+            Action::CreateBucket { bucket, region, kms_key_arn } => {
+                let s3 = self.s3(region);
+                let res = format!("bucket `{bucket}`");
+                let mut req = s3.create_bucket().bucket(bucket);
+                if region != "us-east-1" {
+                    req = req.create_bucket_configuration(
+                        s3t::CreateBucketConfiguration::builder()
+                            .location_constraint(s3t::BucketLocationConstraint::from(region.as_str()))
+                            .build(),
+                    );
+                }
+                req.send().await.map_err(|e| call_error("s3:CreateBucket", res.clone(), e))?;
+                s3.put_public_access_block()
+                    .bucket(bucket)
+                    .public_access_block_configuration(
+                        s3t::PublicAccessBlockConfiguration::builder()
+                            .block_public_acls(true)
+                            .ignore_public_acls(true)
+                            .block_public_policy(true)
+                            .restrict_public_buckets(true)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| call_error("s3:PutBucketPublicAccessBlock", res.clone(), e))?;
+                let by_default = match kms_key_arn {
+                    Some(k) => s3t::ServerSideEncryptionByDefault::builder()
+                        .sse_algorithm(s3t::ServerSideEncryption::AwsKms)
+                        .kms_master_key_id(k),
+                    None => s3t::ServerSideEncryptionByDefault::builder().sse_algorithm(s3t::ServerSideEncryption::Aes256),
+                }
+                .build()
+                .map_err(|e| AwsError::data("s3:PutEncryptionConfiguration", res.clone(), e.to_string()))?;
+                let conf = s3t::ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        s3t::ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(by_default)
+                            .bucket_key_enabled(kms_key_arn.is_some())
+                            .build(),
+                    )
+                    .build()
+                    .map_err(|e| AwsError::data("s3:PutEncryptionConfiguration", res.clone(), e.to_string()))?;
+                s3.put_bucket_encryption()
+                    .bucket(bucket)
+                    .server_side_encryption_configuration(conf)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("s3:PutEncryptionConfiguration", res, e))?;
+            }
+            Action::PutBucketPolicy { bucket, region, policy } => {
+                self.s3(region)
+                    .put_bucket_policy()
+                    .bucket(bucket)
+                    .policy(policy)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("s3:PutBucketPolicy", format!("bucket `{bucket}`"), e))?;
+            }
+            Action::CreateTrail { region, trail } => {
+                let mut tags = Vec::new();
+                for (k, v) in &trail.tags {
+                    tags.push(tag(k, v)?);
+                }
+                let (cw_group, cw_role) = match &trail.cloudwatch_logs {
+                    Some((g, r)) => (Some(g.clone()), Some(r.clone())),
+                    None => (None, None),
+                };
+                self.cloudtrail(region)
+                    .create_trail()
+                    .name(&trail.name)
+                    .s3_bucket_name(&trail.s3_bucket)
+                    .set_s3_key_prefix(trail.s3_key_prefix.clone())
+                    .is_organization_trail(trail.organization)
+                    .is_multi_region_trail(trail.multi_region)
+                    .include_global_service_events(trail.include_global_service_events)
+                    .enable_log_file_validation(trail.log_file_validation)
+                    .set_kms_key_id(trail.kms_key_id.clone())
+                    .set_sns_topic_name(trail.sns_topic.clone())
+                    .set_cloud_watch_logs_log_group_arn(cw_group)
+                    .set_cloud_watch_logs_role_arn(cw_role)
+                    .set_tags_list(if tags.is_empty() { None } else { Some(tags) })
+                    .send()
+                    .await
+                    .map_err(|e| call_error("cloudtrail:CreateTrail", format!("trail `{}` in {region}", trail.name), e))?;
+            }
+            Action::UpdateTrail { region, trail_arn, fields } => {
+                let mut req = self.cloudtrail(region).update_trail().name(trail_arn);
+                for f in fields {
+                    req = match f {
+                        TrailField::S3Bucket(b) => req.s3_bucket_name(b),
+                        // An empty string clears an optional setting.
+                        TrailField::S3KeyPrefix(p) => req.s3_key_prefix(opt_or_empty(p)),
+                        TrailField::Organization(v) => req.is_organization_trail(*v),
+                        TrailField::MultiRegion(v) => req.is_multi_region_trail(*v),
+                        TrailField::IncludeGlobalServiceEvents(v) => req.include_global_service_events(*v),
+                        TrailField::LogFileValidation(v) => req.enable_log_file_validation(*v),
+                        TrailField::KmsKeyId(k) => req.kms_key_id(opt_or_empty(k)),
+                        TrailField::SnsTopic(t) => req.sns_topic_name(opt_or_empty(t)),
+                        TrailField::CloudWatchLogs(Some((g, r))) => {
+                            req.cloud_watch_logs_log_group_arn(g).cloud_watch_logs_role_arn(r)
+                        }
+                        TrailField::CloudWatchLogs(None) => {
+                            req.cloud_watch_logs_log_group_arn("").cloud_watch_logs_role_arn("")
+                        }
+                    };
+                }
+                req.send()
+                    .await
+                    .map_err(|e| call_error("cloudtrail:UpdateTrail", format!("trail {trail_arn}"), e))?;
+            }
+            Action::PutEventSelectors { region, trail_arn, selectors } => {
+                let (basic, advanced) = sdk_selectors(selectors)?;
+                self.cloudtrail(region)
+                    .put_event_selectors()
+                    .trail_name(trail_arn)
+                    .set_event_selectors(if basic.is_empty() { None } else { Some(basic) })
+                    .set_advanced_event_selectors(if advanced.is_empty() { None } else { Some(advanced) })
+                    .send()
+                    .await
+                    .map_err(|e| call_error("cloudtrail:PutEventSelectors", format!("trail {trail_arn}"), e))?;
+            }
+            Action::PutInsightSelectors { region, trail_arn, insights } => {
+                let sel = insights
+                    .iter()
+                    .map(|i| ct::InsightSelector::builder().insight_type(ct::InsightType::from(i.as_str())).build())
+                    .collect();
+                self.cloudtrail(region)
+                    .put_insight_selectors()
+                    .trail_name(trail_arn)
+                    .set_insight_selectors(Some(sel))
+                    .send()
+                    .await
+                    .map_err(|e| call_error("cloudtrail:PutInsightSelectors", format!("trail {trail_arn}"), e))?;
+            }
+            Action::AddTags { region, trail_arn, tags } => {
+                let mut list = Vec::new();
+                for (k, v) in tags {
+                    list.push(tag(k, v)?);
+                }
+                self.cloudtrail(region)
+                    .add_tags()
+                    .resource_id(trail_arn)
+                    .set_tags_list(Some(list))
+                    .send()
+                    .await
+                    .map_err(|e| call_error("cloudtrail:AddTags", format!("trail {trail_arn}"), e))?;
+            }
+            Action::RemoveTags { region, trail_arn, keys } => {
+                let mut list = Vec::new();
+                for k in keys {
+                    list.push(ct::Tag::builder().key(k).build().map_err(|e| {
+                        AwsError::data("cloudtrail:RemoveTags", format!("tag `{k}`"), e.to_string())
+                    })?);
+                }
+                self.cloudtrail(region)
+                    .remove_tags()
+                    .resource_id(trail_arn)
+                    .set_tags_list(Some(list))
+                    .send()
+                    .await
+                    .map_err(|e| call_error("cloudtrail:RemoveTags", format!("trail {trail_arn}"), e))?;
+            }
+            Action::StartLogging { region, trail_arn } => {
+                self.cloudtrail(region)
+                    .start_logging()
+                    .name(trail_arn)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("cloudtrail:StartLogging", format!("trail {trail_arn}"), e))?;
+            }
+            Action::StopLogging { region, trail_arn } => {
+                self.cloudtrail(region)
+                    .stop_logging()
+                    .name(trail_arn)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("cloudtrail:StopLogging", format!("trail {trail_arn}"), e))?;
+            }
+        }
+        Ok(())
+    }
+}

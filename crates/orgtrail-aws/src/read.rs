@@ -1,0 +1,582 @@
+//! Read the live state: two rounds of concurrent calls, each read issued once per run.
+//!
+//! Round 1 (independent): sts GetCallerIdentity; organizations DescribeOrganization and
+//! ListAWSServiceAccessForOrganization; per bucket HeadBucket and GetBucketPolicy; per home
+//! region cloudtrail DescribeTrails; per KMS key DescribeKey.
+//! Round 2 (needs round 1): per trail found, by ARN in its home region, GetTrailStatus,
+//! GetEventSelectors, GetInsightSelectors, ListTags; per key GetKeyPolicy; and
+//! ListDelegatedAdministrators only when the caller is not the management account.
+//! DescribeTrails returns everything GetTrail would, so GetTrail is not called.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+use aws_sdk_cloudtrail::types as ct;
+use orgtrail_core::*;
+use orgtrail_spec::{
+    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightType, ReadWriteType, Spec,
+};
+use tokio::task::JoinSet;
+
+use crate::error::call_error;
+use crate::{Aws, AwsError};
+
+/// Run futures concurrently and return their outputs in input order.
+pub(crate) async fn join_all<T, F>(futs: Vec<F>) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    let mut set = JoinSet::new();
+    for (i, f) in futs.into_iter().enumerate() {
+        set.spawn(async move { (i, f.await) });
+    }
+    let mut out: Vec<Option<T>> = Vec::new();
+    out.resize_with(set.len(), || None);
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok((i, v)) => out[i] = Some(v),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => {}
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+fn arn_parts(arn: &str) -> (String, String) {
+    // arn:partition:service:region:account:resource
+    let p: Vec<&str> = arn.splitn(6, ':').collect();
+    (
+        p.get(3).copied().unwrap_or_default().to_string(),
+        p.get(4).copied().unwrap_or_default().to_string(),
+    )
+}
+
+fn non_empty(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+struct OrgRead {
+    id: String,
+    all_features: bool,
+    management_account: String,
+}
+
+struct TrailDetail {
+    logging: bool,
+    health: TrailHealth,
+    selectors: Selectors,
+    insights: Vec<InsightType>,
+    tags: BTreeMap<String, String>,
+}
+
+impl Aws {
+    /// Read everything the plan for `specs` depends on.
+    pub async fn read_live(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
+        // Unique reads.
+        let buckets: BTreeSet<(String, String)> = specs
+            .iter()
+            .map(|s| (s.bucket.name.clone(), s.bucket_region().to_string()))
+            .collect();
+        let regions: BTreeSet<String> = specs.iter().map(|s| s.trail.home_region.clone()).collect();
+        let keys: BTreeSet<(String, String)> = specs
+            .iter()
+            .filter_map(|s| Some((s.trail.kms_key_id.clone()?, s.trail.home_region.clone())))
+            .collect();
+
+        // Round 1.
+        let caller = self.caller();
+        let org = self.organization();
+        let access = self.trusted_access();
+        let bucket_reads = join_all(
+            buckets
+                .iter()
+                .map(|(b, r)| {
+                    let (me, b, r) = (self.clone(), b.clone(), r.clone());
+                    async move { me.bucket(&b, &r).await }
+                })
+                .collect(),
+        );
+        let trail_lists = join_all(
+            regions
+                .iter()
+                .map(|r| {
+                    let (me, r) = (self.clone(), r.clone());
+                    async move { me.describe_trails(&r).await }
+                })
+                .collect(),
+        );
+        let key_reads = join_all(
+            keys.iter()
+                .map(|(k, r)| {
+                    let (me, k, r) = (self.clone(), k.clone(), r.clone());
+                    async move { me.describe_key(&k, &r).await }
+                })
+                .collect(),
+        );
+        let (caller, org, access, bucket_reads, trail_lists, key_reads) =
+            tokio::join!(caller, org, access, bucket_reads, trail_lists, key_reads);
+        let caller = caller?;
+        let org = org?;
+        let bucket_map: BTreeMap<(String, String), BucketState> =
+            buckets.into_iter().zip(bucket_reads.into_iter().collect::<Result<Vec<_>, _>>()?).collect();
+        let trail_map: BTreeMap<String, Vec<ct::Trail>> =
+            regions.into_iter().zip(trail_lists.into_iter().collect::<Result<Vec<_>, _>>()?).collect();
+        let key_arns: BTreeMap<(String, String), Option<String>> =
+            keys.into_iter().zip(key_reads.into_iter().collect::<Result<Vec<_>, _>>()?).collect();
+
+        let owner = org
+            .as_ref()
+            .map(|o| o.management_account.clone())
+            .unwrap_or_else(|| caller.account.clone());
+
+        // Which trail each spec manages: same name, home region and owner.
+        let mut ours: BTreeMap<String, (String, ct::Trail)> = BTreeMap::new(); // arn -> (region, trail)
+        for s in specs {
+            let want = trail_arn(&caller.partition, &s.trail.home_region, &owner, &s.trail.name);
+            if let Some(t) = trail_map
+                .get(&s.trail.home_region)
+                .into_iter()
+                .flatten()
+                .find(|t| t.trail_arn() == Some(want.as_str()))
+            {
+                ours.insert(want, (s.trail.home_region.clone(), t.clone()));
+            }
+        }
+
+        // Round 2.
+        let details = join_all(
+            ours.iter()
+                .map(|(arn, (region, _))| {
+                    let (me, arn, region) = (self.clone(), arn.clone(), region.clone());
+                    async move { me.trail_detail(&arn, &region).await }
+                })
+                .collect(),
+        );
+        let policies = join_all(
+            key_arns
+                .iter()
+                .map(|((_, region), arn)| {
+                    let (me, arn, region) = (self.clone(), arn.clone(), region.clone());
+                    async move {
+                        match arn {
+                            Some(a) => me.key_policy(&a, &region).await,
+                            None => Ok(None),
+                        }
+                    }
+                })
+                .collect(),
+        );
+        let need_admins = org.as_ref().is_some_and(|o| o.management_account != caller.account);
+        let admins = async {
+            if need_admins { self.delegated_admins().await } else { Ok(Vec::new()) }
+        };
+        let (details, policies, admins) = tokio::join!(details, policies, admins);
+        let details: BTreeMap<String, TrailDetail> =
+            ours.keys().cloned().zip(details.into_iter().collect::<Result<Vec<_>, _>>()?).collect();
+        let kms: BTreeMap<(String, String), KmsState> = key_arns
+            .into_iter()
+            .zip(policies.into_iter().collect::<Result<Vec<_>, _>>()?)
+            .map(|((k, arn), policy)| (k, KmsState { key_arn: arn, policy }))
+            .collect();
+        let organization = match org {
+            None => None,
+            Some(o) => Some(OrgState {
+                id: o.id,
+                all_features: o.all_features,
+                management_account: o.management_account,
+                trusted_access: access?,
+                delegated_admins: admins?,
+            }),
+        };
+
+        let mut trails = Vec::new();
+        for s in specs {
+            let bucket = bucket_map
+                .get(&(s.bucket.name.clone(), s.bucket_region().to_string()))
+                .cloned()
+                .unwrap_or(BucketState {
+                    name: s.bucket.name.clone(),
+                    exists: false,
+                    region: None,
+                    policy: None,
+                });
+            let want = trail_arn(&caller.partition, &s.trail.home_region, &owner, &s.trail.name);
+            let mut others = Vec::new();
+            for t in trail_map.get(&s.trail.home_region).into_iter().flatten() {
+                let arn = t.trail_arn().unwrap_or_default().to_string();
+                if arn == want {
+                    continue;
+                }
+                let (region, account) = arn_parts(&arn);
+                others.push(OtherTrail {
+                    name: t.name().unwrap_or_default().to_string(),
+                    home_region: t.home_region().map(str::to_string).unwrap_or(region),
+                    account,
+                    s3_bucket: non_empty(t.s3_bucket_name()),
+                    organization: t.is_organization_trail().unwrap_or(false),
+                    multi_region: t.is_multi_region_trail().unwrap_or(false),
+                    arn,
+                });
+            }
+            others.sort_by(|a, b| a.arn.cmp(&b.arn));
+            let (trail, health) = match (ours.get(&want), details.get(&want)) {
+                (Some((region, t)), Some(d)) => (
+                    Some(TrailState {
+                        arn: want.clone(),
+                        name: t.name().unwrap_or_default().to_string(),
+                        home_region: region.clone(),
+                        s3_bucket: t.s3_bucket_name().unwrap_or_default().to_string(),
+                        s3_key_prefix: non_empty(t.s3_key_prefix()),
+                        organization: t.is_organization_trail().unwrap_or(false),
+                        multi_region: t.is_multi_region_trail().unwrap_or(false),
+                        include_global_service_events: t.include_global_service_events().unwrap_or(false),
+                        log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
+                        kms_key_arn: non_empty(t.kms_key_id()),
+                        sns_topic_arn: non_empty(t.sns_topic_arn()),
+                        cloudwatch_log_group_arn: non_empty(t.cloud_watch_logs_log_group_arn())
+                            .map(|g| normalise_log_group_arn(&g)),
+                        cloudwatch_role_arn: non_empty(t.cloud_watch_logs_role_arn()),
+                        logging: d.logging,
+                        selectors: d.selectors.clone(),
+                        insights: d.insights.clone(),
+                        tags: d.tags.clone(),
+                    }),
+                    Some(d.health.clone()),
+                ),
+                _ => (None, None),
+            };
+            let kms = s
+                .trail
+                .kms_key_id
+                .as_ref()
+                .and_then(|k| kms.get(&(k.clone(), s.trail.home_region.clone())).cloned());
+            trails.push(TrailLive {
+                bucket,
+                trail,
+                other_trails: others,
+                kms,
+                health,
+            });
+        }
+        Ok(LiveState {
+            caller,
+            organization,
+            trails,
+        })
+    }
+
+    async fn caller(&self) -> Result<Caller, AwsError> {
+        let _s = self.slot().await;
+        let out = self
+            .sts()
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| call_error("sts:GetCallerIdentity", "the caller identity", e))?;
+        let arn = out.arn().unwrap_or_default().to_string();
+        let account = out.account().unwrap_or_default().to_string();
+        if account.is_empty() {
+            return Err(AwsError::data("sts:GetCallerIdentity", "the caller identity", "no account id in the response"));
+        }
+        let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
+        Ok(Caller { account, arn, partition })
+    }
+
+    async fn organization(&self) -> Result<Option<OrgRead>, AwsError> {
+        let _s = self.slot().await;
+        match self.organizations().describe_organization().send().await {
+            Ok(out) => {
+                let o = out.organization().ok_or_else(|| {
+                    AwsError::data("organizations:DescribeOrganization", "the organization", "no organization in the response")
+                })?;
+                let feature = o.feature_set().map(|f| f.as_str().to_string()).unwrap_or_default();
+                Ok(Some(OrgRead {
+                    id: o.id().unwrap_or_default().to_string(),
+                    all_features: feature == "ALL",
+                    management_account: o.master_account_id().unwrap_or_default().to_string(),
+                }))
+            }
+            Err(e) => {
+                let err = call_error("organizations:DescribeOrganization", "the organization", e);
+                if err.code() == Some("AWSOrganizationsNotInUseException") {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+
+    async fn trusted_access(&self) -> Result<bool, AwsError> {
+        let mut token: Option<String> = None;
+        loop {
+            let _s = self.slot().await;
+            let res = self
+                .organizations()
+                .list_aws_service_access_for_organization()
+                .set_next_token(token.clone())
+                .send()
+                .await;
+            let out = match res {
+                Ok(o) => o,
+                Err(e) => {
+                    let err = call_error("organizations:ListAWSServiceAccessForOrganization", "the organization", e);
+                    if err.code() == Some("AWSOrganizationsNotInUseException") {
+                        return Ok(false);
+                    }
+                    return Err(err);
+                }
+            };
+            if out
+                .enabled_service_principals()
+                .iter()
+                .any(|p| p.service_principal() == Some(orgtrail_core::policy::CLOUDTRAIL_SERVICE))
+            {
+                return Ok(true);
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_string()),
+                _ => return Ok(false),
+            }
+        }
+    }
+
+    async fn delegated_admins(&self) -> Result<Vec<String>, AwsError> {
+        let mut token: Option<String> = None;
+        let mut out_ids = Vec::new();
+        loop {
+            let _s = self.slot().await;
+            let out = self
+                .organizations()
+                .list_delegated_administrators()
+                .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| call_error("organizations:ListDelegatedAdministrators", "the organization", e))?;
+            out_ids.extend(out.delegated_administrators().iter().filter_map(|a| a.id().map(str::to_string)));
+            match out.next_token() {
+                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        out_ids.sort();
+        Ok(out_ids)
+    }
+
+    async fn bucket(&self, name: &str, region: &str) -> Result<BucketState, AwsError> {
+        let s3 = self.s3(region);
+        let resource = format!("bucket `{name}`");
+        let head = async {
+            let _s = self.slot().await;
+            s3.head_bucket().bucket(name).send().await
+        };
+        let policy = async {
+            let _s = self.slot().await;
+            s3.get_bucket_policy().bucket(name).send().await
+        };
+        let (head, policy) = tokio::join!(head, policy);
+        let (exists, actual_region) = match head {
+            Ok(out) => (true, Some(out.bucket_region().unwrap_or(region).to_string())),
+            Err(e) => {
+                let from_header = e
+                    .raw_response()
+                    .and_then(|r| r.headers().get("x-amz-bucket-region"))
+                    .map(str::to_string);
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                let err = call_error("s3:ListBucket", resource.clone(), e);
+                match (status, from_header) {
+                    (Some(404), _) => (false, None),
+                    (Some(301), Some(r)) => (true, Some(r)),
+                    _ if matches!(err.code(), Some("NotFound" | "NoSuchBucket")) => (false, None),
+                    _ => return Err(err),
+                }
+            }
+        };
+        if !exists {
+            return Ok(BucketState { name: name.to_string(), exists, region: None, policy: None });
+        }
+        let policy = match policy {
+            Ok(out) => out.policy().map(str::to_string),
+            Err(e) => {
+                let err = call_error("s3:GetBucketPolicy", resource, e);
+                match err.code() {
+                    Some("NoSuchBucketPolicy") => None,
+                    // Wrong region: the plan reports the region mismatch instead.
+                    _ if actual_region.as_deref() != Some(region) => None,
+                    _ => return Err(err),
+                }
+            }
+        };
+        Ok(BucketState { name: name.to_string(), exists, region: actual_region, policy })
+    }
+
+    async fn describe_trails(&self, region: &str) -> Result<Vec<ct::Trail>, AwsError> {
+        let _s = self.slot().await;
+        let out = self
+            .cloudtrail(region)
+            .describe_trails()
+            .include_shadow_trails(true)
+            .send()
+            .await
+            .map_err(|e| call_error("cloudtrail:DescribeTrails", format!("trails in {region}"), e))?;
+        Ok(out.trail_list().to_vec())
+    }
+
+    async fn trail_detail(&self, arn: &str, region: &str) -> Result<TrailDetail, AwsError> {
+        let c = self.cloudtrail(region);
+        let resource = format!("trail {arn}");
+        let status = async {
+            let _s = self.slot().await;
+            c.get_trail_status().name(arn).send().await
+        };
+        let selectors = async {
+            let _s = self.slot().await;
+            c.get_event_selectors().trail_name(arn).send().await
+        };
+        let insights = async {
+            let _s = self.slot().await;
+            c.get_insight_selectors().trail_name(arn).send().await
+        };
+        let tags = async {
+            let _s = self.slot().await;
+            c.list_tags().resource_id_list(arn).send().await
+        };
+        let (status, selectors, insights, tags) = tokio::join!(status, selectors, insights, tags);
+        let status = status.map_err(|e| call_error("cloudtrail:GetTrailStatus", resource.clone(), e))?;
+        let selectors = selectors.map_err(|e| call_error("cloudtrail:GetEventSelectors", resource.clone(), e))?;
+        let insights = match insights {
+            Ok(o) => convert_insights(o.insight_selectors(), &resource)?,
+            Err(e) => {
+                let err = call_error("cloudtrail:GetInsightSelectors", resource.clone(), e);
+                if err.code() == Some("InsightNotEnabledException") {
+                    Vec::new()
+                } else {
+                    return Err(err);
+                }
+            }
+        };
+        let tags = tags.map_err(|e| call_error("cloudtrail:ListTags", resource.clone(), e))?;
+        let tags: BTreeMap<String, String> = tags
+            .resource_tag_list()
+            .iter()
+            .flat_map(|r| r.tags_list())
+            .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+            .collect();
+        let health = TrailHealth {
+            latest_delivery_error: non_empty(status.latest_delivery_error()),
+            latest_digest_delivery_error: non_empty(status.latest_digest_delivery_error()),
+            latest_cloudwatch_logs_delivery_error: non_empty(status.latest_cloud_watch_logs_delivery_error()),
+        };
+        Ok(TrailDetail {
+            logging: status.is_logging().unwrap_or(false),
+            health,
+            selectors: convert_selectors(selectors.event_selectors(), selectors.advanced_event_selectors(), &resource)?,
+            insights,
+            tags,
+        })
+    }
+
+    async fn describe_key(&self, key: &str, region: &str) -> Result<Option<String>, AwsError> {
+        let _s = self.slot().await;
+        match self.kms(region).describe_key().key_id(key).send().await {
+            Ok(out) => Ok(out.key_metadata().and_then(|m| m.arn()).map(str::to_string)),
+            Err(e) => {
+                let err = call_error("kms:DescribeKey", format!("KMS key `{key}` in {region}"), e);
+                if err.code() == Some("NotFoundException") { Ok(None) } else { Err(err) }
+            }
+        }
+    }
+
+    async fn key_policy(&self, arn: &str, region: &str) -> Result<Option<String>, AwsError> {
+        let _s = self.slot().await;
+        let out = self
+            .kms(region)
+            .get_key_policy()
+            .key_id(arn)
+            .policy_name("default")
+            .send()
+            .await
+            .map_err(|e| call_error("kms:GetKeyPolicy", format!("KMS key `{arn}`"), e))?;
+        Ok(out.policy().map(str::to_string))
+    }
+}
+
+fn convert_insights(list: &[ct::InsightSelector], resource: &str) -> Result<Vec<InsightType>, AwsError> {
+    let mut out = Vec::new();
+    for i in list {
+        let Some(t) = i.insight_type() else { continue };
+        let parsed = InsightType::parse(t.as_str()).ok_or_else(|| {
+            AwsError::data("cloudtrail:GetInsightSelectors", resource, format!("unknown insight type `{}`", t.as_str()))
+        })?;
+        if !out.contains(&parsed) {
+            out.push(parsed);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn convert_selectors(
+    basic: &[ct::EventSelector],
+    advanced: &[ct::AdvancedEventSelector],
+    resource: &str,
+) -> Result<Selectors, AwsError> {
+    if !advanced.is_empty() {
+        let mut out = Vec::new();
+        for a in advanced {
+            let mut fields: Vec<FieldSelector> = a
+                .field_selectors()
+                .iter()
+                .map(|f| {
+                    let sorted = |v: &[String]| {
+                        let mut v = v.to_vec();
+                        v.sort();
+                        v
+                    };
+                    FieldSelector {
+                        field: f.field().to_string(),
+                        equals: sorted(f.equals()),
+                        starts_with: sorted(f.starts_with()),
+                        ends_with: sorted(f.ends_with()),
+                        not_equals: sorted(f.not_equals()),
+                        not_starts_with: sorted(f.not_starts_with()),
+                        not_ends_with: sorted(f.not_ends_with()),
+                    }
+                })
+                .collect();
+            fields.sort();
+            out.push(AdvancedEventSelector { name: non_empty(a.name()), field_selectors: fields });
+        }
+        return Ok(Selectors::Advanced(out).normalised());
+    }
+    let mut out = Vec::new();
+    for b in basic {
+        let rw = match b.read_write_type() {
+            None => ReadWriteType::All,
+            Some(r) => ReadWriteType::parse(r.as_str()).ok_or_else(|| {
+                AwsError::data("cloudtrail:GetEventSelectors", resource, format!("unknown ReadWriteType `{}`", r.as_str()))
+            })?,
+        };
+        let mut excl = b.exclude_management_event_sources().to_vec();
+        excl.sort();
+        let mut drs: Vec<DataResource> = b
+            .data_resources()
+            .iter()
+            .map(|d| {
+                let mut values = d.values().to_vec();
+                values.sort();
+                DataResource { resource_type: d.r#type().unwrap_or_default().to_string(), values }
+            })
+            .collect();
+        drs.sort();
+        out.push(EventSelector {
+            read_write_type: rw,
+            include_management_events: b.include_management_events().unwrap_or(true),
+            exclude_management_event_sources: excl,
+            data_resources: drs,
+        });
+    }
+    Ok(Selectors::Basic(out).normalised())
+}
