@@ -1,1 +1,41 @@
-fn main() {}
+//! End-to-end tests of the orgtrail binary against a real moto server (see
+//! crates/orgtrail-testsupport). One test binary for all of them, so the SDK is linked once.
+
+mod apply;
+mod drift;
+mod harness;
+mod plan;
+
+use orgtrail_testsupport::{Moto, TempDir, write_spec};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_orgtrail");
+
+/// A spec for `my-trail` / `my-bucket` in us-east-2 with extra `trail:` lines.
+pub fn spec_yaml(trail_extra: &str) -> String {
+    format!(
+        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n{trail_extra}"
+    )
+}
+
+/// Greenfield: organization with all features, an empty bucket, nothing else.
+pub fn greenfield() -> (Moto, String) {
+    let moto = Moto::start();
+    let org = moto.create_org(true);
+    moto.create_bucket("my-bucket", "us-east-2");
+    (moto, org)
+}
+
+pub struct Specs {
+    pub dir: TempDir,
+}
+
+impl Specs {
+    pub fn new() -> Specs {
+        Specs { dir: TempDir::new("specs") }
+    }
+    pub fn write(&self, name: &str, yaml: &str) -> String {
+        write_spec(self.dir.path(), name, yaml)
+    }
+}
+
+pub const ARN: &str = "arn:aws:cloudtrail:us-east-2:123456789012:trail/my-trail";

@@ -1,0 +1,48 @@
+//! SARIF 2.1.0 for GitHub code scanning: one result per drift finding, located in the spec
+//! file that declares the drifted trail.
+
+use orgtrail_core::drift::{DriftReport, DriftSeverity};
+use serde_json::{Value, json};
+
+pub fn drift_sarif(r: &DriftReport, tool_version: &str) -> String {
+    let mut rules: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+    rules.sort();
+    rules.dedup();
+    let rule_objs: Vec<Value> = rules
+        .iter()
+        .map(|id| json!({"id": id, "name": id, "shortDescription": {"text": id.replace('-', " ")}}))
+        .collect();
+    let results: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let level = match f.severity {
+                DriftSeverity::CoverageLost => "error",
+                DriftSeverity::ConfigDrift => "warning",
+                DriftSeverity::Warning => "note",
+            };
+            let mut text = f.message.clone();
+            if f.fixed_by_apply {
+                text.push_str(" `orgtrail apply` would fix it.");
+            }
+            let uri = if f.spec.is_empty() { r.specs.first().cloned().unwrap_or_default() } else { f.spec.clone() };
+            json!({
+                "ruleId": f.rule,
+                "ruleIndex": rules.iter().position(|x| *x == f.rule).unwrap_or(0),
+                "level": level,
+                "message": {"text": text},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}}}],
+                "properties": {"severity": f.severity.as_str(), "target": f.target}
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "orgtrail", "version": tool_version, "informationUri": "https://github.com/orgtrail/orgtrail", "rules": rule_objs}},
+            "results": results
+        }]
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}

@@ -1,0 +1,146 @@
+//! Command-line definition (clap derive). Also the source of completions and the man page.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orgtrail",
+    version,
+    about = "Keep an AWS CloudTrail organization trail exactly as a Git repository says",
+    long_about = "orgtrail reads a YAML spec (the organization trail, its S3 bucket and policy, and the AWS Organizations prerequisites), reads the live state from AWS, prints a reviewable plan, and applies it idempotently."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// AWS profile (shared config/credentials files)
+    #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
+    pub profile: Option<String>,
+    /// Region for Organizations/STS calls; trail calls always go to the trail's home region
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Custom AWS endpoint (also AWS_ENDPOINT_URL), e.g. a local moto server
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// Disable colour (also NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More output (-v: API call counts and timings)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Connect timeout per AWS request, in seconds
+    #[arg(long, global = true, default_value_t = 5.0)]
+    pub connect_timeout: f64,
+    /// Timeout per AWS request attempt, in seconds
+    #[arg(long, global = true, default_value_t = 60.0)]
+    pub operation_timeout: f64,
+    /// Attempts per AWS call (throttling, 5xx and network errors are retried)
+    #[arg(long, global = true, default_value_t = 5)]
+    pub max_attempts: u32,
+    /// At most this many AWS requests in flight
+    #[arg(long, global = true, default_value_t = 16)]
+    pub max_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftFormat {
+    Text,
+    Markdown,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    Merge,
+    Verify,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check spec files offline (no AWS calls)
+    Validate {
+        /// Spec files or directories of *.yaml / *.yml
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of spec v1
+    Schema,
+    /// Read live state and print what apply would do
+    Plan {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Also save the plan (JSON) for `orgtrail apply PLAN.json`
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit 2 when there are changes (0 none, 1 error)
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Apply the plan: one run converges, a second does nothing
+    Apply {
+        /// Spec files/directories, or one saved plan (.json) from `plan --out`
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Do not ask for confirmation (required without a TTY)
+        #[arg(long)]
+        auto_approve: bool,
+        /// Allow steps that reduce audit coverage (stop logging, single region, ...)
+        #[arg(long)]
+        allow_coverage_reduction: bool,
+        /// Allow enabling all features in AWS Organizations (irreversible; sends handshakes)
+        #[arg(long)]
+        allow_enable_all_features: bool,
+        /// Seconds to keep retrying eventual-consistency errors after a policy/trust change
+        #[arg(long, default_value_t = 60.0)]
+        retry_budget: f64,
+    },
+    /// Read-only drift detection: exit 0 in sync, 2 drift, 1 error
+    Drift {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+        format: DriftFormat,
+    },
+    /// Print a spec v1 for an existing trail, so plan reports no changes
+    Import {
+        /// Trail name
+        #[arg(long)]
+        trail: String,
+        /// The trail's home region (default: --region / the profile's region)
+        #[arg(long)]
+        home_region: Option<String>,
+        #[arg(long, value_enum, default_value_t = PolicyArg::Merge)]
+        bucket_policy: PolicyArg,
+    },
+    /// Print shell completions
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+}

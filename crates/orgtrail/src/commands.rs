@@ -1,0 +1,327 @@
+//! The subcommands. AWS configuration is loaded only by commands that call AWS.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::CommandFactory;
+use orgtrail_aws::{Aws, AwsOptions, RetryPolicy};
+use orgtrail_core::{Action, LiveState, Plan, SpecInput, StepKind, diff, live_components, stale_reasons, spec_hash};
+use orgtrail_spec::LoadedSpec;
+
+use crate::Exit;
+use crate::cli::{Cli, Command, DriftFormat, Global, PlanFormat, Shell};
+use crate::printer::Printer;
+
+pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
+    match cli.command {
+        Command::Validate { paths } => validate(&paths, p),
+        Command::Schema => {
+            p.out(&schema_text());
+            Ok(Exit::Success)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let sh = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+            };
+            let mut buf = Vec::new();
+            clap_complete::generate(sh, &mut cmd, "orgtrail", &mut buf);
+            p.out(&String::from_utf8_lossy(&buf));
+            Ok(Exit::Success)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+            p.out(&String::from_utf8_lossy(&buf));
+            Ok(Exit::Success)
+        }
+        Command::Plan { paths, format, out, detailed_exitcode } => {
+            let specs = load_all(&paths)?;
+            let rt = runtime()?;
+            rt.block_on(async {
+                let aws = connect(&cli.global).await;
+                let (plan, _) = make_plan(&aws, &specs, &cli.global, p).await?;
+                let text = match format {
+                    PlanFormat::Text => orgtrail_render::plan_text(&plan, p.style),
+                    PlanFormat::Markdown => orgtrail_render::plan_markdown(&plan),
+                    PlanFormat::Json => orgtrail_render::plan_json(&plan) + "\n",
+                };
+                p.out(&text);
+                if let Some(out) = out {
+                    std::fs::write(&out, orgtrail_render::plan_json(&plan))
+                        .with_context(|| format!("cannot write the plan to {}", out.display()))?;
+                    p.info(&format!("Saved the plan to {}; apply it with `orgtrail apply {}`.", out.display(), out.display()));
+                }
+                Ok(if plan.has_errors() {
+                    Exit::Error
+                } else if detailed_exitcode && !plan.is_empty() {
+                    Exit::Changes
+                } else {
+                    Exit::Success
+                })
+            })
+        }
+        Command::Apply { paths, auto_approve, allow_coverage_reduction, allow_enable_all_features, retry_budget } => {
+            let opts = ApplyOpts {
+                auto_approve,
+                allow_coverage_reduction,
+                allow_enable_all_features,
+                retry: RetryPolicy { budget: Duration::from_secs_f64(retry_budget.max(0.0)), ..RetryPolicy::default() },
+            };
+            apply(&paths, opts, &cli.global, p)
+        }
+        Command::Drift { paths, format } => {
+            let specs = load_all(&paths)?;
+            let rt = runtime()?;
+            rt.block_on(async {
+                let aws = connect(&cli.global).await;
+                let (plan, live) = make_plan(&aws, &specs, &cli.global, p).await?;
+                let report = orgtrail_core::drift::report(&plan, &live);
+                let text = match format {
+                    DriftFormat::Text => orgtrail_render::drift_text(&report, p.style),
+                    DriftFormat::Markdown => orgtrail_render::drift_markdown(&report),
+                    DriftFormat::Json => orgtrail_render::drift_json(&report) + "\n",
+                    DriftFormat::Sarif => orgtrail_render::drift_sarif(&report, env!("CARGO_PKG_VERSION")) + "\n",
+                };
+                p.out(&text);
+                Ok(if !report.errors.is_empty() {
+                    Exit::Error
+                } else if report.drifted() {
+                    Exit::Changes
+                } else {
+                    Exit::Success
+                })
+            })
+        }
+        Command::Import { trail, home_region, bucket_policy } => {
+            let rt = runtime()?;
+            rt.block_on(async {
+                let aws = connect(&cli.global).await;
+                let region = home_region.or(cli.global.region.clone()).or_else(|| std::env::var("AWS_REGION").ok()).ok_or_else(|| {
+                    anyhow!("no home region: pass --home-region (the region the trail was created in)")
+                })?;
+                let yaml = crate::import::import(&aws, &trail, &region, bucket_policy).await?;
+                p.out(&yaml);
+                Ok(Exit::Success)
+            })
+        }
+    }
+}
+
+/// The JSON Schema text, as checked in at docs/orgtrail.schema.json.
+pub fn schema_text() -> String {
+    serde_json::to_string_pretty(&orgtrail_spec::json_schema()).unwrap_or_default() + "\n"
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn aws_options(g: &Global) -> AwsOptions {
+    AwsOptions {
+        profile: g.profile.clone(),
+        region: g.region.clone(),
+        endpoint_url: g.endpoint_url.clone(),
+        connect_timeout: Duration::from_secs_f64(g.connect_timeout.max(0.1)),
+        operation_timeout: Duration::from_secs_f64(g.operation_timeout.max(0.1)),
+        max_attempts: g.max_attempts.max(1),
+        max_concurrency: g.max_concurrency.max(1),
+    }
+}
+
+async fn connect(g: &Global) -> Aws {
+    Aws::connect(&aws_options(g)).await
+}
+
+fn validate(paths: &[PathBuf], p: &Printer) -> Result<Exit> {
+    let files = orgtrail_spec::expand_paths(paths)?;
+    let mut ok = true;
+    for f in files {
+        match orgtrail_spec::load(&f) {
+            Ok(s) => p.line(&format!(
+                "ok: {} (trail {} in {})",
+                f.display(),
+                s.spec.trail.name,
+                s.spec.trail.home_region
+            )),
+            Err(e) => {
+                ok = false;
+                p.info(&e.to_string());
+            }
+        }
+    }
+    Ok(if ok { Exit::Success } else { Exit::Error })
+}
+
+/// Load every spec; all invalid files are reported before failing.
+fn load_all(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>> {
+    let files = orgtrail_spec::expand_paths(paths)?;
+    let mut specs = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match orgtrail_spec::load(&f) {
+            Ok(s) => specs.push(s),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if !errors.is_empty() {
+        bail!("invalid spec(s); nothing was sent to AWS:\n{}", errors.join("\n"));
+    }
+    Ok(specs)
+}
+
+fn inputs(specs: &[LoadedSpec]) -> Vec<SpecInput<'_>> {
+    specs
+        .iter()
+        .map(|s| SpecInput { path: s.path.display().to_string(), source: &s.source, spec: &s.spec })
+        .collect()
+}
+
+async fn read(aws: &Aws, specs: &[LoadedSpec], g: &Global, p: &Printer) -> Result<LiveState> {
+    let start = Instant::now();
+    let before = aws.call_count();
+    let refs: Vec<&orgtrail_spec::Spec> = specs.iter().map(|s| &s.spec).collect();
+    let live = aws.read_live(&refs).await?;
+    p.verbose(
+        g.verbose,
+        1,
+        &format!("read live state: {} API calls in {:.0} ms", aws.call_count() - before, start.elapsed().as_secs_f64() * 1000.0),
+    );
+    Ok(live)
+}
+
+async fn make_plan(aws: &Aws, specs: &[LoadedSpec], g: &Global, p: &Printer) -> Result<(Plan, LiveState)> {
+    let live = read(aws, specs, g, p).await?;
+    let plan = diff(&inputs(specs), &live);
+    Ok((plan, live))
+}
+
+struct ApplyOpts {
+    auto_approve: bool,
+    allow_coverage_reduction: bool,
+    allow_enable_all_features: bool,
+    retry: RetryPolicy,
+}
+
+fn is_saved_plan(paths: &[PathBuf]) -> bool {
+    paths.len() == 1 && paths[0].extension().is_some_and(|e| e == "json")
+}
+
+fn load_saved(path: &Path) -> Result<Plan> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the saved plan {}", path.display()))?;
+    let plan: Plan = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a plan saved by `orgtrail plan --out`", path.display()))?;
+    if plan.format_version != orgtrail_core::PLAN_FORMAT_VERSION {
+        bail!(
+            "{} has plan format {}, this orgtrail reads format {}; make a new plan",
+            path.display(),
+            plan.format_version,
+            orgtrail_core::PLAN_FORMAT_VERSION
+        );
+    }
+    Ok(plan)
+}
+
+fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exit> {
+    let saved = if is_saved_plan(paths) { Some(load_saved(&paths[0])?) } else { None };
+    let spec_paths: Vec<PathBuf> = match &saved {
+        Some(plan) => plan.specs.iter().map(PathBuf::from).collect(),
+        None => paths.to_vec(),
+    };
+    let specs = load_all(&spec_paths)?;
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin()) && p.stdout_tty;
+    if !o.auto_approve && !interactive {
+        bail!("apply needs confirmation: no terminal to ask on, so pass --auto-approve (nothing was changed)");
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let aws = connect(g).await;
+        let (plan, _live) = make_plan(&aws, &specs, g, p).await?;
+        if let Some(saved) = &saved {
+            let reasons = stale_reasons(saved, &plan.live_components, &spec_hash(&inputs(&specs)));
+            if !reasons.is_empty() {
+                bail!("plan is stale: {}; run `orgtrail plan --out` again and review the new plan (nothing was changed)", reasons.join("; "));
+            }
+        }
+        p.out(&orgtrail_render::plan_text(&plan, p.style));
+        if plan.has_errors() {
+            bail!("the plan has errors (above); fix them first (nothing was changed)");
+        }
+        if plan.is_empty() {
+            return Ok(Exit::Success);
+        }
+        let reducing: Vec<&str> = plan.steps.iter().filter(|s| s.reduces_coverage).map(|s| s.kind.as_str()).collect();
+        if !reducing.is_empty() && !o.allow_coverage_reduction {
+            bail!(
+                "the plan reduces audit coverage ({}); re-run with --allow-coverage-reduction if that is intended (nothing was changed)",
+                reducing.join(", ")
+            );
+        }
+        let all_features = plan.steps.iter().any(|s| s.kind == StepKind::EnableAllFeatures);
+        if all_features && !o.allow_enable_all_features {
+            bail!(
+                "the organization must enable all features first. That sends a handshake to every invited member account and cannot be undone; the organization trail can only be created after every member accepted. Re-run with --allow-enable-all-features to start it (nothing was changed)"
+            );
+        }
+        if !o.auto_approve {
+            p.out(&format!("Apply these {} steps? [y/N] ", plan.steps.len()));
+            let mut answer = String::new();
+            std::io::stdin().read_line(&mut answer)?;
+            if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+                p.info("Apply cancelled; nothing was changed.");
+                return Ok(Exit::Error);
+            }
+        }
+        let total = plan.steps.len();
+        for (i, step) in plan.steps.iter().enumerate() {
+            let start = Instant::now();
+            p.info(&format!("[{}/{}] {} {} ...", i + 1, total, step.kind.as_str(), step.target));
+            let mut frame = 0usize;
+            let res = aws
+                .execute(&step.action, o.retry, |wait, err| {
+                    frame += 1;
+                    p.waiting(
+                        frame,
+                        &format!(
+                            "waiting {:.1}s for AWS to catch up ({})",
+                            wait.as_secs_f64(),
+                            err.code().unwrap_or("eventual consistency")
+                        ),
+                    );
+                })
+                .await;
+            p.end_wait();
+            if let Err(e) = res {
+                bail!(
+                    "step {}/{} {} on {} failed after {:.1}s: {e}\nSteps before it are done; fix the cause and run apply again: it continues from the live state.",
+                    i + 1,
+                    total,
+                    step.kind.as_str(),
+                    step.target,
+                    start.elapsed().as_secs_f64()
+                );
+            }
+            p.info(&format!("[{}/{}] {} done in {:.1}s", i + 1, total, step.kind.as_str(), start.elapsed().as_secs_f64()));
+            if matches!(step.action, Action::EnableAllFeatures) {
+                p.line("All features requested: every invited member account must accept the handshake. Run apply again once they have; the trail is created then.");
+                return Ok(Exit::Success);
+            }
+        }
+        // Prove convergence against AWS itself.
+        let (after, _) = make_plan(&aws, &specs, g, p).await?;
+        if !after.is_empty() || after.has_errors() {
+            p.out(&orgtrail_render::plan_text(&after, p.style));
+            bail!("apply did not converge: the steps above are still needed after applying");
+        }
+        let _ = live_components;
+        p.line(&format!("Apply complete: {total} steps"));
+        Ok(Exit::Success)
+    })
+}

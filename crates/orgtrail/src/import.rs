@@ -1,0 +1,169 @@
+//! `orgtrail import`: read a live trail and print a spec v1 that makes `plan` report no changes.
+//! Comments mark the values that are defaults, so a reviewer sees what is a real choice.
+
+use anyhow::{Result, anyhow};
+use orgtrail_aws::Aws;
+use orgtrail_core::{LiveState, Selectors, TrailState};
+use orgtrail_spec::{Bucket, Organization, PolicyMode, Spec, Trail};
+
+use crate::cli::PolicyArg;
+
+fn provisional(trail: &str, region: &str, bucket: &str) -> Spec {
+    Spec {
+        version: 1,
+        organization: Organization::default(),
+        bucket: Bucket { name: bucket.to_string(), region: None, create: false, policy: PolicyMode::Merge },
+        trail: Trail {
+            name: trail.to_string(),
+            home_region: region.to_string(),
+            organization: true,
+            multi_region: true,
+            include_global_service_events: true,
+            log_file_validation: true,
+            logging: true,
+            s3_key_prefix: None,
+            kms_key_id: None,
+            sns_topic: None,
+            cloudwatch_logs: None,
+            event_selectors: None,
+            advanced_event_selectors: None,
+            insight_selectors: Vec::new(),
+            tags: Default::default(),
+        },
+    }
+}
+
+/// A YAML scalar: JSON string syntax is valid YAML double-quoted style.
+fn q(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:*".contains(c))
+        && !matches!(s, "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~")
+        && s.parse::<f64>().is_err()
+        && !s.starts_with(['*', '-', ':']);
+    if plain { s.to_string() } else { serde_json::to_string(s).unwrap_or_default() }
+}
+
+fn flag(out: &mut String, indent: &str, key: &str, v: bool, default: bool) {
+    let note = if v == default { "  # default" } else { "" };
+    out.push_str(&format!("{indent}{key}: {v}{note}\n"));
+}
+
+fn list(out: &mut String, indent: &str, key: &str, v: &[String]) {
+    if !v.is_empty() {
+        let items: Vec<String> = v.iter().map(|s| q(s)).collect();
+        out.push_str(&format!("{indent}{key}: [{}]\n", items.join(", ")));
+    }
+}
+
+fn render(t: &TrailState, live: &LiveState, bucket_region: Option<&str>, policy: PolicyArg) -> String {
+    let org = live.organization.as_ref();
+    let mut o = String::new();
+    o.push_str("# yaml-language-server: $schema=https://raw.githubusercontent.com/orgtrail/orgtrail/main/docs/orgtrail.schema.json\n");
+    o.push_str(&format!("# Imported by `orgtrail import` from {}\n", t.arn));
+    o.push_str("version: 1\norganization:\n");
+    flag(&mut o, "  ", "all_features", org.is_some_and(|o| o.all_features), true);
+    flag(&mut o, "  ", "trusted_access", org.is_some_and(|o| o.trusted_access), true);
+    o.push_str(&format!("bucket:\n  name: {}\n", q(&t.s3_bucket)));
+    match bucket_region {
+        Some(r) if r != t.home_region => o.push_str(&format!("  region: {}\n", q(r))),
+        _ => o.push_str(&format!("  region: {}  # default (the trail's home region)\n", q(&t.home_region))),
+    }
+    o.push_str("  create: false  # default\n");
+    match policy {
+        PolicyArg::Merge => o.push_str("  policy: merge  # default\n"),
+        PolicyArg::Verify => o.push_str("  policy: verify\n"),
+    }
+    o.push_str(&format!("trail:\n  name: {}\n  home_region: {}\n", q(&t.name), q(&t.home_region)));
+    flag(&mut o, "  ", "organization", t.organization, true);
+    flag(&mut o, "  ", "multi_region", t.multi_region, true);
+    flag(&mut o, "  ", "include_global_service_events", t.include_global_service_events, true);
+    flag(&mut o, "  ", "log_file_validation", t.log_file_validation, true);
+    flag(&mut o, "  ", "logging", t.logging, true);
+    let opt = |o: &mut String, key: &str, v: &Option<String>| match v {
+        Some(s) => o.push_str(&format!("  {key}: {}\n", q(s))),
+        None => o.push_str(&format!("  {key}: null  # default\n")),
+    };
+    opt(&mut o, "s3_key_prefix", &t.s3_key_prefix);
+    opt(&mut o, "kms_key_id", &t.kms_key_arn);
+    opt(&mut o, "sns_topic", &t.sns_topic_arn);
+    match (&t.cloudwatch_log_group_arn, &t.cloudwatch_role_arn) {
+        (Some(g), Some(r)) => o.push_str(&format!("  cloudwatch_logs:\n    log_group_arn: {}\n    role_arn: {}\n", q(g), q(r))),
+        _ => o.push_str("  cloudwatch_logs: null  # default\n"),
+    }
+    match &t.selectors {
+        s if *s == Selectors::aws_default() => {
+            o.push_str("  event_selectors: null  # default: all management events\n  advanced_event_selectors: null  # default\n")
+        }
+        Selectors::Basic(v) => {
+            o.push_str("  event_selectors:\n");
+            for e in v {
+                o.push_str(&format!("    - read_write_type: {}\n", e.read_write_type.as_str()));
+                o.push_str(&format!("      include_management_events: {}\n", e.include_management_events));
+                list(&mut o, "      ", "exclude_management_event_sources", &e.exclude_management_event_sources);
+                if !e.data_resources.is_empty() {
+                    o.push_str("      data_resources:\n");
+                    for d in &e.data_resources {
+                        o.push_str(&format!("        - type: {}\n", q(&d.resource_type)));
+                        list(&mut o, "          ", "values", &d.values);
+                    }
+                }
+            }
+        }
+        Selectors::Advanced(v) => {
+            o.push_str("  advanced_event_selectors:\n");
+            for a in v {
+                match &a.name {
+                    Some(n) => o.push_str(&format!("    - name: {}\n      field_selectors:\n", q(n))),
+                    None => o.push_str("    - field_selectors:\n"),
+                }
+                for f in &a.field_selectors {
+                    o.push_str(&format!("        - field: {}\n", q(&f.field)));
+                    for (k, v) in [
+                        ("equals", &f.equals),
+                        ("starts_with", &f.starts_with),
+                        ("ends_with", &f.ends_with),
+                        ("not_equals", &f.not_equals),
+                        ("not_starts_with", &f.not_starts_with),
+                        ("not_ends_with", &f.not_ends_with),
+                    ] {
+                        list(&mut o, "          ", k, v);
+                    }
+                }
+            }
+        }
+    }
+    if t.insights.is_empty() {
+        o.push_str("  insight_selectors: []  # default\n");
+    } else {
+        let v: Vec<&str> = t.insights.iter().map(|i| i.as_str()).collect();
+        o.push_str(&format!("  insight_selectors: [{}]\n", v.join(", ")));
+    }
+    if t.tags.is_empty() {
+        o.push_str("  tags: {}  # default\n");
+    } else {
+        o.push_str("  tags:\n");
+        for (k, v) in &t.tags {
+            o.push_str(&format!("    {}: {}\n", q(k), serde_json::to_string(v).unwrap_or_default()));
+        }
+    }
+    o
+}
+
+pub async fn import(aws: &Aws, trail: &str, region: &str, policy: PolicyArg) -> Result<String> {
+    orgtrail_spec::rules::trail_name(trail).map_err(|e| anyhow!("--trail: {} ({})", e.message, e.help))?;
+    orgtrail_spec::rules::region(region).map_err(|e| anyhow!("--home-region: {} ({})", e.message, e.help))?;
+    // First read finds the trail (and so its bucket); the second reads that bucket.
+    let first = provisional(trail, region, "orgtrail-import-placeholder");
+    let live = aws.read_live(&[&first]).await?;
+    let t = live.trails[0].trail.clone().ok_or_else(|| {
+        anyhow!("no trail named `{trail}` with home region {region} in this account (or its organization); check --trail and --home-region")
+    })?;
+    let second = provisional(trail, region, &t.s3_bucket);
+    let live = aws.read_live(&[&second]).await?;
+    let t = live.trails[0].trail.clone().unwrap_or(t);
+    let bucket_region = live.trails[0].bucket.region.clone();
+    let yaml = render(&t, &live, bucket_region.as_deref(), policy);
+    // What we print must itself be a valid spec.
+    orgtrail_spec::parse_bytes("imported spec", yaml.as_bytes()).map_err(|e| anyhow!("internal error: the imported spec does not validate:\n{e}"))?;
+    Ok(yaml)
+}

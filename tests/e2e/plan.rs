@@ -1,0 +1,156 @@
+use orgtrail_testsupport::Moto;
+
+use crate::{ARN, BIN, Specs, greenfield, spec_yaml};
+
+fn kinds(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("plan json");
+    v["steps"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap().to_string()).collect()
+}
+
+/// A trail created the way the seed's CLI procedure does it, before orgtrail.
+pub fn seed_trail(moto: &Moto, org: bool, multi: bool) {
+    let ct = moto.cloudtrail("us-east-2");
+    moto.block_on(
+        ct.create_trail()
+            .name("my-trail")
+            .s3_bucket_name("my-bucket")
+            .is_organization_trail(org)
+            .is_multi_region_trail(multi)
+            .enable_log_file_validation(true)
+            .tags_list(orgtrail_testsupport::cloudtrail::types::Tag::builder().key("team").value("security").build().unwrap())
+            .send(),
+    )
+    .expect("create trail");
+    moto.block_on(ct.start_logging().name("my-trail").send()).expect("start logging");
+}
+
+#[test]
+fn plans_greenfield_in_dependency_order() {
+    let (moto, _org) = greenfield();
+    moto.reset_requests();
+    let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "json", "--detailed-exitcode"]);
+    out.expect_code(2);
+    assert_eq!(kinds(&out.stdout), ["enable-trusted-access", "put-bucket-policy", "create-trail", "start-logging"]);
+    assert!(moto.writes().is_empty(), "plan wrote: {:?}", moto.writes());
+}
+
+#[test]
+fn plan_renders_text_markdown_and_json() {
+    let (moto, org) = greenfield();
+    let redact = |s: &str| s.replace(&org, "o-REDACTED");
+    let text = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml"]);
+    text.expect_code(0);
+    insta::assert_snapshot!("plan_greenfield_text", redact(&text.stdout));
+    let md = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "markdown"]);
+    insta::assert_snapshot!("plan_greenfield_markdown", redact(&md.stdout));
+    let json = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "json"]);
+    let mut v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["live_fingerprint"].as_str().unwrap().len(), 64);
+    v["live_fingerprint"] = "<hash>".into();
+    v["spec_hash"] = "<hash>".into();
+    for (_, h) in v["live_components"].as_object_mut().unwrap().iter_mut() {
+        *h = "<hash>".into();
+    }
+    insta::assert_snapshot!("plan_greenfield_json", redact(&serde_json::to_string_pretty(&v).unwrap()));
+}
+
+#[test]
+fn plans_existing_single_account_trail_as_update_not_recreate() {
+    let (moto, _org) = greenfield();
+    seed_trail(&moto, false, true);
+    let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "json"]);
+    out.expect_code(0);
+    let k = kinds(&out.stdout);
+    assert!(k.contains(&"convert-to-organization-trail".to_string()), "{k:?}");
+    assert!(!k.contains(&"create-trail".to_string()), "{k:?}");
+    // Tags are authoritative: the seeded `team` tag is not in the spec, so it would be removed.
+    assert!(k.contains(&"untag-trail".to_string()), "{k:?}");
+}
+
+#[test]
+fn plans_single_region_org_trail_conversion_to_multi_region() {
+    let (moto, _org) = greenfield();
+    moto.enable_trusted_access();
+    seed_trail(&moto, true, false);
+    let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml"]);
+    out.expect_code(0)
+        .expect_contains("~ convert-to-multi-region")
+        .expect_contains("multi_region: false → true")
+        .expect_contains(ARN);
+}
+
+#[test]
+fn everything_in_place_is_no_changes_with_ten_calls_and_no_writes() {
+    let (moto, _org) = greenfield();
+    moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"]).expect_code(0);
+    moto.reset_requests();
+    let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--detailed-exitcode"]);
+    out.expect_code(0).expect_contains("No changes. Live state matches specs/org-trail.yaml.");
+    let reqs = moto.requests();
+    // Regression guard (performance issue): the minimum set of reads, each once.
+    let mut ops: Vec<String> = reqs.iter().map(|r| r.operation.clone()).collect();
+    ops.sort();
+    assert_eq!(reqs.len(), 10, "{ops:#?}");
+    let mut dedup = ops.clone();
+    dedup.dedup();
+    assert_eq!(dedup.len(), ops.len(), "a read was repeated: {ops:#?}");
+    assert!(moto.writes().is_empty());
+}
+
+#[test]
+fn caller_in_member_account_gets_a_clear_preflight_error() {
+    let (moto, _org) = greenfield();
+    let acct = moto
+        .block_on(moto.organizations().create_account().email("member@example.com").account_name("member").send())
+        .unwrap();
+    let status = acct.create_account_status().unwrap();
+    let member = status.account_id().unwrap().to_string();
+    let creds = moto
+        .block_on(
+            moto.sts()
+                .assume_role()
+                .role_arn(format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole"))
+                .role_session_name("t")
+                .send(),
+        )
+        .unwrap();
+    let c = creds.credentials().unwrap();
+    moto.reset_requests();
+    let out = moto.orgtrail_with(
+        BIN,
+        &["plan", "specs/org-trail.yaml"],
+        &[
+            ("AWS_ACCESS_KEY_ID", c.access_key_id()),
+            ("AWS_SECRET_ACCESS_KEY", c.secret_access_key()),
+            ("AWS_SESSION_TOKEN", c.session_token()),
+        ],
+    );
+    out.expect_code(1).expect_contains("not-management-account").expect_contains(&format!("(account {member}) is neither the management account"));
+    assert!(!out.all().contains(c.secret_access_key()) && !out.all().contains(c.session_token()));
+    assert!(moto.writes().is_empty());
+}
+
+#[test]
+fn consolidated_billing_plans_enable_all_features_with_warning() {
+    let moto = Moto::start();
+    moto.create_org(false);
+    moto.create_bucket("my-bucket", "us-east-2");
+    let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml"]);
+    out.expect_code(0).expect_contains("~ enable-all-features").expect_contains("warning[enable-all-features]");
+    moto.reset_requests();
+    moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"])
+        .expect_code(1)
+        .expect_contains("--allow-enable-all-features")
+        .expect_contains("cannot be undone");
+    assert!(moto.writes().is_empty());
+}
+
+#[test]
+fn plan_of_bad_spec_sends_nothing_to_aws() {
+    let moto = Moto::start();
+    let specs = Specs::new();
+    let bad = specs.write("bad.yaml", &spec_yaml("  logging: maybe\n"));
+    moto.orgtrail(BIN, &["plan", &bad]).expect_code(1).expect_contains("bad.yaml:7:12: error: trail.logging");
+    assert!(moto.requests().is_empty());
+}
