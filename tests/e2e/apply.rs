@@ -4,16 +4,23 @@ use crate::plan::seed_trail;
 use crate::{ARN, BIN, Specs, greenfield, spec_yaml};
 
 fn apply(moto: &Moto, spec: &str) {
-    moto.orgtrail(BIN, &["apply", spec, "--auto-approve"]).expect_code(0).expect_contains("Apply complete:");
+    moto.orgtrail(BIN, &["apply", spec, "--auto-approve"])
+        .expect_code(0)
+        .expect_contains("Apply complete:");
 }
 
 /// A second apply makes zero write calls (counted at moto, not from orgtrail's output).
 fn second_apply_writes_nothing(moto: &Moto, spec: &str) {
     moto.reset_requests();
-    moto.orgtrail(BIN, &["apply", spec, "--auto-approve"]).expect_code(0).expect_contains("No changes.");
+    moto.orgtrail(BIN, &["apply", spec, "--auto-approve"])
+        .expect_code(0)
+        .expect_contains("No changes.");
     let writes = moto.writes();
     assert!(writes.is_empty(), "second apply wrote: {writes:?}");
-    assert!(!moto.requests().is_empty(), "the recorder saw no requests at all");
+    assert!(
+        !moto.requests().is_empty(),
+        "the recorder saw no requests at all"
+    );
 }
 
 #[test]
@@ -26,7 +33,9 @@ fn greenfield_converges_and_second_apply_writes_nothing() {
     assert_eq!(t.is_multi_region_trail(), Some(true));
     assert_eq!(t.log_file_validation_enabled(), Some(true));
     assert!(moto.is_logging("us-east-2", ARN));
-    let policy = moto.bucket_policy("my-bucket", "us-east-2").expect("policy written");
+    let policy = moto
+        .bucket_policy("my-bucket", "us-east-2")
+        .expect("policy written");
     assert!(policy.contains(&format!("AWSLogs/{org}/*")) && policy.contains("aws:SourceArn"));
     second_apply_writes_nothing(&moto, "specs/org-trail.yaml");
 }
@@ -40,25 +49,47 @@ fn converts_existing_single_account_trail_to_organization_trail_in_place() {
         .read_write_type(orgtrail_testsupport::cloudtrail::types::ReadWriteType::WriteOnly)
         .include_management_events(true)
         .build();
-    moto.block_on(ct.put_event_selectors().trail_name("my-trail").event_selectors(sel).send()).unwrap();
+    moto.block_on(
+        ct.put_event_selectors()
+            .trail_name("my-trail")
+            .event_selectors(sel)
+            .send(),
+    )
+    .unwrap();
     let specs = Specs::new();
     // The spec keeps the trail's tags and selectors: only the organization flag changes.
     let spec = specs.write(
         "t.yaml",
-        &spec_yaml("  event_selectors:\n    - read_write_type: WriteOnly\n  tags:\n    team: security\n"),
+        &spec_yaml(
+            "  event_selectors:\n    - read_write_type: WriteOnly\n  tags:\n    team: security\n",
+        ),
     );
     moto.reset_requests();
     apply(&moto, &spec);
     let ops: Vec<String> = moto.writes().iter().map(|r| r.operation.clone()).collect();
     assert!(ops.iter().any(|o| o.ends_with(".UpdateTrail")), "{ops:?}");
-    assert!(!ops.iter().any(|o| o.ends_with(".CreateTrail") || o.ends_with(".DeleteTrail") || o.ends_with(".StopLogging")), "{ops:?}");
+    assert!(
+        !ops.iter().any(|o| o.ends_with(".CreateTrail")
+            || o.ends_with(".DeleteTrail")
+            || o.ends_with(".StopLogging")),
+        "{ops:?}"
+    );
     let t = moto.trail("us-east-2", "my-trail").unwrap();
     assert_eq!(t.trail_arn(), Some(ARN), "same ARN");
     assert_eq!(t.is_organization_trail(), Some(true));
-    let tags = moto.block_on(ct.list_tags().resource_id_list(ARN).send()).unwrap();
+    let tags = moto
+        .block_on(ct.list_tags().resource_id_list(ARN).send())
+        .unwrap();
     assert_eq!(tags.resource_tag_list()[0].tags_list()[0].key(), "team");
-    let sels = moto.block_on(ct.get_event_selectors().trail_name(ARN).send()).unwrap();
-    assert_eq!(sels.event_selectors()[0].read_write_type().map(|r| r.as_str()), Some("WriteOnly"));
+    let sels = moto
+        .block_on(ct.get_event_selectors().trail_name(ARN).send())
+        .unwrap();
+    assert_eq!(
+        sels.event_selectors()[0]
+            .read_write_type()
+            .map(|r| r.as_str()),
+        Some("WriteOnly")
+    );
     second_apply_writes_nothing(&moto, &spec);
 }
 
@@ -72,7 +103,11 @@ fn converts_single_region_org_trail_to_multi_region() {
     moto.reset_requests();
     apply(&moto, &spec);
     let ops: Vec<String> = moto.writes().iter().map(|r| r.operation.clone()).collect();
-    assert!(!ops.iter().any(|o| o.ends_with(".StopLogging") || o.ends_with(".CreateTrail")), "logging never stopped: {ops:?}");
+    assert!(
+        !ops.iter()
+            .any(|o| o.ends_with(".StopLogging") || o.ends_with(".CreateTrail")),
+        "logging never stopped: {ops:?}"
+    );
     let t = moto.trail("us-east-2", "my-trail").unwrap();
     assert_eq!(t.trail_arn(), Some(ARN));
     assert_eq!(t.is_multi_region_trail(), Some(true));
@@ -83,14 +118,31 @@ fn converts_single_region_org_trail_to_multi_region() {
 #[test]
 fn apply_from_another_region_writes_to_the_home_region() {
     let (moto, _org) = greenfield();
-    moto.orgtrail_with(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"], &[("AWS_REGION", "eu-west-1")])
-        .expect_code(0)
-        .expect_contains("Apply complete: 4 steps");
-    assert!(moto.trail("us-east-2", "my-trail").is_some_and(|t| t.home_region() == Some("us-east-2")));
+    moto.orgtrail_with(
+        BIN,
+        &["apply", "specs/org-trail.yaml", "--auto-approve"],
+        &[("AWS_REGION", "eu-west-1")],
+    )
+    .expect_code(0)
+    .expect_contains("Apply complete: 4 steps");
+    assert!(
+        moto.trail("us-east-2", "my-trail")
+            .is_some_and(|t| t.home_region() == Some("us-east-2"))
+    );
     moto.reset_requests();
-    moto.orgtrail_with(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve", "--region", "ap-southeast-2"], &[])
-        .expect_code(0)
-        .expect_contains("No changes.");
+    moto.orgtrail_with(
+        BIN,
+        &[
+            "apply",
+            "specs/org-trail.yaml",
+            "--auto-approve",
+            "--region",
+            "ap-southeast-2",
+        ],
+        &[],
+    )
+    .expect_code(0)
+    .expect_contains("No changes.");
     assert!(moto.writes().is_empty());
 }
 
@@ -109,7 +161,8 @@ fn foreign_bucket_policy_statements_survive_apply() {
     });
     moto.put_bucket_policy("my-bucket", "us-east-2", &foreign.to_string());
     apply(&moto, "specs/org-trail.yaml");
-    let after: serde_json::Value = serde_json::from_str(&moto.bucket_policy("my-bucket", "us-east-2").unwrap()).unwrap();
+    let after: serde_json::Value =
+        serde_json::from_str(&moto.bucket_policy("my-bucket", "us-east-2").unwrap()).unwrap();
     let stmts = after["Statement"].as_array().unwrap();
     assert_eq!(stmts.len(), 5);
     assert_eq!(stmts[0], foreign["Statement"][0]);
@@ -125,12 +178,19 @@ fn seed_policy_with_duplicate_sids_is_replaced_by_scoped_statements() {
         {"Sid": "AWSCloudTrailWrite20150319", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::my-bucket/AWSLogs/{org}/*"), "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}
     ]});
     moto.put_bucket_policy("my-bucket", "us-east-2", &seed.to_string());
-    moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml"]).expect_code(0).expect_contains("replace 3 unscoped CloudTrail statement(s)");
+    moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml"])
+        .expect_code(0)
+        .expect_contains("replace 3 unscoped CloudTrail statement(s)");
     apply(&moto, "specs/org-trail.yaml");
-    let after: serde_json::Value = serde_json::from_str(&moto.bucket_policy("my-bucket", "us-east-2").unwrap()).unwrap();
+    let after: serde_json::Value =
+        serde_json::from_str(&moto.bucket_policy("my-bucket", "us-east-2").unwrap()).unwrap();
     let stmts = after["Statement"].as_array().unwrap();
     assert_eq!(stmts.len(), 3);
-    assert!(stmts.iter().all(|s| s["Condition"]["StringEquals"]["aws:SourceArn"] == ARN));
+    assert!(
+        stmts
+            .iter()
+            .all(|s| s["Condition"]["StringEquals"]["aws:SourceArn"] == ARN)
+    );
 }
 
 #[test]
@@ -141,24 +201,31 @@ fn saved_plan_is_refused_when_the_trail_changed_out_of_band() {
     let specs = Specs::new();
     let spec = specs.write("t.yaml", &spec_yaml("  tags:\n    team: security\n"));
     let plan_file = specs.dir.path().join("plan.json").display().to_string();
-    moto.orgtrail(BIN, &["plan", &spec, "--out", &plan_file]).expect_code(0);
+    moto.orgtrail(BIN, &["plan", &spec, "--out", &plan_file])
+        .expect_code(0);
     // Someone changes the trail after the plan was reviewed.
-    moto.block_on(moto.cloudtrail("us-east-2").stop_logging().name(ARN).send()).unwrap();
+    moto.block_on(moto.cloudtrail("us-east-2").stop_logging().name(ARN).send())
+        .unwrap();
     moto.reset_requests();
     moto.orgtrail(BIN, &["apply", &plan_file, "--auto-approve"])
         .expect_code(1)
         .expect_contains("plan is stale: trail `arn:aws:cloudtrail:us-east-2:123456789012:trail/my-trail` changed in AWS");
     assert!(moto.writes().is_empty());
     // A fresh saved plan applies.
-    moto.orgtrail(BIN, &["plan", &spec, "--out", &plan_file]).expect_code(0);
-    moto.orgtrail(BIN, &["apply", &plan_file, "--auto-approve"]).expect_code(0).expect_contains("Apply complete:");
+    moto.orgtrail(BIN, &["plan", &spec, "--out", &plan_file])
+        .expect_code(0);
+    moto.orgtrail(BIN, &["apply", &plan_file, "--auto-approve"])
+        .expect_code(0)
+        .expect_contains("Apply complete:");
 }
 
 #[test]
 fn apply_without_tty_or_auto_approve_changes_nothing() {
     let (moto, _org) = greenfield();
     moto.reset_requests();
-    moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml"]).expect_code(1).expect_contains("--auto-approve");
+    moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml"])
+        .expect_code(1)
+        .expect_contains("--auto-approve");
     assert!(moto.requests().is_empty(), "{:?}", moto.requests());
 }
 
@@ -174,7 +241,16 @@ fn coverage_reduction_needs_the_flag() {
         .expect_contains("! stop-logging")
         .expect_contains("--allow-coverage-reduction");
     assert!(moto.writes().is_empty());
-    moto.orgtrail(BIN, &["apply", &spec, "--auto-approve", "--allow-coverage-reduction"]).expect_code(0);
+    moto.orgtrail(
+        BIN,
+        &[
+            "apply",
+            &spec,
+            "--auto-approve",
+            "--allow-coverage-reduction",
+        ],
+    )
+    .expect_code(0);
     assert!(!moto.is_logging("us-east-2", ARN));
 }
 
@@ -190,7 +266,12 @@ fn failed_step_is_named_and_rerun_converges() {
         .expect_contains("step 3/4 create-trail")
         .expect_contains("cloudtrail:CreateTrail")
         .expect_contains("run apply again");
-    assert!(moto.bucket_policy("my-bucket", "us-east-2").is_some(), "earlier steps stay done");
+    assert!(
+        moto.bucket_policy("my-bucket", "us-east-2").is_some(),
+        "earlier steps stay done"
+    );
     let fixed = specs.write("t.yaml", &spec_yaml(""));
-    moto.orgtrail(BIN, &["apply", &fixed, "--auto-approve"]).expect_code(0).expect_contains("Apply complete: 2 steps");
+    moto.orgtrail(BIN, &["apply", &fixed, "--auto-approve"])
+        .expect_code(0)
+        .expect_contains("Apply complete: 2 steps");
 }

@@ -6,13 +6,26 @@ use crate::{BIN, Specs};
 fn harness_runs_validate_and_sees_a_seeded_organization() {
     let moto = Moto::start();
     let org = moto.create_org(true);
-    let out = moto.block_on(moto.organizations().describe_organization().send()).unwrap();
+    let out = moto
+        .block_on(moto.organizations().describe_organization().send())
+        .unwrap();
     assert_eq!(out.organization().and_then(|o| o.id()), Some(org.as_str()));
     moto.reset_requests();
-    moto.orgtrail(BIN, &["validate", "specs/org-trail.yaml", "specs/single-region-org-trail.yaml"])
-        .expect_code(0)
-        .expect_contains("ok: specs/org-trail.yaml (trail my-trail in us-east-2)");
-    assert!(moto.requests().is_empty(), "validate must not call AWS: {:?}", moto.requests());
+    moto.orgtrail(
+        BIN,
+        &[
+            "validate",
+            "specs/org-trail.yaml",
+            "specs/single-region-org-trail.yaml",
+        ],
+    )
+    .expect_code(0)
+    .expect_contains("ok: specs/org-trail.yaml (trail my-trail in us-east-2)");
+    assert!(
+        moto.requests().is_empty(),
+        "validate must not call AWS: {:?}",
+        moto.requests()
+    );
 }
 
 #[test]
@@ -22,7 +35,11 @@ fn validate_reports_every_error_with_location() {
         "bad.yaml",
         "version: 1\nbucket:\n  name: My_Bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n  multiregion: true\n",
     );
-    let out = std::process::Command::new(BIN).args(["validate", &bad]).env("NO_COLOR", "1").output().unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["validate", &bad])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr).replace(&bad, "bad.yaml");
     insta::assert_snapshot!("validate_bad_spec", stderr);
@@ -30,7 +47,10 @@ fn validate_reports_every_error_with_location() {
 
 #[test]
 fn schema_file_is_up_to_date() {
-    let out = std::process::Command::new(BIN).arg("schema").output().unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("schema")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let generated = String::from_utf8(out.stdout).unwrap();
     let path = orgtrail_testsupport::repo_root().join("docs/orgtrail.schema.json");
@@ -52,6 +72,9 @@ fn version_and_validate_need_no_aws_configuration() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let v = std::process::Command::new(BIN).arg("--version").output().unwrap();
+    let v = std::process::Command::new(BIN)
+        .arg("--version")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&v.stdout).starts_with("orgtrail "));
 }

@@ -25,13 +25,14 @@ pub fn greenfield() -> (Moto, String) {
     (moto, org)
 }
 
+#[derive(Default)]
 pub struct Specs {
     pub dir: TempDir,
 }
 
 impl Specs {
     pub fn new() -> Specs {
-        Specs { dir: TempDir::new("specs") }
+        Specs::default()
     }
     pub fn write(&self, name: &str, yaml: &str) -> String {
         write_spec(self.dir.path(), name, yaml)

@@ -4,7 +4,12 @@ use crate::{ARN, BIN, Specs, greenfield, spec_yaml};
 
 fn kinds(json: &str) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_str(json).expect("plan json");
-    v["steps"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap().to_string()).collect()
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// A trail created the way the seed's CLI procedure does it, before orgtrail.
@@ -17,20 +22,44 @@ pub fn seed_trail(moto: &Moto, org: bool, multi: bool) {
             .is_organization_trail(org)
             .is_multi_region_trail(multi)
             .enable_log_file_validation(true)
-            .tags_list(orgtrail_testsupport::cloudtrail::types::Tag::builder().key("team").value("security").build().unwrap())
+            .tags_list(
+                orgtrail_testsupport::cloudtrail::types::Tag::builder()
+                    .key("team")
+                    .value("security")
+                    .build()
+                    .unwrap(),
+            )
             .send(),
     )
     .expect("create trail");
-    moto.block_on(ct.start_logging().name("my-trail").send()).expect("start logging");
+    moto.block_on(ct.start_logging().name("my-trail").send())
+        .expect("start logging");
 }
 
 #[test]
 fn plans_greenfield_in_dependency_order() {
     let (moto, _org) = greenfield();
     moto.reset_requests();
-    let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "json", "--detailed-exitcode"]);
+    let out = moto.orgtrail(
+        BIN,
+        &[
+            "plan",
+            "specs/org-trail.yaml",
+            "--format",
+            "json",
+            "--detailed-exitcode",
+        ],
+    );
     out.expect_code(2);
-    assert_eq!(kinds(&out.stdout), ["enable-trusted-access", "put-bucket-policy", "create-trail", "start-logging"]);
+    assert_eq!(
+        kinds(&out.stdout),
+        [
+            "enable-trusted-access",
+            "put-bucket-policy",
+            "create-trail",
+            "start-logging"
+        ]
+    );
     assert!(moto.writes().is_empty(), "plan wrote: {:?}", moto.writes());
 }
 
@@ -41,7 +70,10 @@ fn plan_renders_text_markdown_and_json() {
     let text = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml"]);
     text.expect_code(0);
     insta::assert_snapshot!("plan_greenfield_text", redact(&text.stdout));
-    let md = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "markdown"]);
+    let md = moto.orgtrail(
+        BIN,
+        &["plan", "specs/org-trail.yaml", "--format", "markdown"],
+    );
     insta::assert_snapshot!("plan_greenfield_markdown", redact(&md.stdout));
     let json = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "json"]);
     let mut v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -52,7 +84,10 @@ fn plan_renders_text_markdown_and_json() {
     for (_, h) in v["live_components"].as_object_mut().unwrap().iter_mut() {
         *h = "<hash>".into();
     }
-    insta::assert_snapshot!("plan_greenfield_json", redact(&serde_json::to_string_pretty(&v).unwrap()));
+    insta::assert_snapshot!(
+        "plan_greenfield_json",
+        redact(&serde_json::to_string_pretty(&v).unwrap())
+    );
 }
 
 #[test]
@@ -62,7 +97,10 @@ fn plans_existing_single_account_trail_as_update_not_recreate() {
     let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "json"]);
     out.expect_code(0);
     let k = kinds(&out.stdout);
-    assert!(k.contains(&"convert-to-organization-trail".to_string()), "{k:?}");
+    assert!(
+        k.contains(&"convert-to-organization-trail".to_string()),
+        "{k:?}"
+    );
     assert!(!k.contains(&"create-trail".to_string()), "{k:?}");
     // Tags are authoritative: the seeded `team` tag is not in the spec, so it would be removed.
     assert!(k.contains(&"untag-trail".to_string()), "{k:?}");
@@ -83,10 +121,15 @@ fn plans_single_region_org_trail_conversion_to_multi_region() {
 #[test]
 fn everything_in_place_is_no_changes_with_ten_calls_and_no_writes() {
     let (moto, _org) = greenfield();
-    moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"]).expect_code(0);
+    moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"])
+        .expect_code(0);
     moto.reset_requests();
-    let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--detailed-exitcode"]);
-    out.expect_code(0).expect_contains("No changes. Live state matches specs/org-trail.yaml.");
+    let out = moto.orgtrail(
+        BIN,
+        &["plan", "specs/org-trail.yaml", "--detailed-exitcode"],
+    );
+    out.expect_code(0)
+        .expect_contains("No changes. Live state matches specs/org-trail.yaml.");
     let reqs = moto.requests();
     // Regression guard (performance issue): the minimum set of reads, each once.
     let mut ops: Vec<String> = reqs.iter().map(|r| r.operation.clone()).collect();
@@ -102,7 +145,13 @@ fn everything_in_place_is_no_changes_with_ten_calls_and_no_writes() {
 fn caller_in_member_account_gets_a_clear_preflight_error() {
     let (moto, _org) = greenfield();
     let acct = moto
-        .block_on(moto.organizations().create_account().email("member@example.com").account_name("member").send())
+        .block_on(
+            moto.organizations()
+                .create_account()
+                .email("member@example.com")
+                .account_name("member")
+                .send(),
+        )
         .unwrap();
     let status = acct.create_account_status().unwrap();
     let member = status.account_id().unwrap().to_string();
@@ -110,7 +159,9 @@ fn caller_in_member_account_gets_a_clear_preflight_error() {
         .block_on(
             moto.sts()
                 .assume_role()
-                .role_arn(format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole"))
+                .role_arn(format!(
+                    "arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+                ))
                 .role_session_name("t")
                 .send(),
         )
@@ -126,7 +177,11 @@ fn caller_in_member_account_gets_a_clear_preflight_error() {
             ("AWS_SESSION_TOKEN", c.session_token()),
         ],
     );
-    out.expect_code(1).expect_contains("not-management-account").expect_contains(&format!("(account {member}) is neither the management account"));
+    out.expect_code(1)
+        .expect_contains("not-management-account")
+        .expect_contains(&format!(
+            "(account {member}) is neither the management account"
+        ));
     assert!(!out.all().contains(c.secret_access_key()) && !out.all().contains(c.session_token()));
     assert!(moto.writes().is_empty());
 }
@@ -137,7 +192,9 @@ fn consolidated_billing_plans_enable_all_features_with_warning() {
     moto.create_org(false);
     moto.create_bucket("my-bucket", "us-east-2");
     let out = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml"]);
-    out.expect_code(0).expect_contains("~ enable-all-features").expect_contains("warning[enable-all-features]");
+    out.expect_code(0)
+        .expect_contains("~ enable-all-features")
+        .expect_contains("warning[enable-all-features]");
     moto.reset_requests();
     moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"])
         .expect_code(1)
@@ -151,6 +208,8 @@ fn plan_of_bad_spec_sends_nothing_to_aws() {
     let moto = Moto::start();
     let specs = Specs::new();
     let bad = specs.write("bad.yaml", &spec_yaml("  logging: maybe\n"));
-    moto.orgtrail(BIN, &["plan", &bad]).expect_code(1).expect_contains("bad.yaml:7:12: error: trail.logging");
+    moto.orgtrail(BIN, &["plan", &bad])
+        .expect_code(1)
+        .expect_contains("bad.yaml:7:12: error: trail.logging");
     assert!(moto.requests().is_empty());
 }

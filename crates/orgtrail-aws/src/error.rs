@@ -36,7 +36,11 @@ impl AwsError {
         }
     }
 
-    pub(crate) fn data(operation: &'static str, resource: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub(crate) fn data(
+        operation: &'static str,
+        resource: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         AwsError::Data {
             operation,
             resource: resource.into(),
@@ -83,7 +87,11 @@ fn fix_for(code: &str, operation: &str) -> String {
 }
 
 /// Convert an SDK error.
-pub(crate) fn call_error<E, R>(operation: &'static str, resource: impl Into<String>, err: SdkError<E, R>) -> AwsError
+pub(crate) fn call_error<E, R>(
+    operation: &'static str,
+    resource: impl Into<String>,
+    err: SdkError<E, R>,
+) -> AwsError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     R: Debug,
@@ -118,13 +126,25 @@ where
         SdkError::DispatchFailure(d) => {
             let detail = DisplayErrorContext(&err).to_string();
             let (code, fix) = if d.is_timeout() {
-                ("Timeout", "check the network and the endpoint, or raise --connect-timeout")
+                (
+                    "Timeout",
+                    "check the network and the endpoint, or raise --connect-timeout",
+                )
             } else if d.is_io() {
-                ("Network", "check that the endpoint is reachable (--endpoint-url / AWS_ENDPOINT_URL)")
+                (
+                    "Network",
+                    "check that the endpoint is reachable (--endpoint-url / AWS_ENDPOINT_URL)",
+                )
             } else if detail.contains("credentials") || detail.contains("credential") {
-                ("Credentials", "no usable AWS credentials: set AWS_PROFILE/--profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+                (
+                    "Credentials",
+                    "no usable AWS credentials: set AWS_PROFILE/--profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                )
             } else {
-                ("Dispatch", "check the network, the endpoint and the credentials")
+                (
+                    "Dispatch",
+                    "check the network, the endpoint and the credentials",
+                )
             };
             AwsError::Call {
                 operation,
@@ -138,7 +158,10 @@ where
             operation,
             resource,
             code: Some("ResponseError".into()),
-            message: format!("the response could not be read ({})", first_line(&DisplayErrorContext(&err).to_string())),
+            message: format!(
+                "the response could not be read ({})",
+                first_line(&DisplayErrorContext(&err).to_string())
+            ),
             fix: "this is usually a network problem (truncated response); run again".into(),
         },
         _ => {

@@ -60,7 +60,9 @@ fn tag(k: &str, v: &str) -> Result<ct::Tag, AwsError> {
         .map_err(|e| AwsError::data("cloudtrail:AddTags", format!("tag `{k}`"), e.to_string()))
 }
 
-fn sdk_selectors(s: &Selectors) -> Result<(Vec<ct::EventSelector>, Vec<ct::AdvancedEventSelector>), AwsError> {
+fn sdk_selectors(
+    s: &Selectors,
+) -> Result<(Vec<ct::EventSelector>, Vec<ct::AdvancedEventSelector>), AwsError> {
     match s {
         Selectors::Basic(v) => Ok((
             v.iter()
@@ -68,7 +70,9 @@ fn sdk_selectors(s: &Selectors) -> Result<(Vec<ct::EventSelector>, Vec<ct::Advan
                     ct::EventSelector::builder()
                         .read_write_type(ct::ReadWriteType::from(e.read_write_type.as_str()))
                         .include_management_events(e.include_management_events)
-                        .set_exclude_management_event_sources(Some(e.exclude_management_event_sources.clone()))
+                        .set_exclude_management_event_sources(Some(
+                            e.exclude_management_event_sources.clone(),
+                        ))
                         .set_data_resources(Some(
                             e.data_resources
                                 .iter()
@@ -90,7 +94,8 @@ fn sdk_selectors(s: &Selectors) -> Result<(Vec<ct::EventSelector>, Vec<ct::Advan
             for a in v {
                 let mut fields = Vec::new();
                 for f in &a.field_selectors {
-                    let non_empty = |x: &Vec<String>| if x.is_empty() { None } else { Some(x.clone()) };
+                    let non_empty =
+                        |x: &Vec<String>| if x.is_empty() { None } else { Some(x.clone()) };
                     fields.push(
                         ct::AdvancedFieldSelector::builder()
                             .field(&f.field)
@@ -101,7 +106,13 @@ fn sdk_selectors(s: &Selectors) -> Result<(Vec<ct::EventSelector>, Vec<ct::Advan
                             .set_not_starts_with(non_empty(&f.not_starts_with))
                             .set_not_ends_with(non_empty(&f.not_ends_with))
                             .build()
-                            .map_err(|e| AwsError::data("cloudtrail:PutEventSelectors", "advanced selector", e.to_string()))?,
+                            .map_err(|e| {
+                                AwsError::data(
+                                    "cloudtrail:PutEventSelectors",
+                                    "advanced selector",
+                                    e.to_string(),
+                                )
+                            })?,
                     );
                 }
                 out.push(
@@ -109,7 +120,13 @@ fn sdk_selectors(s: &Selectors) -> Result<(Vec<ct::EventSelector>, Vec<ct::Advan
                         .set_name(a.name.clone())
                         .set_field_selectors(Some(fields))
                         .build()
-                        .map_err(|e| AwsError::data("cloudtrail:PutEventSelectors", "advanced selector", e.to_string()))?,
+                        .map_err(|e| {
+                            AwsError::data(
+                                "cloudtrail:PutEventSelectors",
+                                "advanced selector",
+                                e.to_string(),
+                            )
+                        })?,
                 );
             }
             Ok((Vec::new(), out))
@@ -153,7 +170,9 @@ impl Aws {
                     .enable_all_features()
                     .send()
                     .await
-                    .map_err(|e| call_error("organizations:EnableAllFeatures", "the organization", e))?;
+                    .map_err(|e| {
+                        call_error("organizations:EnableAllFeatures", "the organization", e)
+                    })?;
             }
             Action::EnableTrustedAccess => {
                 self.organizations()
@@ -161,7 +180,13 @@ impl Aws {
                     .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
                     .send()
                     .await
-                    .map_err(|e| call_error("organizations:EnableAWSServiceAccess", "the organization", e))?;
+                    .map_err(|e| {
+                        call_error(
+                            "organizations:EnableAWSServiceAccess",
+                            "the organization",
+                            e,
+                        )
+                    })?;
             }
             Action::DisableTrustedAccess => {
                 self.organizations()
@@ -169,20 +194,34 @@ impl Aws {
                     .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
                     .send()
                     .await
-                    .map_err(|e| call_error("organizations:DisableAWSServiceAccess", "the organization", e))?;
+                    .map_err(|e| {
+                        call_error(
+                            "organizations:DisableAWSServiceAccess",
+                            "the organization",
+                            e,
+                        )
+                    })?;
             }
-            Action::CreateBucket { bucket, region, kms_key_arn } => {
+            Action::CreateBucket {
+                bucket,
+                region,
+                kms_key_arn,
+            } => {
                 let s3 = self.s3(region);
                 let res = format!("bucket `{bucket}`");
                 let mut req = s3.create_bucket().bucket(bucket);
                 if region != "us-east-1" {
                     req = req.create_bucket_configuration(
                         s3t::CreateBucketConfiguration::builder()
-                            .location_constraint(s3t::BucketLocationConstraint::from(region.as_str()))
+                            .location_constraint(s3t::BucketLocationConstraint::from(
+                                region.as_str(),
+                            ))
                             .build(),
                     );
                 }
-                req.send().await.map_err(|e| call_error("s3:CreateBucket", res.clone(), e))?;
+                req.send()
+                    .await
+                    .map_err(|e| call_error("s3:CreateBucket", res.clone(), e))?;
                 s3.put_public_access_block()
                     .bucket(bucket)
                     .public_access_block_configuration(
@@ -200,10 +239,13 @@ impl Aws {
                     Some(k) => s3t::ServerSideEncryptionByDefault::builder()
                         .sse_algorithm(s3t::ServerSideEncryption::AwsKms)
                         .kms_master_key_id(k),
-                    None => s3t::ServerSideEncryptionByDefault::builder().sse_algorithm(s3t::ServerSideEncryption::Aes256),
+                    None => s3t::ServerSideEncryptionByDefault::builder()
+                        .sse_algorithm(s3t::ServerSideEncryption::Aes256),
                 }
                 .build()
-                .map_err(|e| AwsError::data("s3:PutEncryptionConfiguration", res.clone(), e.to_string()))?;
+                .map_err(|e| {
+                    AwsError::data("s3:PutEncryptionConfiguration", res.clone(), e.to_string())
+                })?;
                 let conf = s3t::ServerSideEncryptionConfiguration::builder()
                     .rules(
                         s3t::ServerSideEncryptionRule::builder()
@@ -212,7 +254,9 @@ impl Aws {
                             .build(),
                     )
                     .build()
-                    .map_err(|e| AwsError::data("s3:PutEncryptionConfiguration", res.clone(), e.to_string()))?;
+                    .map_err(|e| {
+                        AwsError::data("s3:PutEncryptionConfiguration", res.clone(), e.to_string())
+                    })?;
                 s3.put_bucket_encryption()
                     .bucket(bucket)
                     .server_side_encryption_configuration(conf)
@@ -220,14 +264,20 @@ impl Aws {
                     .await
                     .map_err(|e| call_error("s3:PutEncryptionConfiguration", res, e))?;
             }
-            Action::PutBucketPolicy { bucket, region, policy } => {
+            Action::PutBucketPolicy {
+                bucket,
+                region,
+                policy,
+            } => {
                 self.s3(region)
                     .put_bucket_policy()
                     .bucket(bucket)
                     .policy(policy)
                     .send()
                     .await
-                    .map_err(|e| call_error("s3:PutBucketPolicy", format!("bucket `{bucket}`"), e))?;
+                    .map_err(|e| {
+                        call_error("s3:PutBucketPolicy", format!("bucket `{bucket}`"), e)
+                    })?;
             }
             Action::CreateTrail { region, trail } => {
                 let mut tags = Vec::new();
@@ -254,9 +304,19 @@ impl Aws {
                     .set_tags_list(if tags.is_empty() { None } else { Some(tags) })
                     .send()
                     .await
-                    .map_err(|e| call_error("cloudtrail:CreateTrail", format!("trail `{}` in {region}", trail.name), e))?;
+                    .map_err(|e| {
+                        call_error(
+                            "cloudtrail:CreateTrail",
+                            format!("trail `{}` in {region}", trail.name),
+                            e,
+                        )
+                    })?;
             }
-            Action::UpdateTrail { region, trail_arn, fields } => {
+            Action::UpdateTrail {
+                region,
+                trail_arn,
+                fields,
+            } => {
                 let mut req = self.cloudtrail(region).update_trail().name(trail_arn);
                 for f in fields {
                     req = match f {
@@ -265,37 +325,61 @@ impl Aws {
                         TrailField::S3KeyPrefix(p) => req.s3_key_prefix(opt_or_empty(p)),
                         TrailField::Organization(v) => req.is_organization_trail(*v),
                         TrailField::MultiRegion(v) => req.is_multi_region_trail(*v),
-                        TrailField::IncludeGlobalServiceEvents(v) => req.include_global_service_events(*v),
+                        TrailField::IncludeGlobalServiceEvents(v) => {
+                            req.include_global_service_events(*v)
+                        }
                         TrailField::LogFileValidation(v) => req.enable_log_file_validation(*v),
                         TrailField::KmsKeyId(k) => req.kms_key_id(opt_or_empty(k)),
                         TrailField::SnsTopic(t) => req.sns_topic_name(opt_or_empty(t)),
-                        TrailField::CloudWatchLogs(Some((g, r))) => {
-                            req.cloud_watch_logs_log_group_arn(g).cloud_watch_logs_role_arn(r)
-                        }
-                        TrailField::CloudWatchLogs(None) => {
-                            req.cloud_watch_logs_log_group_arn("").cloud_watch_logs_role_arn("")
-                        }
+                        TrailField::CloudWatchLogs(Some((g, r))) => req
+                            .cloud_watch_logs_log_group_arn(g)
+                            .cloud_watch_logs_role_arn(r),
+                        TrailField::CloudWatchLogs(None) => req
+                            .cloud_watch_logs_log_group_arn("")
+                            .cloud_watch_logs_role_arn(""),
                     };
                 }
-                req.send()
-                    .await
-                    .map_err(|e| call_error("cloudtrail:UpdateTrail", format!("trail {trail_arn}"), e))?;
+                req.send().await.map_err(|e| {
+                    call_error("cloudtrail:UpdateTrail", format!("trail {trail_arn}"), e)
+                })?;
             }
-            Action::PutEventSelectors { region, trail_arn, selectors } => {
+            Action::PutEventSelectors {
+                region,
+                trail_arn,
+                selectors,
+            } => {
                 let (basic, advanced) = sdk_selectors(selectors)?;
                 self.cloudtrail(region)
                     .put_event_selectors()
                     .trail_name(trail_arn)
                     .set_event_selectors(if basic.is_empty() { None } else { Some(basic) })
-                    .set_advanced_event_selectors(if advanced.is_empty() { None } else { Some(advanced) })
+                    .set_advanced_event_selectors(if advanced.is_empty() {
+                        None
+                    } else {
+                        Some(advanced)
+                    })
                     .send()
                     .await
-                    .map_err(|e| call_error("cloudtrail:PutEventSelectors", format!("trail {trail_arn}"), e))?;
+                    .map_err(|e| {
+                        call_error(
+                            "cloudtrail:PutEventSelectors",
+                            format!("trail {trail_arn}"),
+                            e,
+                        )
+                    })?;
             }
-            Action::PutInsightSelectors { region, trail_arn, insights } => {
+            Action::PutInsightSelectors {
+                region,
+                trail_arn,
+                insights,
+            } => {
                 let sel = insights
                     .iter()
-                    .map(|i| ct::InsightSelector::builder().insight_type(ct::InsightType::from(i.as_str())).build())
+                    .map(|i| {
+                        ct::InsightSelector::builder()
+                            .insight_type(ct::InsightType::from(i.as_str()))
+                            .build()
+                    })
                     .collect();
                 self.cloudtrail(region)
                     .put_insight_selectors()
@@ -303,9 +387,19 @@ impl Aws {
                     .set_insight_selectors(Some(sel))
                     .send()
                     .await
-                    .map_err(|e| call_error("cloudtrail:PutInsightSelectors", format!("trail {trail_arn}"), e))?;
+                    .map_err(|e| {
+                        call_error(
+                            "cloudtrail:PutInsightSelectors",
+                            format!("trail {trail_arn}"),
+                            e,
+                        )
+                    })?;
             }
-            Action::AddTags { region, trail_arn, tags } => {
+            Action::AddTags {
+                region,
+                trail_arn,
+                tags,
+            } => {
                 let mut list = Vec::new();
                 for (k, v) in tags {
                     list.push(tag(k, v)?);
@@ -316,9 +410,15 @@ impl Aws {
                     .set_tags_list(Some(list))
                     .send()
                     .await
-                    .map_err(|e| call_error("cloudtrail:AddTags", format!("trail {trail_arn}"), e))?;
+                    .map_err(|e| {
+                        call_error("cloudtrail:AddTags", format!("trail {trail_arn}"), e)
+                    })?;
             }
-            Action::RemoveTags { region, trail_arn, keys } => {
+            Action::RemoveTags {
+                region,
+                trail_arn,
+                keys,
+            } => {
                 let mut list = Vec::new();
                 for k in keys {
                     list.push(ct::Tag::builder().key(k).build().map_err(|e| {
@@ -331,7 +431,9 @@ impl Aws {
                     .set_tags_list(Some(list))
                     .send()
                     .await
-                    .map_err(|e| call_error("cloudtrail:RemoveTags", format!("trail {trail_arn}"), e))?;
+                    .map_err(|e| {
+                        call_error("cloudtrail:RemoveTags", format!("trail {trail_arn}"), e)
+                    })?;
             }
             Action::StartLogging { region, trail_arn } => {
                 self.cloudtrail(region)
@@ -339,7 +441,9 @@ impl Aws {
                     .name(trail_arn)
                     .send()
                     .await
-                    .map_err(|e| call_error("cloudtrail:StartLogging", format!("trail {trail_arn}"), e))?;
+                    .map_err(|e| {
+                        call_error("cloudtrail:StartLogging", format!("trail {trail_arn}"), e)
+                    })?;
             }
             Action::StopLogging { region, trail_arn } => {
                 self.cloudtrail(region)
@@ -347,7 +451,9 @@ impl Aws {
                     .name(trail_arn)
                     .send()
                     .await
-                    .map_err(|e| call_error("cloudtrail:StopLogging", format!("trail {trail_arn}"), e))?;
+                    .map_err(|e| {
+                        call_error("cloudtrail:StopLogging", format!("trail {trail_arn}"), e)
+                    })?;
             }
         }
         Ok(())

@@ -86,7 +86,10 @@ impl Aws {
         if config.region().is_none() {
             // Organizations and STS are global; any region works for them. Trail and bucket
             // calls always name their own region.
-            config = config.into_builder().region(Region::from_static("us-east-1")).build();
+            config = config
+                .into_builder()
+                .region(Region::from_static("us-east-1"))
+                .build();
         }
         let custom_endpoint = config.endpoint_url().is_some();
         Aws {
@@ -106,7 +109,10 @@ impl Aws {
     async fn slot(&self) -> tokio::sync::SemaphorePermit<'_> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         // The semaphore is never closed, so acquire cannot fail.
-        self.limit.acquire().await.expect("semaphore is never closed")
+        self.limit
+            .acquire()
+            .await
+            .expect("semaphore is never closed")
     }
 
     fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {

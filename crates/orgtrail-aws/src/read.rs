@@ -14,7 +14,8 @@ use std::future::Future;
 use aws_sdk_cloudtrail::types as ct;
 use orgtrail_core::*;
 use orgtrail_spec::{
-    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightType, ReadWriteType, Spec,
+    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightType, ReadWriteType,
+    Spec,
 };
 use tokio::task::JoinSet;
 
@@ -118,12 +119,18 @@ impl Aws {
             tokio::join!(caller, org, access, bucket_reads, trail_lists, key_reads);
         let caller = caller?;
         let org = org?;
-        let bucket_map: BTreeMap<(String, String), BucketState> =
-            buckets.into_iter().zip(bucket_reads.into_iter().collect::<Result<Vec<_>, _>>()?).collect();
-        let trail_map: BTreeMap<String, Vec<ct::Trail>> =
-            regions.into_iter().zip(trail_lists.into_iter().collect::<Result<Vec<_>, _>>()?).collect();
-        let key_arns: BTreeMap<(String, String), Option<String>> =
-            keys.into_iter().zip(key_reads.into_iter().collect::<Result<Vec<_>, _>>()?).collect();
+        let bucket_map: BTreeMap<(String, String), BucketState> = buckets
+            .into_iter()
+            .zip(bucket_reads.into_iter().collect::<Result<Vec<_>, _>>()?)
+            .collect();
+        let trail_map: BTreeMap<String, Vec<ct::Trail>> = regions
+            .into_iter()
+            .zip(trail_lists.into_iter().collect::<Result<Vec<_>, _>>()?)
+            .collect();
+        let key_arns: BTreeMap<(String, String), Option<String>> = keys
+            .into_iter()
+            .zip(key_reads.into_iter().collect::<Result<Vec<_>, _>>()?)
+            .collect();
 
         let owner = org
             .as_ref()
@@ -133,7 +140,12 @@ impl Aws {
         // Which trail each spec manages: same name, home region and owner.
         let mut ours: BTreeMap<String, (String, ct::Trail)> = BTreeMap::new(); // arn -> (region, trail)
         for s in specs {
-            let want = trail_arn(&caller.partition, &s.trail.home_region, &owner, &s.trail.name);
+            let want = trail_arn(
+                &caller.partition,
+                &s.trail.home_region,
+                &owner,
+                &s.trail.name,
+            );
             if let Some(t) = trail_map
                 .get(&s.trail.home_region)
                 .into_iter()
@@ -167,17 +179,34 @@ impl Aws {
                 })
                 .collect(),
         );
-        let need_admins = org.as_ref().is_some_and(|o| o.management_account != caller.account);
+        let need_admins = org
+            .as_ref()
+            .is_some_and(|o| o.management_account != caller.account);
         let admins = async {
-            if need_admins { self.delegated_admins().await } else { Ok(Vec::new()) }
+            if need_admins {
+                self.delegated_admins().await
+            } else {
+                Ok(Vec::new())
+            }
         };
         let (details, policies, admins) = tokio::join!(details, policies, admins);
-        let details: BTreeMap<String, TrailDetail> =
-            ours.keys().cloned().zip(details.into_iter().collect::<Result<Vec<_>, _>>()?).collect();
+        let details: BTreeMap<String, TrailDetail> = ours
+            .keys()
+            .cloned()
+            .zip(details.into_iter().collect::<Result<Vec<_>, _>>()?)
+            .collect();
         let kms: BTreeMap<(String, String), KmsState> = key_arns
             .into_iter()
             .zip(policies.into_iter().collect::<Result<Vec<_>, _>>()?)
-            .map(|((k, arn), policy)| (k, KmsState { key_arn: arn, policy }))
+            .map(|((k, arn), policy)| {
+                (
+                    k,
+                    KmsState {
+                        key_arn: arn,
+                        policy,
+                    },
+                )
+            })
             .collect();
         let organization = match org {
             None => None,
@@ -201,7 +230,12 @@ impl Aws {
                     region: None,
                     policy: None,
                 });
-            let want = trail_arn(&caller.partition, &s.trail.home_region, &owner, &s.trail.name);
+            let want = trail_arn(
+                &caller.partition,
+                &s.trail.home_region,
+                &owner,
+                &s.trail.name,
+            );
             let mut others = Vec::new();
             for t in trail_map.get(&s.trail.home_region).into_iter().flatten() {
                 let arn = t.trail_arn().unwrap_or_default().to_string();
@@ -230,7 +264,9 @@ impl Aws {
                         s3_key_prefix: non_empty(t.s3_key_prefix()),
                         organization: t.is_organization_trail().unwrap_or(false),
                         multi_region: t.is_multi_region_trail().unwrap_or(false),
-                        include_global_service_events: t.include_global_service_events().unwrap_or(false),
+                        include_global_service_events: t
+                            .include_global_service_events()
+                            .unwrap_or(false),
                         log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
                         kms_key_arn: non_empty(t.kms_key_id()),
                         sns_topic_arn: non_empty(t.sns_topic_arn()),
@@ -277,10 +313,23 @@ impl Aws {
         let arn = out.arn().unwrap_or_default().to_string();
         let account = out.account().unwrap_or_default().to_string();
         if account.is_empty() {
-            return Err(AwsError::data("sts:GetCallerIdentity", "the caller identity", "no account id in the response"));
+            return Err(AwsError::data(
+                "sts:GetCallerIdentity",
+                "the caller identity",
+                "no account id in the response",
+            ));
         }
-        let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
-        Ok(Caller { account, arn, partition })
+        let partition = arn
+            .split(':')
+            .nth(1)
+            .filter(|p| !p.is_empty())
+            .unwrap_or("aws")
+            .to_string();
+        Ok(Caller {
+            account,
+            arn,
+            partition,
+        })
     }
 
     async fn organization(&self) -> Result<Option<OrgRead>, AwsError> {
@@ -288,9 +337,16 @@ impl Aws {
         match self.organizations().describe_organization().send().await {
             Ok(out) => {
                 let o = out.organization().ok_or_else(|| {
-                    AwsError::data("organizations:DescribeOrganization", "the organization", "no organization in the response")
+                    AwsError::data(
+                        "organizations:DescribeOrganization",
+                        "the organization",
+                        "no organization in the response",
+                    )
                 })?;
-                let feature = o.feature_set().map(|f| f.as_str().to_string()).unwrap_or_default();
+                let feature = o
+                    .feature_set()
+                    .map(|f| f.as_str().to_string())
+                    .unwrap_or_default();
                 Ok(Some(OrgRead {
                     id: o.id().unwrap_or_default().to_string(),
                     all_features: feature == "ALL",
@@ -321,7 +377,11 @@ impl Aws {
             let out = match res {
                 Ok(o) => o,
                 Err(e) => {
-                    let err = call_error("organizations:ListAWSServiceAccessForOrganization", "the organization", e);
+                    let err = call_error(
+                        "organizations:ListAWSServiceAccessForOrganization",
+                        "the organization",
+                        e,
+                    );
                     if err.code() == Some("AWSOrganizationsNotInUseException") {
                         return Ok(false);
                     }
@@ -336,7 +396,9 @@ impl Aws {
                 return Ok(true);
             }
             match out.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_string()),
+                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
+                    token = Some(t.to_string())
+                }
                 _ => return Ok(false),
             }
         }
@@ -354,7 +416,13 @@ impl Aws {
                 .set_next_token(token.clone())
                 .send()
                 .await
-                .map_err(|e| call_error("organizations:ListDelegatedAdministrators", "the organization", e));
+                .map_err(|e| {
+                    call_error(
+                        "organizations:ListDelegatedAdministrators",
+                        "the organization",
+                        e,
+                    )
+                });
             let out = match out {
                 Ok(o) => o,
                 // Emulators that do not know CloudTrail as a delegable service answer
@@ -362,9 +430,15 @@ impl Aws {
                 Err(e) if e.code() == Some("InvalidInputException") => break,
                 Err(e) => return Err(e),
             };
-            out_ids.extend(out.delegated_administrators().iter().filter_map(|a| a.id().map(str::to_string)));
+            out_ids.extend(
+                out.delegated_administrators()
+                    .iter()
+                    .filter_map(|a| a.id().map(str::to_string)),
+            );
             match out.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_string()),
+                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
+                    token = Some(t.to_string())
+                }
                 _ => break,
             }
         }
@@ -385,7 +459,10 @@ impl Aws {
         };
         let (head, policy) = tokio::join!(head, policy);
         let (exists, actual_region) = match head {
-            Ok(out) => (true, Some(out.bucket_region().unwrap_or(region).to_string())),
+            Ok(out) => (
+                true,
+                Some(out.bucket_region().unwrap_or(region).to_string()),
+            ),
             Err(e) => {
                 let from_header = e
                     .raw_response()
@@ -402,7 +479,12 @@ impl Aws {
             }
         };
         if !exists {
-            return Ok(BucketState { name: name.to_string(), exists, region: None, policy: None });
+            return Ok(BucketState {
+                name: name.to_string(),
+                exists,
+                region: None,
+                policy: None,
+            });
         }
         let policy = match policy {
             Ok(out) => out.policy().map(str::to_string),
@@ -416,7 +498,12 @@ impl Aws {
                 }
             }
         };
-        Ok(BucketState { name: name.to_string(), exists, region: actual_region, policy })
+        Ok(BucketState {
+            name: name.to_string(),
+            exists,
+            region: actual_region,
+            policy,
+        })
     }
 
     async fn describe_trails(&self, region: &str) -> Result<Vec<ct::Trail>, AwsError> {
@@ -427,7 +514,13 @@ impl Aws {
             .include_shadow_trails(true)
             .send()
             .await
-            .map_err(|e| call_error("cloudtrail:DescribeTrails", format!("trails in {region}"), e))?;
+            .map_err(|e| {
+                call_error(
+                    "cloudtrail:DescribeTrails",
+                    format!("trails in {region}"),
+                    e,
+                )
+            })?;
         Ok(out.trail_list().to_vec())
     }
 
@@ -451,8 +544,10 @@ impl Aws {
             c.list_tags().resource_id_list(arn).send().await
         };
         let (status, selectors, insights, tags) = tokio::join!(status, selectors, insights, tags);
-        let status = status.map_err(|e| call_error("cloudtrail:GetTrailStatus", resource.clone(), e))?;
-        let selectors = selectors.map_err(|e| call_error("cloudtrail:GetEventSelectors", resource.clone(), e))?;
+        let status =
+            status.map_err(|e| call_error("cloudtrail:GetTrailStatus", resource.clone(), e))?;
+        let selectors = selectors
+            .map_err(|e| call_error("cloudtrail:GetEventSelectors", resource.clone(), e))?;
         let insights = match insights {
             Ok(o) => convert_insights(o.insight_selectors(), &resource)?,
             Err(e) => {
@@ -469,17 +564,28 @@ impl Aws {
             .resource_tag_list()
             .iter()
             .flat_map(|r| r.tags_list())
-            .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+            .map(|t| {
+                (
+                    t.key().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
             .collect();
         let health = TrailHealth {
             latest_delivery_error: non_empty(status.latest_delivery_error()),
             latest_digest_delivery_error: non_empty(status.latest_digest_delivery_error()),
-            latest_cloudwatch_logs_delivery_error: non_empty(status.latest_cloud_watch_logs_delivery_error()),
+            latest_cloudwatch_logs_delivery_error: non_empty(
+                status.latest_cloud_watch_logs_delivery_error(),
+            ),
         };
         Ok(TrailDetail {
             logging: status.is_logging().unwrap_or(false),
             health,
-            selectors: convert_selectors(selectors.event_selectors(), selectors.advanced_event_selectors(), &resource)?,
+            selectors: convert_selectors(
+                selectors.event_selectors(),
+                selectors.advanced_event_selectors(),
+                &resource,
+            )?,
             insights,
             tags,
         })
@@ -491,7 +597,11 @@ impl Aws {
             Ok(out) => Ok(out.key_metadata().and_then(|m| m.arn()).map(str::to_string)),
             Err(e) => {
                 let err = call_error("kms:DescribeKey", format!("KMS key `{key}` in {region}"), e);
-                if err.code() == Some("NotFoundException") { Ok(None) } else { Err(err) }
+                if err.code() == Some("NotFoundException") {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
             }
         }
     }
@@ -510,12 +620,19 @@ impl Aws {
     }
 }
 
-fn convert_insights(list: &[ct::InsightSelector], resource: &str) -> Result<Vec<InsightType>, AwsError> {
+fn convert_insights(
+    list: &[ct::InsightSelector],
+    resource: &str,
+) -> Result<Vec<InsightType>, AwsError> {
     let mut out = Vec::new();
     for i in list {
         let Some(t) = i.insight_type() else { continue };
         let parsed = InsightType::parse(t.as_str()).ok_or_else(|| {
-            AwsError::data("cloudtrail:GetInsightSelectors", resource, format!("unknown insight type `{}`", t.as_str()))
+            AwsError::data(
+                "cloudtrail:GetInsightSelectors",
+                resource,
+                format!("unknown insight type `{}`", t.as_str()),
+            )
         })?;
         if !out.contains(&parsed) {
             out.push(parsed);
@@ -554,7 +671,10 @@ fn convert_selectors(
                 })
                 .collect();
             fields.sort();
-            out.push(AdvancedEventSelector { name: non_empty(a.name()), field_selectors: fields });
+            out.push(AdvancedEventSelector {
+                name: non_empty(a.name()),
+                field_selectors: fields,
+            });
         }
         return Ok(Selectors::Advanced(out).normalised());
     }
@@ -563,7 +683,11 @@ fn convert_selectors(
         let rw = match b.read_write_type() {
             None => ReadWriteType::All,
             Some(r) => ReadWriteType::parse(r.as_str()).ok_or_else(|| {
-                AwsError::data("cloudtrail:GetEventSelectors", resource, format!("unknown ReadWriteType `{}`", r.as_str()))
+                AwsError::data(
+                    "cloudtrail:GetEventSelectors",
+                    resource,
+                    format!("unknown ReadWriteType `{}`", r.as_str()),
+                )
             })?,
         };
         let mut excl = b.exclude_management_event_sources().to_vec();
@@ -574,7 +698,10 @@ fn convert_selectors(
             .map(|d| {
                 let mut values = d.values().to_vec();
                 values.sort();
-                DataResource { resource_type: d.r#type().unwrap_or_default().to_string(), values }
+                DataResource {
+                    resource_type: d.r#type().unwrap_or_default().to_string(),
+                    values,
+                }
             })
             .collect();
         drs.sort();

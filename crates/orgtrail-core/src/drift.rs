@@ -57,10 +57,15 @@ pub struct DriftReport {
 
 impl DriftReport {
     pub fn in_sync(&self) -> bool {
-        self.findings.iter().all(|f| f.severity == DriftSeverity::Warning) && self.errors.is_empty()
+        self.findings
+            .iter()
+            .all(|f| f.severity == DriftSeverity::Warning)
+            && self.errors.is_empty()
     }
     pub fn drifted(&self) -> bool {
-        self.findings.iter().any(|f| f.severity != DriftSeverity::Warning)
+        self.findings
+            .iter()
+            .any(|f| f.severity != DriftSeverity::Warning)
     }
 }
 
@@ -68,24 +73,59 @@ fn classify(step: &Step) -> (&'static str, DriftSeverity, String) {
     use DriftSeverity::*;
     let t = &step.target;
     match step.kind {
-        StepKind::CreateTrail => ("trail-missing", CoverageLost, format!("trail {t} does not exist (deleted?)")),
-        StepKind::StartLogging => ("logging-stopped", CoverageLost, format!("trail {t} is not logging")),
-        StepKind::StopLogging => ("logging-on", ConfigDrift, format!("trail {t} is logging, the spec says it should not")),
+        StepKind::CreateTrail => (
+            "trail-missing",
+            CoverageLost,
+            format!("trail {t} does not exist (deleted?)"),
+        ),
+        StepKind::StartLogging => (
+            "logging-stopped",
+            CoverageLost,
+            format!("trail {t} is not logging"),
+        ),
+        StepKind::StopLogging => (
+            "logging-on",
+            ConfigDrift,
+            format!("trail {t} is logging, the spec says it should not"),
+        ),
         StepKind::EnableTrustedAccess => (
             "trusted-access-removed",
             CoverageLost,
             "CloudTrail is no longer a trusted service of the organization".into(),
         ),
-        StepKind::DisableTrustedAccess => ("trusted-access-on", ConfigDrift, "CloudTrail trusted access is on, the spec says off".into()),
-        StepKind::EnableAllFeatures => ("all-features-off", CoverageLost, "the organization does not have all features enabled".into()),
-        StepKind::CreateBucket => ("bucket-missing", CoverageLost, format!("log bucket {t} does not exist")),
+        StepKind::DisableTrustedAccess => (
+            "trusted-access-on",
+            ConfigDrift,
+            "CloudTrail trusted access is on, the spec says off".into(),
+        ),
+        StepKind::EnableAllFeatures => (
+            "all-features-off",
+            CoverageLost,
+            "the organization does not have all features enabled".into(),
+        ),
+        StepKind::CreateBucket => (
+            "bucket-missing",
+            CoverageLost,
+            format!("log bucket {t} does not exist"),
+        ),
         StepKind::PutBucketPolicy => (
             "bucket-policy-drift",
             CoverageLost,
-            format!("bucket policy of {t} no longer grants CloudTrail what the trail needs ({})", step.reason),
+            format!(
+                "bucket policy of {t} no longer grants CloudTrail what the trail needs ({})",
+                step.reason
+            ),
         ),
-        StepKind::ConvertToOrganizationTrail => ("not-organization-trail", CoverageLost, format!("trail {t} is no longer an organization trail")),
-        StepKind::ConvertToMultiRegion => ("not-multi-region", CoverageLost, format!("trail {t} is no longer a multi-region trail")),
+        StepKind::ConvertToOrganizationTrail => (
+            "not-organization-trail",
+            CoverageLost,
+            format!("trail {t} is no longer an organization trail"),
+        ),
+        StepKind::ConvertToMultiRegion => (
+            "not-multi-region",
+            CoverageLost,
+            format!("trail {t} is no longer a multi-region trail"),
+        ),
         StepKind::PutEventSelectors => {
             let drops = match &step.action {
                 Action::PutEventSelectors { selectors, .. } => {
@@ -98,9 +138,17 @@ fn classify(step: &Step) -> (&'static str, DriftSeverity, String) {
                 _ => false,
             };
             if drops {
-                ("management-events-off", CoverageLost, format!("event selectors of {t} no longer log management events"))
+                (
+                    "management-events-off",
+                    CoverageLost,
+                    format!("event selectors of {t} no longer log management events"),
+                )
             } else {
-                ("event-selectors-drift", ConfigDrift, format!("event selectors of {t} differ from the spec"))
+                (
+                    "event-selectors-drift",
+                    ConfigDrift,
+                    format!("event selectors of {t} differ from the spec"),
+                )
             }
         }
         StepKind::UpdateTrail => {
@@ -108,19 +156,39 @@ fn classify(step: &Step) -> (&'static str, DriftSeverity, String) {
                 Action::UpdateTrail { fields, .. } => fields.iter().any(|f| {
                     matches!(
                         f,
-                        TrailField::LogFileValidation(true) | TrailField::IncludeGlobalServiceEvents(true) | TrailField::S3Bucket(_)
+                        TrailField::LogFileValidation(true)
+                            | TrailField::IncludeGlobalServiceEvents(true)
+                            | TrailField::S3Bucket(_)
                     )
                 }),
                 _ => false,
             };
             if lost {
-                ("trail-settings-weakened", CoverageLost, format!("settings of trail {t} differ from the spec and weaken the audit trail"))
+                (
+                    "trail-settings-weakened",
+                    CoverageLost,
+                    format!(
+                        "settings of trail {t} differ from the spec and weaken the audit trail"
+                    ),
+                )
             } else {
-                ("trail-settings-drift", ConfigDrift, format!("settings of trail {t} differ from the spec"))
+                (
+                    "trail-settings-drift",
+                    ConfigDrift,
+                    format!("settings of trail {t} differ from the spec"),
+                )
             }
         }
-        StepKind::PutInsightSelectors => ("insights-drift", ConfigDrift, format!("insight selectors of {t} differ from the spec")),
-        StepKind::TagTrail | StepKind::UntagTrail => ("tags-drift", ConfigDrift, format!("tags of {t} differ from the spec")),
+        StepKind::PutInsightSelectors => (
+            "insights-drift",
+            ConfigDrift,
+            format!("insight selectors of {t} differ from the spec"),
+        ),
+        StepKind::TagTrail | StepKind::UntagTrail => (
+            "tags-drift",
+            ConfigDrift,
+            format!("tags of {t} differ from the spec"),
+        ),
     }
 }
 
@@ -141,12 +209,26 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
         });
     }
     for (i, t) in live.trails.iter().enumerate() {
-        let (Some(trail), Some(h)) = (&t.trail, &t.health) else { continue };
+        let (Some(trail), Some(h)) = (&t.trail, &t.health) else {
+            continue;
+        };
         let spec = plan.specs.get(i).cloned().unwrap_or_default();
         for (rule, what, err) in [
-            ("delivery-error", "log delivery to S3", &h.latest_delivery_error),
-            ("digest-delivery-error", "digest delivery to S3", &h.latest_digest_delivery_error),
-            ("cloudwatch-delivery-error", "delivery to CloudWatch Logs", &h.latest_cloudwatch_logs_delivery_error),
+            (
+                "delivery-error",
+                "log delivery to S3",
+                &h.latest_delivery_error,
+            ),
+            (
+                "digest-delivery-error",
+                "digest delivery to S3",
+                &h.latest_digest_delivery_error,
+            ),
+            (
+                "cloudwatch-delivery-error",
+                "delivery to CloudWatch Logs",
+                &h.latest_cloudwatch_logs_delivery_error,
+            ),
         ] {
             if let Some(e) = err {
                 findings.push(DriftFinding {
@@ -162,7 +244,9 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
             }
         }
     }
-    findings.sort_by(|a, b| (a.severity, &a.spec, &a.rule, &a.target).cmp(&(b.severity, &b.spec, &b.rule, &b.target)));
+    findings.sort_by(|a, b| {
+        (a.severity, &a.spec, &a.rule, &a.target).cmp(&(b.severity, &b.spec, &b.rule, &b.target))
+    });
     DriftReport {
         format_version: DRIFT_FORMAT_VERSION,
         specs: plan.specs.clone(),

@@ -59,9 +59,9 @@ impl Selectors {
         match self {
             Selectors::Basic(v) => v.iter().any(|s| s.include_management_events),
             Selectors::Advanced(v) => v.iter().any(|s| {
-                s.field_selectors
-                    .iter()
-                    .any(|f| f.field == "eventCategory" && f.equals.iter().any(|e| e == "Management"))
+                s.field_selectors.iter().any(|f| {
+                    f.field == "eventCategory" && f.equals.iter().any(|e| e == "Management")
+                })
             }),
         }
     }

@@ -298,12 +298,20 @@ pub fn spec_hash(specs: &[SpecInput]) -> String {
 }
 
 /// What is different between a saved plan's reads and fresh ones, in words.
-pub fn stale_reasons(saved: &Plan, fresh_components: &BTreeMap<String, String>, fresh_spec_hash: &str) -> Vec<String> {
+pub fn stale_reasons(
+    saved: &Plan,
+    fresh_components: &BTreeMap<String, String>,
+    fresh_spec_hash: &str,
+) -> Vec<String> {
     let mut out = Vec::new();
     if saved.spec_hash != fresh_spec_hash {
         out.push("the spec files changed since the plan was made".to_string());
     }
-    let keys: BTreeSet<&String> = saved.live_components.keys().chain(fresh_components.keys()).collect();
+    let keys: BTreeSet<&String> = saved
+        .live_components
+        .keys()
+        .chain(fresh_components.keys())
+        .collect();
     for k in keys {
         match (saved.live_components.get(k), fresh_components.get(k)) {
             (Some(a), Some(b)) if a == b => {}
@@ -345,7 +353,8 @@ fn desired(spec: &Spec, partition: &str, account: &str, kms: Option<&KmsState>) 
         }
     });
     let kms_arn = t.kms_key_id.as_ref().map(|k| {
-        kms.and_then(|k| k.key_arn.clone()).unwrap_or_else(|| k.clone())
+        kms.and_then(|k| k.key_arn.clone())
+            .unwrap_or_else(|| k.clone())
     });
     let selectors = match (&t.event_selectors, &t.advanced_event_selectors) {
         (_, Some(a)) => Selectors::Advanced(a.clone()),
@@ -366,10 +375,12 @@ fn desired(spec: &Spec, partition: &str, account: &str, kms: Option<&KmsState>) 
             log_file_validation: t.log_file_validation,
             kms_key_id: kms_arn,
             sns_topic: sns,
-            cloudwatch_logs: t
-                .cloudwatch_logs
-                .as_ref()
-                .map(|c| (normalise_log_group_arn(&c.log_group_arn), c.role_arn.clone())),
+            cloudwatch_logs: t.cloudwatch_logs.as_ref().map(|c| {
+                (
+                    normalise_log_group_arn(&c.log_group_arn),
+                    c.role_arn.clone(),
+                )
+            }),
             tags: t.tags.clone(),
         },
         selectors,
@@ -431,13 +442,19 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
             cx.error(
                 &s.path,
                 "duplicate-trail",
-                format!("trail `{}` is described by both {first} and {}", s.spec.trail.name, s.path),
+                format!(
+                    "trail `{}` is described by both {first} and {}",
+                    s.spec.trail.name, s.path
+                ),
                 "keep one spec per trail",
             );
         }
         if let Some(first) = buckets.get(s.spec.bucket.name.as_str()) {
             let (a, b) = (&first.spec.bucket, &s.spec.bucket);
-            if a.create != b.create || a.policy != b.policy || first.spec.bucket_region() != s.spec.bucket_region() {
+            if a.create != b.create
+                || a.policy != b.policy
+                || first.spec.bucket_region() != s.spec.bucket_region()
+            {
                 cx.error(
                     &s.path,
                     "conflicting-bucket",
@@ -459,13 +476,18 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
             cx.error(
                 "",
                 "not-in-organization",
-                format!("account {} is not in an organization (AWS Organizations)", live.caller.account),
+                format!(
+                    "account {} is not in an organization (AWS Organizations)",
+                    live.caller.account
+                ),
                 "run orgtrail with credentials of the organization's management account",
             );
             None
         }
         Some(o) => {
-            if live.caller.account != o.management_account && !o.delegated_admins.contains(&live.caller.account) {
+            if live.caller.account != o.management_account
+                && !o.delegated_admins.contains(&live.caller.account)
+            {
                 cx.error(
                     "",
                     "not-management-account",
@@ -479,8 +501,12 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
             Some(o.clone())
         }
     };
-    let want_all_features = specs.iter().any(|s| s.spec.organization.all_features || s.spec.trail.organization);
-    let want_trusted = specs.iter().any(|s| s.spec.organization.trusted_access || s.spec.trail.organization);
+    let want_all_features = specs
+        .iter()
+        .any(|s| s.spec.organization.all_features || s.spec.trail.organization);
+    let want_trusted = specs
+        .iter()
+        .any(|s| s.spec.organization.trusted_access || s.spec.trail.organization);
     if let Some(o) = &org {
         if want_all_features && !o.all_features {
             cx.warn(
@@ -493,7 +519,11 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
                 kind: StepKind::EnableAllFeatures,
                 target: format!("organization {}", o.id),
                 spec: String::new(),
-                changes: vec![change("feature_set", json!("CONSOLIDATED_BILLING"), json!("ALL"))],
+                changes: vec![change(
+                    "feature_set",
+                    json!("CONSOLIDATED_BILLING"),
+                    json!("ALL"),
+                )],
                 policy_diff: None,
                 reason: "organization trails need all features enabled".into(),
                 reduces_coverage: false,
@@ -505,9 +535,14 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
                 kind: StepKind::EnableTrustedAccess,
                 target: format!("organization {}", o.id),
                 spec: String::new(),
-                changes: vec![change("trusted_access[cloudtrail.amazonaws.com]", json!(false), json!(true))],
+                changes: vec![change(
+                    "trusted_access[cloudtrail.amazonaws.com]",
+                    json!(false),
+                    json!(true),
+                )],
                 policy_diff: None,
-                reason: "CloudTrail must be a trusted service to create an organization trail".into(),
+                reason: "CloudTrail must be a trusted service to create an organization trail"
+                    .into(),
                 reduces_coverage: false,
                 action: Action::EnableTrustedAccess,
             });
@@ -516,7 +551,11 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
                 kind: StepKind::DisableTrustedAccess,
                 target: format!("organization {}", o.id),
                 spec: String::new(),
-                changes: vec![change("trusted_access[cloudtrail.amazonaws.com]", json!(true), json!(false))],
+                changes: vec![change(
+                    "trusted_access[cloudtrail.amazonaws.com]",
+                    json!(true),
+                    json!(false),
+                )],
                 policy_diff: None,
                 reason: "the specs set trusted_access: false".into(),
                 reduces_coverage: true,
@@ -545,7 +584,9 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
             .filter(|(_, s)| s.spec.bucket.name == bucket)
             .collect();
         let (first_i, first) = members[0];
-        let Some(tl) = live.trails.get(first_i) else { continue };
+        let Some(tl) = live.trails.get(first_i) else {
+            continue;
+        };
         let b = &first.spec.bucket;
         let region = first.spec.bucket_region().to_string();
         let path = first.path.clone();
@@ -559,7 +600,9 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
                 );
                 continue;
             }
-            let kms = members.iter().find_map(|(i, _)| live.trails.get(*i)?.kms.as_ref()?.key_arn.clone());
+            let kms = members
+                .iter()
+                .find_map(|(i, _)| live.trails.get(*i)?.kms.as_ref()?.key_arn.clone());
             cx.steps.push(Step {
                 kind: StepKind::CreateBucket,
                 target: format!("s3://{bucket}"),
@@ -621,16 +664,28 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
         }
         let others: Vec<String> = others.into_iter().collect();
         match policy::merge(bucket, tl.bucket.policy.as_deref(), &refs, &others) {
-            Err(e) => cx.error(&path, "bucket-policy", e.to_string(), "fix the bucket policy in S3, then run plan again"),
+            Err(e) => cx.error(
+                &path,
+                "bucket-policy",
+                e.to_string(),
+                "fix the bucket policy in S3, then run plan again",
+            ),
             Ok(m) => {
                 for w in &m.warnings {
                     cx.warn(&path, "legacy-statement-kept", w.clone(), "");
                 }
                 if let Some(new) = m.new_policy {
                     if b.policy == PolicyMode::Verify {
-                        let mut what: Vec<String> = m.missing.iter().map(|p| format!("the statement that {p}")).collect();
+                        let mut what: Vec<String> = m
+                            .missing
+                            .iter()
+                            .map(|p| format!("the statement that {p}"))
+                            .collect();
                         if !m.superseded.is_empty() {
-                            what.push(format!("{} unscoped CloudTrail statement(s) should be replaced", m.superseded.len()));
+                            what.push(format!(
+                                "{} unscoped CloudTrail statement(s) should be replaced",
+                                m.superseded.len()
+                            ));
                         }
                         cx.error(
                             &path,
@@ -639,11 +694,19 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
                             format!("add them (run `orgtrail plan` with `policy: merge` to see the exact statements), or set `bucket.policy: merge` in {path}"),
                         );
                     } else {
-                        let before = tl.bucket.policy.as_deref().map(policy::canonical_text).unwrap_or_default();
+                        let before = tl
+                            .bucket
+                            .policy
+                            .as_deref()
+                            .map(policy::canonical_text)
+                            .unwrap_or_default();
                         let after = policy::canonical_pretty(&new);
                         let mut reason = Vec::new();
                         if !m.missing.is_empty() {
-                            reason.push(format!("add the statement(s) that {}", m.missing.join(", ")));
+                            reason.push(format!(
+                                "add the statement(s) that {}",
+                                m.missing.join(", ")
+                            ));
                         }
                         if !m.superseded.is_empty() {
                             reason.push(format!(
@@ -674,7 +737,9 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
 
     // Trails.
     for (i, s) in specs.iter().enumerate() {
-        let Some(tl) = live.trails.get(i) else { continue };
+        let Some(tl) = live.trails.get(i) else {
+            continue;
+        };
         trail_steps(&mut cx, s, tl, &partition, &account);
     }
 
@@ -721,11 +786,18 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             None => cx.error(
                 path,
                 "kms-key-missing",
-                format!("KMS key `{}` does not exist in {}", t.kms_key_id.clone().unwrap_or_default(), t.home_region),
+                format!(
+                    "KMS key `{}` does not exist in {}",
+                    t.kms_key_id.clone().unwrap_or_default(),
+                    t.home_region
+                ),
                 "create the key (in the trail's home region) or fix `trail.kms_key_id`",
             ),
             Some(arn) => {
-                let ok = k.policy.as_deref().is_some_and(kms_policy_allows_cloudtrail);
+                let ok = k
+                    .policy
+                    .as_deref()
+                    .is_some_and(kms_policy_allows_cloudtrail);
                 if !ok {
                     cx.error(
                         path,
@@ -755,10 +827,26 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
         cx.warn(path, "validation-off", format!("trail `{}` has log file validation off: tampering with log files would go unnoticed", t.name), "set `trail.log_file_validation: true`");
     }
     if !t.multi_region {
-        cx.warn(path, "single-region", format!("trail `{}` logs only {}: activity in other regions is not recorded", t.name, t.home_region), "set `trail.multi_region: true`");
+        cx.warn(
+            path,
+            "single-region",
+            format!(
+                "trail `{}` logs only {}: activity in other regions is not recorded",
+                t.name, t.home_region
+            ),
+            "set `trail.multi_region: true`",
+        );
     }
     if t.kms_key_id.is_none() {
-        cx.warn(path, "no-kms", format!("trail `{}` log files are encrypted with SSE-S3 only", t.name), "set `trail.kms_key_id` to a KMS key (CIS 3.5)");
+        cx.warn(
+            path,
+            "no-kms",
+            format!(
+                "trail `{}` log files are encrypted with SSE-S3 only",
+                t.name
+            ),
+            "set `trail.kms_key_id` to a KMS key (CIS 3.5)",
+        );
     }
     if t.cloudwatch_logs.is_none() {
         cx.warn(path, "no-cloudwatch-logs", format!("trail `{}` does not deliver to CloudWatch Logs, so no metric filters or alarms can watch it", t.name), "set `trail.cloudwatch_logs` (CIS 3.4)");
@@ -766,7 +854,11 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
     let dup: Vec<&str> = tl
         .other_trails
         .iter()
-        .filter(|o| o.account == account && o.arn != d.arn && (o.multi_region || o.home_region == t.home_region))
+        .filter(|o| {
+            o.account == account
+                && o.arn != d.arn
+                && (o.multi_region || o.home_region == t.home_region)
+        })
         .map(|o| o.name.as_str())
         .collect();
     if !dup.is_empty() {
@@ -789,7 +881,10 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             cx.error(
                 path,
                 "trail-limit",
-                format!("{owned_here} trails already exist in {} (CloudTrail allows 5 per region)", t.home_region),
+                format!(
+                    "{owned_here} trails already exist in {} (CloudTrail allows 5 per region)",
+                    t.home_region
+                ),
                 "delete a trail you no longer need, or choose another `trail.home_region`",
             );
         }
@@ -798,8 +893,16 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             change("s3_bucket", Value::Null, json!(nt.s3_bucket)),
             change("organization", Value::Null, json!(nt.organization)),
             change("multi_region", Value::Null, json!(nt.multi_region)),
-            change("include_global_service_events", Value::Null, json!(nt.include_global_service_events)),
-            change("log_file_validation", Value::Null, json!(nt.log_file_validation)),
+            change(
+                "include_global_service_events",
+                Value::Null,
+                json!(nt.include_global_service_events),
+            ),
+            change(
+                "log_file_validation",
+                Value::Null,
+                json!(nt.log_file_validation),
+            ),
         ];
         if nt.s3_key_prefix.is_some() {
             changes.push(change("s3_key_prefix", Value::Null, opt(&nt.s3_key_prefix)));
@@ -811,7 +914,11 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             changes.push(change("sns_topic", Value::Null, opt(&nt.sns_topic)));
         }
         if let Some((g, r)) = &nt.cloudwatch_logs {
-            changes.push(change("cloudwatch_logs", Value::Null, json!({"log_group_arn": g, "role_arn": r})));
+            changes.push(change(
+                "cloudwatch_logs",
+                Value::Null,
+                json!({"log_group_arn": g, "role_arn": r}),
+            ));
         }
         if !nt.tags.is_empty() {
             changes.push(change("tags", Value::Null, json!(nt.tags)));
@@ -824,18 +931,29 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             policy_diff: None,
             reason: format!("trail `{}` does not exist in {}", t.name, t.home_region),
             reduces_coverage: false,
-            action: Action::CreateTrail { region: region.clone(), trail: nt },
+            action: Action::CreateTrail {
+                region: region.clone(),
+                trail: nt,
+            },
         });
         if d.selectors != Selectors::aws_default() {
             cx.steps.push(Step {
                 kind: StepKind::PutEventSelectors,
                 target: arn.clone(),
                 spec: path.into(),
-                changes: vec![change("event_selectors", selectors_value(&Selectors::aws_default()), selectors_value(&d.selectors))],
+                changes: vec![change(
+                    "event_selectors",
+                    selectors_value(&Selectors::aws_default()),
+                    selectors_value(&d.selectors),
+                )],
                 policy_diff: None,
                 reason: "the spec sets event selectors".into(),
                 reduces_coverage: !d.selectors.logs_management_events(),
-                action: Action::PutEventSelectors { region: region.clone(), trail_arn: arn.clone(), selectors: d.selectors.clone() },
+                action: Action::PutEventSelectors {
+                    region: region.clone(),
+                    trail_arn: arn.clone(),
+                    selectors: d.selectors.clone(),
+                },
             });
         }
         if !d.insights.is_empty() {
@@ -847,7 +965,11 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
                 policy_diff: None,
                 reason: "the spec enables CloudTrail Insights".into(),
                 reduces_coverage: false,
-                action: Action::PutInsightSelectors { region: region.clone(), trail_arn: arn.clone(), insights: d.insights.clone() },
+                action: Action::PutInsightSelectors {
+                    region: region.clone(),
+                    trail_arn: arn.clone(),
+                    insights: d.insights.clone(),
+                },
             });
         }
         if d.logging {
@@ -859,7 +981,10 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
                 policy_diff: None,
                 reason: "a new trail does not log until logging is started".into(),
                 reduces_coverage: false,
-                action: Action::StartLogging { region, trail_arn: arn },
+                action: Action::StartLogging {
+                    region,
+                    trail_arn: arn,
+                },
             });
         }
         return;
@@ -883,31 +1008,78 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
     }
     if live.s3_bucket != nt.s3_bucket {
         fields.push(TrailField::S3Bucket(nt.s3_bucket.clone()));
-        changes.push(change("s3_bucket", json!(live.s3_bucket), json!(nt.s3_bucket)));
+        changes.push(change(
+            "s3_bucket",
+            json!(live.s3_bucket),
+            json!(nt.s3_bucket),
+        ));
     }
     if live.s3_key_prefix != nt.s3_key_prefix {
         fields.push(TrailField::S3KeyPrefix(nt.s3_key_prefix.clone()));
-        changes.push(change("s3_key_prefix", opt(&live.s3_key_prefix), opt(&nt.s3_key_prefix)));
+        changes.push(change(
+            "s3_key_prefix",
+            opt(&live.s3_key_prefix),
+            opt(&nt.s3_key_prefix),
+        ));
     }
-    cmp_bool!("organization", live.organization, nt.organization, Organization);
-    cmp_bool!("multi_region", live.multi_region, nt.multi_region, MultiRegion);
-    cmp_bool!("include_global_service_events", live.include_global_service_events, nt.include_global_service_events, IncludeGlobalServiceEvents);
-    cmp_bool!("log_file_validation", live.log_file_validation, nt.log_file_validation, LogFileValidation);
+    cmp_bool!(
+        "organization",
+        live.organization,
+        nt.organization,
+        Organization
+    );
+    cmp_bool!(
+        "multi_region",
+        live.multi_region,
+        nt.multi_region,
+        MultiRegion
+    );
+    cmp_bool!(
+        "include_global_service_events",
+        live.include_global_service_events,
+        nt.include_global_service_events,
+        IncludeGlobalServiceEvents
+    );
+    cmp_bool!(
+        "log_file_validation",
+        live.log_file_validation,
+        nt.log_file_validation,
+        LogFileValidation
+    );
     if live.kms_key_arn != nt.kms_key_id {
         fields.push(TrailField::KmsKeyId(nt.kms_key_id.clone()));
-        changes.push(change("kms_key_id", opt(&live.kms_key_arn), opt(&nt.kms_key_id)));
+        changes.push(change(
+            "kms_key_id",
+            opt(&live.kms_key_arn),
+            opt(&nt.kms_key_id),
+        ));
     }
     if live.sns_topic_arn != nt.sns_topic {
         fields.push(TrailField::SnsTopic(nt.sns_topic.clone()));
-        changes.push(change("sns_topic", opt(&live.sns_topic_arn), opt(&nt.sns_topic)));
+        changes.push(change(
+            "sns_topic",
+            opt(&live.sns_topic_arn),
+            opt(&nt.sns_topic),
+        ));
     }
-    let live_cw = live
-        .cloudwatch_log_group_arn
-        .as_ref()
-        .map(|g| (normalise_log_group_arn(g), live.cloudwatch_role_arn.clone().unwrap_or_default()));
+    let live_cw = live.cloudwatch_log_group_arn.as_ref().map(|g| {
+        (
+            normalise_log_group_arn(g),
+            live.cloudwatch_role_arn.clone().unwrap_or_default(),
+        )
+    });
     if live_cw != nt.cloudwatch_logs {
-        let v = |c: &Option<(String, String)>| c.as_ref().map_or(Value::Null, |(g, r)| json!({"log_group_arn": g, "role_arn": r}));
-        changes.push(change("cloudwatch_logs", v(&live_cw), v(&nt.cloudwatch_logs)));
+        let v = |c: &Option<(String, String)>| {
+            c.as_ref().map_or(
+                Value::Null,
+                |(g, r)| json!({"log_group_arn": g, "role_arn": r}),
+            )
+        };
+        changes.push(change(
+            "cloudwatch_logs",
+            v(&live_cw),
+            v(&nt.cloudwatch_logs),
+        ));
         fields.push(TrailField::CloudWatchLogs(nt.cloudwatch_logs.clone()));
     }
     if !fields.is_empty() {
@@ -921,8 +1093,14 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             StepKind::UpdateTrail
         };
         let reason = match kind {
-            StepKind::ConvertToOrganizationTrail => format!("apply `{}` to every account of the organization (same ARN, UpdateTrail in place)", t.name),
-            StepKind::ConvertToMultiRegion => format!("log all regions, not only {} (same ARN, UpdateTrail in place)", t.home_region),
+            StepKind::ConvertToOrganizationTrail => format!(
+                "apply `{}` to every account of the organization (same ARN, UpdateTrail in place)",
+                t.name
+            ),
+            StepKind::ConvertToMultiRegion => format!(
+                "log all regions, not only {} (same ARN, UpdateTrail in place)",
+                t.home_region
+            ),
             _ => "live trail settings differ from the spec".into(),
         };
         cx.steps.push(Step {
@@ -933,20 +1111,37 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             policy_diff: None,
             reason,
             reduces_coverage: reduces,
-            action: Action::UpdateTrail { region: region.clone(), trail_arn: arn.clone(), fields },
+            action: Action::UpdateTrail {
+                region: region.clone(),
+                trail_arn: arn.clone(),
+                fields,
+            },
         });
     }
     if live.selectors.clone().normalised() != d.selectors {
-        let drops = live.selectors.logs_management_events() && !d.selectors.logs_management_events();
+        let drops =
+            live.selectors.logs_management_events() && !d.selectors.logs_management_events();
         cx.steps.push(Step {
             kind: StepKind::PutEventSelectors,
             target: arn.clone(),
             spec: path.into(),
-            changes: vec![change("event_selectors", selectors_value(&live.selectors), selectors_value(&d.selectors))],
+            changes: vec![change(
+                "event_selectors",
+                selectors_value(&live.selectors),
+                selectors_value(&d.selectors),
+            )],
             policy_diff: None,
-            reason: if drops { "the new selectors log no management events".into() } else { "event selectors differ from the spec".into() },
+            reason: if drops {
+                "the new selectors log no management events".into()
+            } else {
+                "event selectors differ from the spec".into()
+            },
             reduces_coverage: drops,
-            action: Action::PutEventSelectors { region: region.clone(), trail_arn: arn.clone(), selectors: d.selectors.clone() },
+            action: Action::PutEventSelectors {
+                region: region.clone(),
+                trail_arn: arn.clone(),
+                selectors: d.selectors.clone(),
+            },
         });
     }
     let mut live_ins = live.insights.clone();
@@ -957,11 +1152,19 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             kind: StepKind::PutInsightSelectors,
             target: arn.clone(),
             spec: path.into(),
-            changes: vec![change("insight_selectors", json!(live_ins), json!(d.insights))],
+            changes: vec![change(
+                "insight_selectors",
+                json!(live_ins),
+                json!(d.insights),
+            )],
             policy_diff: None,
             reason: "insight selectors differ from the spec".into(),
             reduces_coverage: false,
-            action: Action::PutInsightSelectors { region: region.clone(), trail_arn: arn.clone(), insights: d.insights.clone() },
+            action: Action::PutInsightSelectors {
+                region: region.clone(),
+                trail_arn: arn.clone(),
+                insights: d.insights.clone(),
+            },
         });
     }
     let add: BTreeMap<String, String> = nt
@@ -970,17 +1173,35 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
         .filter(|(k, v)| live.tags.get(*k) != Some(v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let remove: Vec<String> = live.tags.keys().filter(|k| !nt.tags.contains_key(*k)).cloned().collect();
+    let remove: Vec<String> = live
+        .tags
+        .keys()
+        .filter(|k| !nt.tags.contains_key(*k))
+        .cloned()
+        .collect();
     if !add.is_empty() {
         cx.steps.push(Step {
             kind: StepKind::TagTrail,
             target: arn.clone(),
             spec: path.into(),
-            changes: add.iter().map(|(k, v)| change(&format!("tags.{k}"), opt(&live.tags.get(k).cloned()), json!(v))).collect(),
+            changes: add
+                .iter()
+                .map(|(k, v)| {
+                    change(
+                        &format!("tags.{k}"),
+                        opt(&live.tags.get(k).cloned()),
+                        json!(v),
+                    )
+                })
+                .collect(),
             policy_diff: None,
             reason: "tags are authoritative".into(),
             reduces_coverage: false,
-            action: Action::AddTags { region: region.clone(), trail_arn: arn.clone(), tags: add },
+            action: Action::AddTags {
+                region: region.clone(),
+                trail_arn: arn.clone(),
+                tags: add,
+            },
         });
     }
     if !remove.is_empty() {
@@ -988,18 +1209,43 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             kind: StepKind::UntagTrail,
             target: arn.clone(),
             spec: path.into(),
-            changes: remove.iter().map(|k| change(&format!("tags.{k}"), opt(&live.tags.get(k).cloned()), Value::Null)).collect(),
+            changes: remove
+                .iter()
+                .map(|k| {
+                    change(
+                        &format!("tags.{k}"),
+                        opt(&live.tags.get(k).cloned()),
+                        Value::Null,
+                    )
+                })
+                .collect(),
             policy_diff: None,
             reason: "tags are authoritative: tags not in the spec are removed".into(),
             reduces_coverage: false,
-            action: Action::RemoveTags { region: region.clone(), trail_arn: arn.clone(), keys: remove },
+            action: Action::RemoveTags {
+                region: region.clone(),
+                trail_arn: arn.clone(),
+                keys: remove,
+            },
         });
     }
     if live.logging != d.logging {
         let (kind, action) = if d.logging {
-            (StepKind::StartLogging, Action::StartLogging { region, trail_arn: arn.clone() })
+            (
+                StepKind::StartLogging,
+                Action::StartLogging {
+                    region,
+                    trail_arn: arn.clone(),
+                },
+            )
         } else {
-            (StepKind::StopLogging, Action::StopLogging { region, trail_arn: arn.clone() })
+            (
+                StepKind::StopLogging,
+                Action::StopLogging {
+                    region,
+                    trail_arn: arn.clone(),
+                },
+            )
         };
         cx.steps.push(Step {
             kind,
@@ -1007,7 +1253,11 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             spec: path.into(),
             changes: vec![change("logging", json!(live.logging), json!(d.logging))],
             policy_diff: None,
-            reason: if d.logging { "the trail is not logging".into() } else { "the spec sets `logging: false`".into() },
+            reason: if d.logging {
+                "the trail is not logging".into()
+            } else {
+                "the spec sets `logging: false`".into()
+            },
             reduces_coverage: !d.logging,
             action,
         });
@@ -1017,15 +1267,23 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
 
 /// Whether a KMS key policy lets CloudTrail encrypt with the key.
 pub fn kms_policy_allows_cloudtrail(text: &str) -> bool {
-    let Ok(doc) = policy::parse_policy("", text) else { return false };
+    let Ok(doc) = policy::parse_policy("", text) else {
+        return false;
+    };
     doc.statements.iter().any(|s| {
-        let Ok(n) = policy::normalise_statement(s) else { return false };
+        let Ok(n) = policy::normalise_statement(s) else {
+            return false;
+        };
         n.effect == "Allow"
             && n.principal.as_ref().is_some_and(|p| {
-                p.get("service").is_some_and(|v| v.contains(policy::CLOUDTRAIL_SERVICE)) || p.contains_key("*")
+                p.get("service")
+                    .is_some_and(|v| v.contains(policy::CLOUDTRAIL_SERVICE))
+                    || p.contains_key("*")
             })
             && n.action.as_ref().is_some_and(|a| {
-                a.iter().any(|x| x == "kms:generatedatakey*" || x == "kms:generatedatakey" || x == "kms:*")
+                a.iter().any(|x| {
+                    x == "kms:generatedatakey*" || x == "kms:generatedatakey" || x == "kms:*"
+                })
             })
     })
 }

@@ -30,7 +30,12 @@ pub struct TrailRef {
 
 impl TrailRef {
     pub fn trail_arn(&self) -> String {
-        trail_arn(&self.partition, &self.home_region, &self.account, &self.trail_name)
+        trail_arn(
+            &self.partition,
+            &self.home_region,
+            &self.account,
+            &self.trail_name,
+        )
     }
     fn bucket_arn(&self) -> String {
         format!("arn:{}:s3:::{}", self.partition, self.bucket)
@@ -102,9 +107,13 @@ pub fn required_statements(t: &TrailRef) -> Vec<Required> {
 /// Why a policy could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
-    #[error("bucket policy of `{bucket}` is not valid JSON ({detail}); fix or delete it in S3, then run plan again")]
+    #[error(
+        "bucket policy of `{bucket}` is not valid JSON ({detail}); fix or delete it in S3, then run plan again"
+    )]
     InvalidJson { bucket: String, detail: String },
-    #[error("bucket policy of `{bucket}` is not an IAM policy document ({detail}); fix it in S3, then run plan again")]
+    #[error(
+        "bucket policy of `{bucket}` is not an IAM policy document ({detail}); fix it in S3, then run plan again"
+    )]
     NotAPolicy { bucket: String, detail: String },
     #[error(
         "bucket policy of `{bucket}` has an Allow statement{sid} for `\"Principal\": \"*\"` without a condition: the organization's logs would be public; remove or restrict that statement first"
@@ -172,7 +181,11 @@ fn principal(v: &Value) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
                 }
             }
         }
-        other => return Err(format!("Principal must be \"*\" or an object, found {other}")),
+        other => {
+            return Err(format!(
+                "Principal must be \"*\" or an object, found {other}"
+            ));
+        }
     }
     Ok(out)
 }
@@ -192,7 +205,9 @@ pub fn normalise_statement(v: &Value) -> Result<NormStatement, String> {
     if let Some(c) = get("Condition") {
         let c = c.as_object().ok_or("Condition must be an object")?;
         for (op, kv) in c {
-            let kv = kv.as_object().ok_or("a condition operator must map keys to values")?;
+            let kv = kv
+                .as_object()
+                .ok_or("a condition operator must map keys to values")?;
             let entry = condition.entry(op.to_ascii_lowercase()).or_default();
             for (k, vals) in kv {
                 entry
@@ -209,7 +224,9 @@ pub fn normalise_statement(v: &Value) -> Result<NormStatement, String> {
         action: get("Action").map(|a| string_set(a, true)).transpose()?,
         not_action: get("NotAction").map(|a| string_set(a, true)).transpose()?,
         resource: get("Resource").map(|a| string_set(a, false)).transpose()?,
-        not_resource: get("NotResource").map(|a| string_set(a, false)).transpose()?,
+        not_resource: get("NotResource")
+            .map(|a| string_set(a, false))
+            .transpose()?,
         condition,
     })
 }
@@ -231,7 +248,9 @@ pub fn parse_policy(bucket: &str, text: &str) -> Result<PolicyDoc, PolicyError> 
         bucket: bucket.to_string(),
         detail: detail.to_string(),
     };
-    let m = v.as_object().ok_or_else(|| not("the document is not a JSON object"))?;
+    let m = v
+        .as_object()
+        .ok_or_else(|| not("the document is not a JSON object"))?;
     let statements = match m.get("Statement") {
         Some(Value::Array(a)) => a.clone(),
         Some(o @ Value::Object(_)) => vec![o.clone()],
@@ -254,9 +273,13 @@ pub fn policies_equivalent(a: &str, b: &str) -> bool {
         return false;
     };
     let set = |d: &PolicyDoc| -> BTreeSet<NormStatement> {
-        d.statements.iter().filter_map(|s| normalise_statement(s).ok()).collect()
+        d.statements
+            .iter()
+            .filter_map(|s| normalise_statement(s).ok())
+            .collect()
     };
-    a.version.as_deref().unwrap_or(DEFAULT_VERSION) == b.version.as_deref().unwrap_or(DEFAULT_VERSION)
+    a.version.as_deref().unwrap_or(DEFAULT_VERSION)
+        == b.version.as_deref().unwrap_or(DEFAULT_VERSION)
         && set(&a) == set(&b)
 }
 
@@ -292,14 +315,26 @@ enum Legacy {
 }
 
 fn classify(n: &NormStatement, trails: &[TrailRef]) -> Legacy {
-    if n.effect != "Allow" || !is_cloudtrail_only(n) || n.not_action.is_some() || n.not_resource.is_some() {
+    if n.effect != "Allow"
+        || !is_cloudtrail_only(n)
+        || n.not_action.is_some()
+        || n.not_resource.is_some()
+    {
         return Legacy::No;
     }
-    let Some(actions) = &n.action else { return Legacy::No };
-    if actions.is_empty() || !actions.iter().all(|a| a == "s3:getbucketacl" || a == "s3:putobject") {
+    let Some(actions) = &n.action else {
+        return Legacy::No;
+    };
+    if actions.is_empty()
+        || !actions
+            .iter()
+            .all(|a| a == "s3:getbucketacl" || a == "s3:putobject")
+    {
         return Legacy::No;
     }
-    let Some(resources) = &n.resource else { return Legacy::No };
+    let Some(resources) = &n.resource else {
+        return Legacy::No;
+    };
     let ours = |r: &String| {
         trails.iter().any(|t| {
             let bucket = t.bucket_arn();
@@ -460,7 +495,9 @@ pub fn canonical_pretty(v: &Value) -> String {
             other => other.clone(),
         }
     }
-    serde_json::to_string_pretty(&sort(v)).unwrap_or_default()
+    let mut s = serde_json::to_string_pretty(&sort(v)).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// Canonical pretty form of a policy text; unparsable text is shown as it is.

@@ -14,7 +14,10 @@ fn tref() -> TrailRef {
 }
 
 fn required_json() -> Vec<Value> {
-    required_statements(&tref()).into_iter().map(|r| r.statement).collect()
+    required_statements(&tref())
+        .into_iter()
+        .map(|r| r.statement)
+        .collect()
 }
 
 fn doc(stmts: Vec<Value>) -> String {
@@ -45,21 +48,96 @@ fn equivalence_cases() -> Vec<(&'static str, Value, Value, bool)> {
     let base = json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/x/*"});
     vec![
         ("identical", base.clone(), base.clone(), true),
-        ("string_vs_one_element_list_action", base.clone(), json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::b/x/*"}), true),
-        ("string_vs_list_resource", base.clone(), json!({"Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:PutObject", "Resource": ["arn:aws:s3:::b/x/*"]}), true),
-        ("action_case_insensitive", base.clone(), json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "S3:PUTOBJECT", "Resource": "arn:aws:s3:::b/x/*"}), true),
-        ("sid_ignored", base.clone(), json!({"Sid": "Other", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/x/*"}), true),
-        ("resource_case_sensitive", base.clone(), json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::B/x/*"}), false),
-        ("effect_differs", base.clone(), json!({"Effect": "Deny", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/x/*"}), false),
-        ("list_order_irrelevant", json!({"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}), json!({"Effect": "Allow", "Principal": "*", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}), true),
-        ("account_id_equals_root_arn", json!({"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "s3:GetObject", "Resource": "r"}), json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "s3:GetObject", "Resource": "r"}), true),
-        ("aws_star_equals_star", json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "r"}), json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r"}), true),
-        ("condition_key_case_insensitive", json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"AWS:SourceArn": "x"}}}), json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"aws:sourcearn": "x"}}}), true),
-        ("condition_value_string_vs_list", json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "x"}}}), json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": ["x"]}}}), true),
-        ("condition_value_differs", json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "x"}}}), json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "y"}}}), false),
-        ("bool_condition_value_vs_string", json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": false}}}), json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}), true),
-        ("action_vs_notaction", json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r"}), json!({"Effect": "Deny", "Principal": "*", "NotAction": "s3:*", "Resource": "r"}), false),
-        ("service_principal_case", json!({"Effect": "Allow", "Principal": {"Service": "CloudTrail.amazonaws.com"}, "Action": "a:b", "Resource": "r"}), json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "a:b", "Resource": "r"}), true),
+        (
+            "string_vs_one_element_list_action",
+            base.clone(),
+            json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::b/x/*"}),
+            true,
+        ),
+        (
+            "string_vs_list_resource",
+            base.clone(),
+            json!({"Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:PutObject", "Resource": ["arn:aws:s3:::b/x/*"]}),
+            true,
+        ),
+        (
+            "action_case_insensitive",
+            base.clone(),
+            json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "S3:PUTOBJECT", "Resource": "arn:aws:s3:::b/x/*"}),
+            true,
+        ),
+        (
+            "sid_ignored",
+            base.clone(),
+            json!({"Sid": "Other", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/x/*"}),
+            true,
+        ),
+        (
+            "resource_case_sensitive",
+            base.clone(),
+            json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::B/x/*"}),
+            false,
+        ),
+        (
+            "effect_differs",
+            base.clone(),
+            json!({"Effect": "Deny", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/x/*"}),
+            false,
+        ),
+        (
+            "list_order_irrelevant",
+            json!({"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+            json!({"Effect": "Allow", "Principal": "*", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+            true,
+        ),
+        (
+            "account_id_equals_root_arn",
+            json!({"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "s3:GetObject", "Resource": "r"}),
+            json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "s3:GetObject", "Resource": "r"}),
+            true,
+        ),
+        (
+            "aws_star_equals_star",
+            json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "r"}),
+            json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r"}),
+            true,
+        ),
+        (
+            "condition_key_case_insensitive",
+            json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"AWS:SourceArn": "x"}}}),
+            json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"aws:sourcearn": "x"}}}),
+            true,
+        ),
+        (
+            "condition_value_string_vs_list",
+            json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "x"}}}),
+            json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": ["x"]}}}),
+            true,
+        ),
+        (
+            "condition_value_differs",
+            json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "x"}}}),
+            json!({"Effect": "Allow", "Principal": "*", "Action": "a:b", "Resource": "r", "Condition": {"StringEquals": {"k": "y"}}}),
+            false,
+        ),
+        (
+            "bool_condition_value_vs_string",
+            json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": false}}}),
+            json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+            true,
+        ),
+        (
+            "action_vs_notaction",
+            json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "r"}),
+            json!({"Effect": "Deny", "Principal": "*", "NotAction": "s3:*", "Resource": "r"}),
+            false,
+        ),
+        (
+            "service_principal_case",
+            json!({"Effect": "Allow", "Principal": {"Service": "CloudTrail.amazonaws.com"}, "Action": "a:b", "Resource": "r"}),
+            json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "a:b", "Resource": "r"}),
+            true,
+        ),
     ]
 }
 
@@ -78,14 +156,19 @@ fn statement_equivalence_table() {
 #[test]
 fn policy_equivalence_ignores_statement_order_and_default_version() {
     let a = json!({"Statement": [config_stmt(), deny_insecure()]}).to_string();
-    let b = json!({"Version": "2012-10-17", "Statement": [deny_insecure(), config_stmt()]}).to_string();
+    let b =
+        json!({"Version": "2012-10-17", "Statement": [deny_insecure(), config_stmt()]}).to_string();
     assert!(policies_equivalent(&a, &b));
-    let c = json!({"Version": "2008-10-17", "Statement": [deny_insecure(), config_stmt()]}).to_string();
+    let c =
+        json!({"Version": "2008-10-17", "Statement": [deny_insecure(), config_stmt()]}).to_string();
     assert!(!policies_equivalent(&a, &c));
 }
 
 /// (name, live statements (None = no policy), expect change, expected missing count, expected superseded count)
-fn merge_cases() -> Vec<(&'static str, Option<Vec<Value>>, bool, usize, usize)> {
+/// (name, live statements (None = no policy), expect change, missing count, superseded count)
+type MergeCase = (&'static str, Option<Vec<Value>>, bool, usize, usize);
+
+fn merge_cases() -> Vec<MergeCase> {
     let mut rewritten = required_json();
     // Same meaning, written differently: lists, upper-case action, other Sids, other order.
     rewritten[0] = json!({"Sid": "acl", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": ["S3:GetBucketAcl"], "Resource": ["arn:aws:s3:::my-bucket"], "Condition": {"StringEquals": {"AWS:SourceArn": [ARN]}}});
@@ -106,18 +189,72 @@ fn merge_cases() -> Vec<(&'static str, Option<Vec<Value>>, bool, usize, usize)> 
     vec![
         ("no_policy_adds_three", None, true, 3, 0),
         ("empty_statement_list_adds_three", Some(vec![]), true, 3, 0),
-        ("exact_required_is_no_change", Some(required_json()), false, 0, 0),
-        ("rewritten_equivalent_is_no_change", Some(rewritten), false, 0, 0),
+        (
+            "exact_required_is_no_change",
+            Some(required_json()),
+            false,
+            0,
+            0,
+        ),
+        (
+            "rewritten_equivalent_is_no_change",
+            Some(rewritten),
+            false,
+            0,
+            0,
+        ),
         ("duplicate_sids_are_fine", Some(dup_sid), false, 0, 0),
         ("seed_policy_is_superseded", Some(seed_policy()), true, 3, 3),
-        ("seed_plus_required_removes_legacy_only", Some(seed_plus), true, 0, 3),
-        ("foreign_statements_kept_no_change", Some(with_foreign), false, 0, 0),
-        ("foreign_only_adds_three", Some(vec![deny_insecure(), config_stmt()]), true, 3, 0),
+        (
+            "seed_plus_required_removes_legacy_only",
+            Some(seed_plus),
+            true,
+            0,
+            3,
+        ),
+        (
+            "foreign_statements_kept_no_change",
+            Some(with_foreign),
+            false,
+            0,
+            0,
+        ),
+        (
+            "foreign_only_adds_three",
+            Some(vec![deny_insecure(), config_stmt()]),
+            true,
+            3,
+            0,
+        ),
         ("partial_adds_missing_one", Some(partial), true, 1, 0),
-        ("other_trail_statement_untouched", Some(vec![other_trail]), true, 3, 0),
-        ("other_bucket_statement_untouched", Some(vec![other_bucket_ct]), true, 3, 0),
-        ("scoped_to_us_but_wrong_path_is_superseded", Some(vec![scoped_wrong_resource]), true, 3, 1),
-        ("multi_principal_statement_is_foreign", Some(vec![multi_principal]), true, 3, 0),
+        (
+            "other_trail_statement_untouched",
+            Some(vec![other_trail]),
+            true,
+            3,
+            0,
+        ),
+        (
+            "other_bucket_statement_untouched",
+            Some(vec![other_bucket_ct]),
+            true,
+            3,
+            0,
+        ),
+        (
+            "scoped_to_us_but_wrong_path_is_superseded",
+            Some(vec![scoped_wrong_resource]),
+            true,
+            3,
+            1,
+        ),
+        (
+            "multi_principal_statement_is_foreign",
+            Some(vec![multi_principal]),
+            true,
+            3,
+            0,
+        ),
     ]
 }
 
@@ -137,7 +274,11 @@ fn merge_table() {
             for s in &old.statements {
                 let n = normalise_statement(s).unwrap();
                 let superseded_here = m.superseded.contains(s);
-                let kept = new["Statement"].as_array().unwrap().iter().any(|x| normalise_statement(x).unwrap() == n);
+                let kept = new["Statement"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| normalise_statement(x).unwrap() == n);
                 if !superseded_here && !kept {
                     bad.push(format!("{name}: lost {s}"));
                 }
@@ -158,7 +299,13 @@ fn merged_policy_is_stable_under_a_second_merge() {
 
 #[test]
 fn unscoped_legacy_statement_is_kept_when_another_trail_uses_the_bucket() {
-    let m = merge("my-bucket", Some(&doc(seed_policy())), &[tref()], &["old-trail".into()]).unwrap();
+    let m = merge(
+        "my-bucket",
+        Some(&doc(seed_policy())),
+        &[tref()],
+        &["old-trail".into()],
+    )
+    .unwrap();
     assert_eq!(m.superseded.len(), 0);
     assert_eq!(m.warnings.len(), 3);
     assert_eq!(m.missing.len(), 3);
@@ -171,10 +318,19 @@ fn required_statements_carry_source_arn_and_prefix() {
     let r = required_statements(&t);
     assert_eq!(r.len(), 3);
     for s in &r {
-        assert_eq!(s.statement["Condition"]["StringEquals"]["aws:SourceArn"], json!(ARN));
+        assert_eq!(
+            s.statement["Condition"]["StringEquals"]["aws:SourceArn"],
+            json!(ARN)
+        );
     }
-    assert_eq!(r[1].statement["Resource"], json!("arn:aws:s3:::my-bucket/logs/AWSLogs/111111111111/*"));
-    assert_eq!(r[2].statement["Resource"], json!("arn:aws:s3:::my-bucket/logs/AWSLogs/o-exampleorgid/*"));
+    assert_eq!(
+        r[1].statement["Resource"],
+        json!("arn:aws:s3:::my-bucket/logs/AWSLogs/111111111111/*")
+    );
+    assert_eq!(
+        r[2].statement["Resource"],
+        json!("arn:aws:s3:::my-bucket/logs/AWSLogs/o-exampleorgid/*")
+    );
 }
 
 #[test]
@@ -187,7 +343,14 @@ fn public_allow_is_refused() {
 
 #[test]
 fn malformed_policies_are_errors_not_panics() {
-    for text in ["{", "[]", "{\"Statement\": 3}", "{\"Statement\": [{\"Effect\": \"Maybe\"}]}", "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": 3}]}", "{\"Statement\": [{\"Effect\": \"Allow\", \"Condition\": []}]}"] {
+    for text in [
+        "{",
+        "[]",
+        "{\"Statement\": 3}",
+        "{\"Statement\": [{\"Effect\": \"Maybe\"}]}",
+        "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": 3}]}",
+        "{\"Statement\": [{\"Effect\": \"Allow\", \"Condition\": []}]}",
+    ] {
         assert!(merge("b", Some(text), &[tref()], &[]).is_err(), "{text}");
     }
 }
@@ -212,19 +375,37 @@ mod props {
             Just(json!({"AWS": "arn:aws:iam::222222222222:root"})),
             Just(json!({"Service": "logging.s3.amazonaws.com"})),
         ];
-        let action = prop::sample::select(vec!["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketAcl"]);
-        let resource = prop::sample::select(vec!["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*", "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*", "arn:aws:s3:::elsewhere/*"]);
+        let action = prop::sample::select(vec![
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:ListBucket",
+            "s3:GetBucketAcl",
+        ]);
+        let resource = prop::sample::select(vec![
+            "arn:aws:s3:::my-bucket",
+            "arn:aws:s3:::my-bucket/*",
+            "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*",
+            "arn:aws:s3:::elsewhere/*",
+        ]);
         let effect = prop::sample::select(vec!["Allow", "Deny"]);
-        (principal, action, resource, effect, any::<bool>(), "[A-Za-z0-9]{0,8}").prop_map(|(p, a, r, e, cond, sid)| {
-            let mut s = json!({"Effect": e, "Principal": p, "Action": a, "Resource": r});
-            if cond {
-                s["Condition"] = json!({"Bool": {"aws:SecureTransport": "true"}});
-            }
-            if !sid.is_empty() {
-                s["Sid"] = json!(sid);
-            }
-            s
-        })
+        (
+            principal,
+            action,
+            resource,
+            effect,
+            any::<bool>(),
+            "[A-Za-z0-9]{0,8}",
+        )
+            .prop_map(|(p, a, r, e, cond, sid)| {
+                let mut s = json!({"Effect": e, "Principal": p, "Action": a, "Resource": r});
+                if cond {
+                    s["Condition"] = json!({"Bool": {"aws:SecureTransport": "true"}});
+                }
+                if !sid.is_empty() {
+                    s["Sid"] = json!(sid);
+                }
+                s
+            })
     }
 
     proptest! {

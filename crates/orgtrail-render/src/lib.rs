@@ -23,7 +23,11 @@ pub struct Style {
 
 impl Style {
     fn paint(self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     pub fn green(self, s: &str) -> String {
         self.paint("32", s)
@@ -88,7 +92,11 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
             Severity::Warning => ("warning", style.yellow("warning")),
         };
         let _ = tag;
-        let spec = if f.spec.is_empty() { String::new() } else { format!("{}: ", f.spec) };
+        let spec = if f.spec.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", f.spec)
+        };
         let _ = writeln!(out, "{color}[{}]: {spec}{}", f.code, f.message);
         if !f.fix.is_empty() {
             let _ = writeln!(out, "  fix: {}", f.fix);
@@ -99,7 +107,11 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
     }
     if plan.steps.is_empty() {
         if !plan.has_errors() {
-            let _ = writeln!(out, "No changes. Live state matches {}.", plan.specs.join(", "));
+            let _ = writeln!(
+                out,
+                "No changes. Live state matches {}.",
+                plan.specs.join(", ")
+            );
         }
         return out;
     }
@@ -114,7 +126,13 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
         let _ = writeln!(out, "{:>2}. {head}  {}", i + 1, style.bold(&s.target));
         let _ = writeln!(out, "      {}", style.dim(&format!("# {}", s.reason)));
         if s.reduces_coverage {
-            let _ = writeln!(out, "      {}", style.red("# reduces audit coverage: apply refuses it without --allow-coverage-reduction"));
+            let _ = writeln!(
+                out,
+                "      {}",
+                style.red(
+                    "# reduces audit coverage: apply refuses it without --allow-coverage-reduction"
+                )
+            );
         }
         for c in &s.changes {
             let _ = writeln!(out, "      {}", change_line(c));
@@ -141,15 +159,34 @@ pub fn plan_markdown(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### orgtrail plan: {}\n", plan.specs.join(", "));
     for f in &plan.findings {
-        let icon = if f.severity == Severity::Error { "❌" } else { "⚠️" };
-        let _ = writeln!(out, "- {icon} **{}** `{}`: {} — _fix:_ {}", if f.severity == Severity::Error { "error" } else { "warning" }, f.code, f.message.replace('|', "\\|"), f.fix);
+        let icon = if f.severity == Severity::Error {
+            "❌"
+        } else {
+            "⚠️"
+        };
+        let _ = writeln!(
+            out,
+            "- {icon} **{}** `{}`: {} — _fix:_ {}",
+            if f.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            },
+            f.code,
+            f.message.replace('|', "\\|"),
+            f.fix
+        );
     }
     if !plan.findings.is_empty() {
         out.push('\n');
     }
     if plan.steps.is_empty() {
         if !plan.has_errors() {
-            let _ = writeln!(out, "**No changes.** Live state matches {}.", plan.specs.join(", "));
+            let _ = writeln!(
+                out,
+                "**No changes.** Live state matches {}.",
+                plan.specs.join(", ")
+            );
         }
         return out;
     }
@@ -169,8 +206,19 @@ pub fn plan_markdown(plan: &Plan) -> String {
     }
     out.push('\n');
     for (i, s) in plan.steps.iter().enumerate() {
-        let body_len = s.changes.len() + s.policy_diff.as_ref().map_or(0, |(a, b)| a.lines().count() + b.lines().count());
-        let _ = writeln!(out, "<details{}><summary>{}. {} <code>{}</code> — {}</summary>\n", if body_len <= 8 { " open" } else { "" }, i + 1, s.kind.as_str(), s.target, s.reason);
+        let body_len = s.changes.len()
+            + s.policy_diff
+                .as_ref()
+                .map_or(0, |(a, b)| a.lines().count() + b.lines().count());
+        let _ = writeln!(
+            out,
+            "<details{}><summary>{}. {} <code>{}</code> — {}</summary>\n",
+            if body_len <= 8 { " open" } else { "" },
+            i + 1,
+            s.kind.as_str(),
+            s.target,
+            s.reason
+        );
         if !s.changes.is_empty() {
             let _ = writeln!(out, "```diff");
             for c in &s.changes {
@@ -206,7 +254,13 @@ pub fn drift_text(r: &DriftReport, style: Style) -> String {
         let _ = writeln!(out, "{}: {e}", style.red("error"));
     }
     for f in &r.findings {
-        let _ = writeln!(out, "{} [{}] {}", severity_label(f.severity, style), f.rule, f.message);
+        let _ = writeln!(
+            out,
+            "{} [{}] {}",
+            severity_label(f.severity, style),
+            f.rule,
+            f.message
+        );
         for c in &f.changes {
             let _ = writeln!(out, "    {}", change_line(c));
         }
@@ -221,8 +275,22 @@ pub fn drift_text(r: &DriftReport, style: Style) -> String {
     }
     if r.errors.is_empty() {
         if r.drifted() {
-            let lost = r.findings.iter().filter(|f| f.severity == DriftSeverity::CoverageLost).count();
-            let _ = writeln!(out, "\n{}", style.bold(&format!("Drift: {} finding(s), {lost} losing audit coverage.", r.findings.iter().filter(|f| f.severity != DriftSeverity::Warning).count())));
+            let lost = r
+                .findings
+                .iter()
+                .filter(|f| f.severity == DriftSeverity::CoverageLost)
+                .count();
+            let _ = writeln!(
+                out,
+                "\n{}",
+                style.bold(&format!(
+                    "Drift: {} finding(s), {lost} losing audit coverage.",
+                    r.findings
+                        .iter()
+                        .filter(|f| f.severity != DriftSeverity::Warning)
+                        .count()
+                ))
+            );
         } else {
             let _ = writeln!(out, "In sync: live state matches {}.", r.specs.join(", "));
         }
@@ -243,11 +311,23 @@ pub fn drift_markdown(r: &DriftReport) -> String {
     let _ = writeln!(out, "| severity | rule | finding | fixed by apply |");
     let _ = writeln!(out, "|---|---|---|---|");
     for f in &r.findings {
-        let _ = writeln!(out, "| {} | `{}` | {} | {} |", f.severity.as_str(), f.rule, f.message.replace('|', "\\|"), if f.fixed_by_apply { "yes" } else { "no" });
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} |",
+            f.severity.as_str(),
+            f.rule,
+            f.message.replace('|', "\\|"),
+            if f.fixed_by_apply { "yes" } else { "no" }
+        );
     }
     for f in r.findings.iter().filter(|f| f.policy_diff.is_some()) {
         if let Some((before, after)) = &f.policy_diff {
-            let _ = writeln!(out, "\n<details><summary>bucket policy diff: {}</summary>\n\n```diff\n{}```\n</details>", f.target, unified_diff(before, after));
+            let _ = writeln!(
+                out,
+                "\n<details><summary>bucket policy diff: {}</summary>\n\n```diff\n{}```\n</details>",
+                f.target,
+                unified_diff(before, after)
+            );
         }
     }
     out
@@ -257,5 +337,3 @@ pub fn drift_json(r: &DriftReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests;

@@ -28,7 +28,13 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(line: u32, col: u32, path: &str, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn new(
+        line: u32,
+        col: u32,
+        path: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             line,
             col,
@@ -63,8 +69,15 @@ fn render_invalid(file: &str, diags: &[Diagnostic]) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let path = if d.path.is_empty() { String::new() } else { format!("{}: ", d.path) };
-        out.push_str(&format!("{file}:{}:{}: error: {path}{}", d.line, d.col, d.message));
+        let path = if d.path.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", d.path)
+        };
+        out.push_str(&format!(
+            "{file}:{}:{}: error: {path}{}",
+            d.line, d.col, d.message
+        ));
         if !d.help.is_empty() {
             out.push_str(&format!("\n  help: {}", d.help));
         }
@@ -74,7 +87,11 @@ fn render_invalid(file: &str, diags: &[Diagnostic]) -> String {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.line, self.col, self.path, self.message)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.line, self.col, self.path, self.message
+        )
     }
 }
 
@@ -92,10 +109,16 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let rd = std::fs::read_dir(p).map_err(|source| SpecError::Io { path: p.clone(), source })?;
+            let rd = std::fs::read_dir(p).map_err(|source| SpecError::Io {
+                path: p.clone(),
+                source,
+            })?;
             let mut files: Vec<PathBuf> = rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+                .filter(|f| {
+                    f.is_file()
+                        && matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
+                })
                 .collect();
             if files.is_empty() {
                 return Err(SpecError::EmptyDir { path: p.clone() });
@@ -111,7 +134,10 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
 
 /// Read and validate one spec file.
 pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
-    let meta = std::fs::metadata(path).map_err(|source| SpecError::Io { path: path.to_path_buf(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| SpecError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if meta.len() > MAX_SPEC_BYTES as u64 {
         // Refuse before reading a huge file into memory.
         return Err(SpecError::Invalid {
@@ -120,12 +146,19 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
                 1,
                 1,
                 "",
-                format!("the file is {} bytes; a spec may be at most {} bytes", meta.len(), MAX_SPEC_BYTES),
+                format!(
+                    "the file is {} bytes; a spec may be at most {} bytes",
+                    meta.len(),
+                    MAX_SPEC_BYTES
+                ),
                 "a spec describes one trail in a few kilobytes; check that this is the right file",
             )],
         });
     }
-    let source = std::fs::read(path).map_err(|source| SpecError::Io { path: path.to_path_buf(), source })?;
+    let source = std::fs::read(path).map_err(|source| SpecError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let spec = parse_bytes(&path.display().to_string(), &source)?;
     Ok(LoadedSpec {
         path: path.to_path_buf(),

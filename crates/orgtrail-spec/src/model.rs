@@ -104,7 +104,9 @@ pub struct CloudWatchLogs {
 }
 
 /// `ReadWriteType` of a basic event selector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema,
+)]
 pub enum ReadWriteType {
     ReadOnly,
     WriteOnly,
@@ -197,7 +199,9 @@ pub struct AdvancedEventSelector {
 }
 
 /// CloudTrail Insights types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum InsightType {
     ApiCallRateInsight,
     ApiErrorRateInsight,

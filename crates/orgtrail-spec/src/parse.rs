@@ -272,7 +272,13 @@ struct Fields<'a> {
 }
 
 impl Cx {
-    fn err(&mut self, at: &Spanned<Node>, path: &str, msg: impl Into<String>, help: impl Into<String>) {
+    fn err(
+        &mut self,
+        at: &Spanned<Node>,
+        path: &str,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let (line, col) = loc(at);
         self.diags.push(Diagnostic::new(line, col, path, msg, help));
     }
@@ -288,7 +294,10 @@ impl Cx {
                 n,
                 path,
                 format!("expected a mapping, found {}", n.value.kind()),
-                format!("write `{}` as `key: value` lines", if path.is_empty() { "the spec" } else { path }),
+                format!(
+                    "write `{}` as `key: value` lines",
+                    if path.is_empty() { "the spec" } else { path }
+                ),
             );
             return None;
         };
@@ -338,7 +347,14 @@ impl Cx {
                     f.at,
                     &p,
                     format!("missing required field `{key}`"),
-                    format!("add `{key}:` under `{}`", if f.path.is_empty() { "the top level" } else { &f.path }),
+                    format!(
+                        "add `{key}:` under `{}`",
+                        if f.path.is_empty() {
+                            "the top level"
+                        } else {
+                            &f.path
+                        }
+                    ),
                 );
                 None
             }
@@ -512,7 +528,12 @@ impl Cx {
                         Some(m) => format!("did you mean `{m}`?"),
                         None => "use `merge` or `verify`".into(),
                     };
-                    self.err(p, "bucket.policy", format!("unknown policy mode `{s}`"), help);
+                    self.err(
+                        p,
+                        "bucket.policy",
+                        format!("unknown policy mode `{s}`"),
+                        help,
+                    );
                     PolicyMode::Merge
                 }
                 other => {
@@ -573,7 +594,11 @@ impl Cx {
         let multi_region = self.bool_or(&f, "multi_region", true);
         let include_global = self.bool_or(&f, "include_global_service_events", true);
         if multi_region && !include_global {
-            let at = f.map.get("include_global_service_events").copied().unwrap_or(n);
+            let at = f
+                .map
+                .get("include_global_service_events")
+                .copied()
+                .unwrap_or(n);
             self.err(
                 at,
                 "trail.include_global_service_events",
@@ -670,7 +695,11 @@ impl Cx {
         let f = self.fields(n, "trail.cloudwatch_logs", &["log_group_arn", "role_arn"])?;
         let group = self.req_string(&f, "log_group_arn");
         if let Some((s, at)) = &group {
-            self.check(at, "trail.cloudwatch_logs.log_group_arn", rules::log_group_arn(s));
+            self.check(
+                at,
+                "trail.cloudwatch_logs.log_group_arn",
+                rules::log_group_arn(s),
+            );
         }
         let role = self.req_string(&f, "role_arn");
         if let Some((s, at)) = &role {
@@ -688,7 +717,10 @@ impl Cx {
             self.err(
                 n,
                 "trail.event_selectors",
-                format!("{} basic event selectors; CloudTrail allows at most 5", items.len()),
+                format!(
+                    "{} basic event selectors; CloudTrail allows at most 5",
+                    items.len()
+                ),
                 "combine selectors, or use advanced_event_selectors",
             );
         }
@@ -717,7 +749,12 @@ impl Cx {
                             Some(m) => format!("did you mean `{m}`?"),
                             None => "use ReadOnly, WriteOnly or All".into(),
                         };
-                        self.err(&at, &format!("{path}.read_write_type"), format!("unknown read_write_type `{s}`"), help);
+                        self.err(
+                            &at,
+                            &format!("{path}.read_write_type"),
+                            format!("unknown read_write_type `{s}`"),
+                            help,
+                        );
                         ReadWriteType::All
                     }
                 },
@@ -770,7 +807,12 @@ impl Cx {
             let fsp = format!("{path}.field_selectors");
             let fs_items = self.list(fs, &fsp);
             if fs_items.is_empty() {
-                self.err(fs, &fsp, "an advanced event selector needs at least one field selector", "add `- field: eventCategory` with `equals: [Management]`");
+                self.err(
+                    fs,
+                    &fsp,
+                    "an advanced event selector needs at least one field selector",
+                    "add `- field: eventCategory` with `equals: [Management]`",
+                );
             }
             let mut fields = Vec::new();
             for (j, fsel) in fs_items.iter().enumerate() {
@@ -829,7 +871,10 @@ impl Cx {
             self.err(
                 n,
                 "trail.tags",
-                format!("expected a mapping of tag keys to values, found {}", n.value.kind()),
+                format!(
+                    "expected a mapping of tag keys to values, found {}",
+                    n.value.kind()
+                ),
                 "write tags as `key: value` lines",
             );
             return None;
@@ -838,7 +883,10 @@ impl Cx {
             self.err(
                 n,
                 "trail.tags",
-                format!("{} tags; CloudTrail allows at most 50 per trail", entries.len()),
+                format!(
+                    "{} tags; CloudTrail allows at most 50 per trail",
+                    entries.len()
+                ),
                 "remove some tags",
             );
         }
@@ -851,7 +899,12 @@ impl Cx {
                 Node::Bool(b) => b.to_string(),
                 Node::Int(i) => i.to_string(),
                 other => {
-                    self.err(v, &p, format!("a tag value must be a string, found {}", other.kind()), "quote the value");
+                    self.err(
+                        v,
+                        &p,
+                        format!("a tag value must be a string, found {}", other.kind()),
+                        "quote the value",
+                    );
                     continue;
                 }
             };
@@ -859,7 +912,12 @@ impl Cx {
             self.check(&key_node, &p, rules::tag_key(&k.value));
             self.check(v, &p, rules::tag_value(&value));
             if out.insert(k.value.clone(), value).is_some() {
-                self.err(&key_node, &p, format!("duplicate tag `{}`", k.value), "keep one of the two");
+                self.err(
+                    &key_node,
+                    &p,
+                    format!("duplicate tag `{}`", k.value),
+                    "keep one of the two",
+                );
             }
         }
         Some(out)

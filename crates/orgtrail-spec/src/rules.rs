@@ -18,9 +18,12 @@ fn fail(message: impl Into<String>, help: impl Into<String>) -> Result<(), RuleE
 fn looks_like_ip(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
     parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|v| v <= 255))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|v| v <= 255)
+        })
 }
 
 /// CloudTrail trail names.
@@ -32,7 +35,10 @@ pub fn trail_name(s: &str) -> Result<(), RuleError> {
             "choose a name of 3 to 128 letters, digits, `.`, `_` or `-`",
         );
     }
-    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
         return fail(
             format!("trail name `{s}` contains `{c}`"),
             "use only ASCII letters, digits, `.`, `_` and `-`",
@@ -47,7 +53,9 @@ pub fn trail_name(s: &str) -> Result<(), RuleError> {
         );
     }
     let b = s.as_bytes();
-    if b.windows(2).any(|w| matches!(w[0], b'.' | b'_' | b'-') && matches!(w[1], b'.' | b'_' | b'-')) {
+    if b.windows(2)
+        .any(|w| matches!(w[0], b'.' | b'_' | b'-') && matches!(w[1], b'.' | b'_' | b'-'))
+    {
         return fail(
             format!("trail name `{s}` has two of `.`, `_`, `-` next to each other"),
             "separate them with a letter or digit (e.g. `my-trail`, not `my--trail`)",
@@ -71,9 +79,15 @@ pub fn bucket_name(s: &str) -> Result<(), RuleError> {
             "choose a name of 3 to 63 lowercase letters, digits, `.` or `-`",
         );
     }
-    if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-'))) {
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-')))
+    {
         let help = if c.is_ascii_uppercase() {
-            format!("S3 bucket names are lowercase: `{}`", s.to_ascii_lowercase())
+            format!(
+                "S3 bucket names are lowercase: `{}`",
+                s.to_ascii_lowercase()
+            )
         } else {
             "use only lowercase letters, digits, `.` and `-`".to_string()
         };
@@ -87,19 +101,31 @@ pub fn bucket_name(s: &str) -> Result<(), RuleError> {
         );
     }
     if s.contains("..") {
-        return fail(format!("bucket name `{s}` contains `..`"), "use a single `.`");
+        return fail(
+            format!("bucket name `{s}` contains `..`"),
+            "use a single `.`",
+        );
     }
     if looks_like_ip(s) {
-        return fail(format!("bucket name `{s}` looks like an IP address"), "S3 rejects IP-address names");
+        return fail(
+            format!("bucket name `{s}` looks like an IP address"),
+            "S3 rejects IP-address names",
+        );
     }
     for p in ["xn--", "sthree-", "amzn-s3-demo-"] {
         if s.starts_with(p) {
-            return fail(format!("bucket name `{s}` starts with `{p}`, which S3 reserves"), "choose another prefix");
+            return fail(
+                format!("bucket name `{s}` starts with `{p}`, which S3 reserves"),
+                "choose another prefix",
+            );
         }
     }
     for x in ["-s3alias", "--ol-s3", ".mrap", "--x-s3"] {
         if s.ends_with(x) {
-            return fail(format!("bucket name `{s}` ends with `{x}`, which S3 reserves"), "choose another suffix");
+            return fail(
+                format!("bucket name `{s}` ends with `{x}`, which S3 reserves"),
+                "choose another suffix",
+            );
         }
     }
     Ok(())
@@ -128,10 +154,16 @@ pub fn region(s: &str) -> Result<(), RuleError> {
 
 pub fn key_prefix(s: &str) -> Result<(), RuleError> {
     if s.chars().count() > 200 {
-        return fail("s3_key_prefix is longer than 200 characters", "shorten the prefix");
+        return fail(
+            "s3_key_prefix is longer than 200 characters",
+            "shorten the prefix",
+        );
     }
     if s.is_empty() {
-        return fail("s3_key_prefix is empty", "remove the field, or write `null`");
+        return fail(
+            "s3_key_prefix is empty",
+            "remove the field, or write `null`",
+        );
     }
     if s.starts_with('/') || s.ends_with('/') {
         return fail(
@@ -162,10 +194,21 @@ pub fn sns_topic(s: &str) -> Result<(), RuleError> {
         if s.split(':').count() == 6 && s.contains(":sns:") {
             return Ok(());
         }
-        return fail(format!("`{s}` is not an SNS topic ARN"), "write `arn:aws:sns:REGION:ACCOUNT:NAME` or just the topic name");
+        return fail(
+            format!("`{s}` is not an SNS topic ARN"),
+            "write `arn:aws:sns:REGION:ACCOUNT:NAME` or just the topic name",
+        );
     }
-    if s.is_empty() || s.len() > 256 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return fail(format!("`{s}` is not an SNS topic name"), "topic names are 1-256 letters, digits, `-` and `_`");
+    if s.is_empty()
+        || s.len() > 256
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return fail(
+            format!("`{s}` is not an SNS topic name"),
+            "topic names are 1-256 letters, digits, `-` and `_`",
+        );
     }
     Ok(())
 }
@@ -185,17 +228,26 @@ pub fn role_arn(s: &str) -> Result<(), RuleError> {
     if s.starts_with("arn:") && s.contains(":iam::") && s.contains(":role/") {
         Ok(())
     } else {
-        fail(format!("`{s}` is not an IAM role ARN"), "write `arn:aws:iam::ACCOUNT:role/NAME`")
+        fail(
+            format!("`{s}` is not an IAM role ARN"),
+            "write `arn:aws:iam::ACCOUNT:role/NAME`",
+        )
     }
 }
 
 pub fn tag_key(s: &str) -> Result<(), RuleError> {
     let n = s.chars().count();
     if !(1..=128).contains(&n) {
-        return fail(format!("tag key is {n} characters long; it must be 1 to 128"), "shorten the key");
+        return fail(
+            format!("tag key is {n} characters long; it must be 1 to 128"),
+            "shorten the key",
+        );
     }
     if s.to_ascii_lowercase().starts_with("aws:") {
-        return fail(format!("tag key `{s}` starts with `aws:`, which AWS reserves"), "choose another key");
+        return fail(
+            format!("tag key `{s}` starts with `aws:`, which AWS reserves"),
+            "choose another key",
+        );
     }
     Ok(())
 }
@@ -203,7 +255,10 @@ pub fn tag_key(s: &str) -> Result<(), RuleError> {
 pub fn tag_value(s: &str) -> Result<(), RuleError> {
     let n = s.chars().count();
     if n > 256 {
-        return fail(format!("tag value is {n} characters long; it may be at most 256"), "shorten the value");
+        return fail(
+            format!("tag value is {n} characters long; it may be at most 256"),
+            "shorten the value",
+        );
     }
     Ok(())
 }
@@ -226,7 +281,9 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

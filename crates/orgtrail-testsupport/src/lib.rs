@@ -18,7 +18,10 @@ pub use aws_sdk_sts as sts;
 
 /// Repository root (this crate lives in crates/orgtrail-testsupport).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 fn moto_server_bin() -> PathBuf {
@@ -35,7 +38,11 @@ fn moto_server_bin() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// One AWS API request as moto recorded it.
@@ -54,9 +61,12 @@ impl Request {
         if self.operation.starts_with("S3 ") {
             return !matches!(self.method.as_str(), "GET" | "HEAD");
         }
-        ["Create", "Update", "Put", "Start", "Stop", "Enable", "Disable", "Add", "Remove", "Delete", "Register", "Attach", "Tag", "Untag"]
-            .iter()
-            .any(|p| op.starts_with(p))
+        [
+            "Create", "Update", "Put", "Start", "Stop", "Enable", "Disable", "Add", "Remove",
+            "Delete", "Register", "Attach", "Tag", "Untag",
+        ]
+        .iter()
+        .any(|p| op.starts_with(p))
     }
 }
 
@@ -85,6 +95,12 @@ impl TempDir {
     }
     pub fn path(&self) -> &Path {
         &self.0
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        TempDir::new("specs")
     }
 }
 
@@ -117,12 +133,25 @@ impl Moto {
             if http_status(port, "GET", "/moto-api/data.json").is_some() {
                 break;
             }
-            assert!(Instant::now() < deadline, "moto_server did not answer on port {port} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not answer on port {port} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let _ = std::fs::write(&recording, b"");
-        Moto { child, port, endpoint, recording, _dir: dir, rt }
+        Moto {
+            child,
+            port,
+            endpoint,
+            recording,
+            _dir: dir,
+            rt,
+        }
     }
 
     pub fn config(&self, region: &str) -> SdkConfig {
@@ -130,7 +159,9 @@ impl Moto {
             aws_config::defaults(BehaviorVersion::latest())
                 .region(Region::new(region.to_string()))
                 .endpoint_url(&self.endpoint)
-                .credentials_provider(aws_sdk_sts::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
+                .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                    ACCESS_KEY, SECRET_KEY, None, None, "test",
+                ))
                 .load(),
         )
     }
@@ -139,7 +170,9 @@ impl Moto {
         cloudtrail::Client::new(&self.config(region))
     }
     pub fn s3(&self, region: &str) -> s3::Client {
-        let conf = s3::config::Builder::from(&self.config(region)).force_path_style(true).build();
+        let conf = s3::config::Builder::from(&self.config(region))
+            .force_path_style(true)
+            .build();
         s3::Client::from_conf(conf)
     }
     pub fn organizations(&self) -> organizations::Client {
@@ -161,9 +194,17 @@ impl Moto {
             organizations::types::OrganizationFeatureSet::ConsolidatedBilling
         };
         let out = self
-            .block_on(self.organizations().create_organization().feature_set(fs).send())
+            .block_on(
+                self.organizations()
+                    .create_organization()
+                    .feature_set(fs)
+                    .send(),
+            )
             .expect("create organization");
-        out.organization().and_then(|o| o.id()).expect("org id").to_string()
+        out.organization()
+            .and_then(|o| o.id())
+            .expect("org id")
+            .to_string()
     }
 
     pub fn create_bucket(&self, name: &str, region: &str) {
@@ -186,8 +227,14 @@ impl Moto {
     }
 
     pub fn put_bucket_policy(&self, name: &str, region: &str, policy: &str) {
-        self.block_on(self.s3(region).put_bucket_policy().bucket(name).policy(policy).send())
-            .expect("put bucket policy");
+        self.block_on(
+            self.s3(region)
+                .put_bucket_policy()
+                .bucket(name)
+                .policy(policy)
+                .send(),
+        )
+        .expect("put bucket policy");
     }
 
     pub fn enable_trusted_access(&self) {
@@ -203,16 +250,29 @@ impl Moto {
     /// The trail as DescribeTrails shows it in `region`.
     pub fn trail(&self, region: &str, name: &str) -> Option<cloudtrail::types::Trail> {
         let out = self
-            .block_on(self.cloudtrail(region).describe_trails().include_shadow_trails(true).send())
+            .block_on(
+                self.cloudtrail(region)
+                    .describe_trails()
+                    .include_shadow_trails(true)
+                    .send(),
+            )
             .expect("describe trails");
-        out.trail_list().iter().find(|t| t.name() == Some(name)).cloned()
+        out.trail_list()
+            .iter()
+            .find(|t| t.name() == Some(name))
+            .cloned()
     }
 
     pub fn is_logging(&self, region: &str, name_or_arn: &str) -> bool {
-        self.block_on(self.cloudtrail(region).get_trail_status().name(name_or_arn).send())
-            .expect("trail status")
-            .is_logging()
-            .unwrap_or(false)
+        self.block_on(
+            self.cloudtrail(region)
+                .get_trail_status()
+                .name(name_or_arn)
+                .send(),
+        )
+        .expect("trail status")
+        .is_logging()
+        .unwrap_or(false)
     }
 
     /// Forget every request recorded so far.
@@ -231,7 +291,10 @@ impl Moto {
                 let headers = &v["headers"];
                 let target = headers
                     .as_object()
-                    .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target")))
+                    .and_then(|h| {
+                        h.iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+                    })
                     .and_then(|(_, v)| v.as_str())
                     .map(str::to_string);
                 let raw = v["body"].as_str().unwrap_or_default();
@@ -246,16 +309,26 @@ impl Moto {
                     format!("Action={a}")
                 } else {
                     let path_q = url.splitn(4, '/').nth(3).unwrap_or_default();
-                    let sub = path_q.split_once('?').map(|(_, q)| q.split(['=', '&']).next().unwrap_or("")).unwrap_or("");
+                    let sub = path_q
+                        .split_once('?')
+                        .map(|(_, q)| q.split(['=', '&']).next().unwrap_or(""))
+                        .unwrap_or("");
                     format!("S3 {method} ?{sub}")
                 };
-                Request { method, url, operation }
+                Request {
+                    method,
+                    url,
+                    operation,
+                }
             })
             .collect()
     }
 
     pub fn writes(&self) -> Vec<Request> {
-        self.requests().into_iter().filter(Request::is_write).collect()
+        self.requests()
+            .into_iter()
+            .filter(Request::is_write)
+            .collect()
     }
 
     /// Run the orgtrail binary against this moto server.
@@ -323,14 +396,20 @@ impl Run {
     #[track_caller]
     pub fn expect_code(&self, code: i32) -> &Run {
         if self.code != code {
-            panic!("expected exit {code}, got {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr);
+            panic!(
+                "expected exit {code}, got {}\n--- stdout\n{}\n--- stderr\n{}",
+                self.code, self.stdout, self.stderr
+            );
         }
         self
     }
     #[track_caller]
     pub fn expect_contains(&self, needle: &str) -> &Run {
         if !self.all().contains(needle) {
-            panic!("output lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+            panic!(
+                "output lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
+                self.stdout, self.stderr
+            );
         }
         self
     }
@@ -365,9 +444,15 @@ pub fn base64_decode(s: &str) -> Vec<u8> {
 
 /// Minimal HTTP/1.0 request on loopback; returns the status code.
 pub fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
-    let mut s = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)).ok()?;
+    let mut s =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500))
+            .ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n").ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    )
+    .ok()?;
     let mut buf = [0u8; 64];
     let n = s.read(&mut buf).ok()?;
     let head = std::str::from_utf8(&buf[..n]).ok()?;

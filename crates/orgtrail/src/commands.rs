@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::CommandFactory;
 use orgtrail_aws::{Aws, AwsOptions, RetryPolicy};
-use orgtrail_core::{Action, LiveState, Plan, SpecInput, StepKind, diff, live_components, stale_reasons, spec_hash};
+use orgtrail_core::{
+    Action, LiveState, Plan, SpecInput, StepKind, diff, live_components, spec_hash, stale_reasons,
+};
 use orgtrail_spec::LoadedSpec;
 
 use crate::Exit;
@@ -38,7 +40,12 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
             p.out(&String::from_utf8_lossy(&buf));
             Ok(Exit::Success)
         }
-        Command::Plan { paths, format, out, detailed_exitcode } => {
+        Command::Plan {
+            paths,
+            format,
+            out,
+            detailed_exitcode,
+        } => {
             let specs = load_all(&paths)?;
             let rt = runtime()?;
             rt.block_on(async {
@@ -53,7 +60,11 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
                 if let Some(out) = out {
                     std::fs::write(&out, orgtrail_render::plan_json(&plan))
                         .with_context(|| format!("cannot write the plan to {}", out.display()))?;
-                    p.info(&format!("Saved the plan to {}; apply it with `orgtrail apply {}`.", out.display(), out.display()));
+                    p.info(&format!(
+                        "Saved the plan to {}; apply it with `orgtrail apply {}`.",
+                        out.display(),
+                        out.display()
+                    ));
                 }
                 Ok(if plan.has_errors() {
                     Exit::Error
@@ -64,12 +75,21 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
                 })
             })
         }
-        Command::Apply { paths, auto_approve, allow_coverage_reduction, allow_enable_all_features, retry_budget } => {
+        Command::Apply {
+            paths,
+            auto_approve,
+            allow_coverage_reduction,
+            allow_enable_all_features,
+            retry_budget,
+        } => {
             let opts = ApplyOpts {
                 auto_approve,
                 allow_coverage_reduction,
                 allow_enable_all_features,
-                retry: RetryPolicy { budget: Duration::from_secs_f64(retry_budget.max(0.0)), ..RetryPolicy::default() },
+                retry: RetryPolicy {
+                    budget: Duration::from_secs_f64(retry_budget.max(0.0)),
+                    ..RetryPolicy::default()
+                },
             };
             apply(&paths, opts, &cli.global, p)
         }
@@ -84,7 +104,9 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
                     DriftFormat::Text => orgtrail_render::drift_text(&report, p.style),
                     DriftFormat::Markdown => orgtrail_render::drift_markdown(&report),
                     DriftFormat::Json => orgtrail_render::drift_json(&report) + "\n",
-                    DriftFormat::Sarif => orgtrail_render::drift_sarif(&report, env!("CARGO_PKG_VERSION")) + "\n",
+                    DriftFormat::Sarif => {
+                        orgtrail_render::drift_sarif(&report, env!("CARGO_PKG_VERSION")) + "\n"
+                    }
                 };
                 p.out(&text);
                 Ok(if !report.errors.is_empty() {
@@ -96,7 +118,11 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
                 })
             })
         }
-        Command::Import { trail, home_region, bucket_policy } => {
+        Command::Import {
+            trail,
+            home_region,
+            bucket_policy,
+        } => {
             let rt = runtime()?;
             rt.block_on(async {
                 let aws = connect(&cli.global).await;
@@ -172,7 +198,10 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>> {
         }
     }
     if !errors.is_empty() {
-        bail!("invalid spec(s); nothing was sent to AWS:\n{}", errors.join("\n"));
+        bail!(
+            "invalid spec(s); nothing was sent to AWS:\n{}",
+            errors.join("\n")
+        );
     }
     Ok(specs)
 }
@@ -180,7 +209,11 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>> {
 fn inputs(specs: &[LoadedSpec]) -> Vec<SpecInput<'_>> {
     specs
         .iter()
-        .map(|s| SpecInput { path: s.path.display().to_string(), source: &s.source, spec: &s.spec })
+        .map(|s| SpecInput {
+            path: s.path.display().to_string(),
+            source: &s.source,
+            spec: &s.spec,
+        })
         .collect()
 }
 
@@ -192,12 +225,21 @@ async fn read(aws: &Aws, specs: &[LoadedSpec], g: &Global, p: &Printer) -> Resul
     p.verbose(
         g.verbose,
         1,
-        &format!("read live state: {} API calls in {:.0} ms", aws.call_count() - before, start.elapsed().as_secs_f64() * 1000.0),
+        &format!(
+            "read live state: {} API calls in {:.0} ms",
+            aws.call_count() - before,
+            start.elapsed().as_secs_f64() * 1000.0
+        ),
     );
     Ok(live)
 }
 
-async fn make_plan(aws: &Aws, specs: &[LoadedSpec], g: &Global, p: &Printer) -> Result<(Plan, LiveState)> {
+async fn make_plan(
+    aws: &Aws,
+    specs: &[LoadedSpec],
+    g: &Global,
+    p: &Printer,
+) -> Result<(Plan, LiveState)> {
     let live = read(aws, specs, g, p).await?;
     let plan = diff(&inputs(specs), &live);
     Ok((plan, live))
@@ -215,9 +257,14 @@ fn is_saved_plan(paths: &[PathBuf]) -> bool {
 }
 
 fn load_saved(path: &Path) -> Result<Plan> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the saved plan {}", path.display()))?;
-    let plan: Plan = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a plan saved by `orgtrail plan --out`", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the saved plan {}", path.display()))?;
+    let plan: Plan = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a plan saved by `orgtrail plan --out`",
+            path.display()
+        )
+    })?;
     if plan.format_version != orgtrail_core::PLAN_FORMAT_VERSION {
         bail!(
             "{} has plan format {}, this orgtrail reads format {}; make a new plan",
@@ -230,7 +277,11 @@ fn load_saved(path: &Path) -> Result<Plan> {
 }
 
 fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exit> {
-    let saved = if is_saved_plan(paths) { Some(load_saved(&paths[0])?) } else { None };
+    let saved = if is_saved_plan(paths) {
+        Some(load_saved(&paths[0])?)
+    } else {
+        None
+    };
     let spec_paths: Vec<PathBuf> = match &saved {
         Some(plan) => plan.specs.iter().map(PathBuf::from).collect(),
         None => paths.to_vec(),
@@ -238,7 +289,9 @@ fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exi
     let specs = load_all(&spec_paths)?;
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin()) && p.stdout_tty;
     if !o.auto_approve && !interactive {
-        bail!("apply needs confirmation: no terminal to ask on, so pass --auto-approve (nothing was changed)");
+        bail!(
+            "apply needs confirmation: no terminal to ask on, so pass --auto-approve (nothing was changed)"
+        );
     }
     let rt = runtime()?;
     rt.block_on(async {

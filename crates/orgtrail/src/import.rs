@@ -12,7 +12,12 @@ fn provisional(trail: &str, region: &str, bucket: &str) -> Spec {
     Spec {
         version: 1,
         organization: Organization::default(),
-        bucket: Bucket { name: bucket.to_string(), region: None, create: false, policy: PolicyMode::Merge },
+        bucket: Bucket {
+            name: bucket.to_string(),
+            region: None,
+            create: false,
+            policy: PolicyMode::Merge,
+        },
         trail: Trail {
             name: trail.to_string(),
             home_region: region.to_string(),
@@ -36,11 +41,19 @@ fn provisional(trail: &str, region: &str, bucket: &str) -> Spec {
 /// A YAML scalar: JSON string syntax is valid YAML double-quoted style.
 fn q(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:*".contains(c))
-        && !matches!(s, "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~")
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:*".contains(c))
+        && !matches!(
+            s,
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
+        )
         && s.parse::<f64>().is_err()
         && !s.starts_with(['*', '-', ':']);
-    if plain { s.to_string() } else { serde_json::to_string(s).unwrap_or_default() }
+    if plain {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_default()
+    }
 }
 
 fn flag(out: &mut String, indent: &str, key: &str, v: bool, default: bool) {
@@ -55,29 +68,65 @@ fn list(out: &mut String, indent: &str, key: &str, v: &[String]) {
     }
 }
 
-fn render(t: &TrailState, live: &LiveState, bucket_region: Option<&str>, policy: PolicyArg) -> String {
+fn render(
+    t: &TrailState,
+    live: &LiveState,
+    bucket_region: Option<&str>,
+    policy: PolicyArg,
+) -> String {
     let org = live.organization.as_ref();
     let mut o = String::new();
     o.push_str("# yaml-language-server: $schema=https://raw.githubusercontent.com/orgtrail/orgtrail/main/docs/orgtrail.schema.json\n");
     o.push_str(&format!("# Imported by `orgtrail import` from {}\n", t.arn));
     o.push_str("version: 1\norganization:\n");
-    flag(&mut o, "  ", "all_features", org.is_some_and(|o| o.all_features), true);
-    flag(&mut o, "  ", "trusted_access", org.is_some_and(|o| o.trusted_access), true);
+    flag(
+        &mut o,
+        "  ",
+        "all_features",
+        org.is_some_and(|o| o.all_features),
+        true,
+    );
+    flag(
+        &mut o,
+        "  ",
+        "trusted_access",
+        org.is_some_and(|o| o.trusted_access),
+        true,
+    );
     o.push_str(&format!("bucket:\n  name: {}\n", q(&t.s3_bucket)));
     match bucket_region {
         Some(r) if r != t.home_region => o.push_str(&format!("  region: {}\n", q(r))),
-        _ => o.push_str(&format!("  region: {}  # default (the trail's home region)\n", q(&t.home_region))),
+        _ => o.push_str(&format!(
+            "  region: {}  # default (the trail's home region)\n",
+            q(&t.home_region)
+        )),
     }
     o.push_str("  create: false  # default\n");
     match policy {
         PolicyArg::Merge => o.push_str("  policy: merge  # default\n"),
         PolicyArg::Verify => o.push_str("  policy: verify\n"),
     }
-    o.push_str(&format!("trail:\n  name: {}\n  home_region: {}\n", q(&t.name), q(&t.home_region)));
+    o.push_str(&format!(
+        "trail:\n  name: {}\n  home_region: {}\n",
+        q(&t.name),
+        q(&t.home_region)
+    ));
     flag(&mut o, "  ", "organization", t.organization, true);
     flag(&mut o, "  ", "multi_region", t.multi_region, true);
-    flag(&mut o, "  ", "include_global_service_events", t.include_global_service_events, true);
-    flag(&mut o, "  ", "log_file_validation", t.log_file_validation, true);
+    flag(
+        &mut o,
+        "  ",
+        "include_global_service_events",
+        t.include_global_service_events,
+        true,
+    );
+    flag(
+        &mut o,
+        "  ",
+        "log_file_validation",
+        t.log_file_validation,
+        true,
+    );
     flag(&mut o, "  ", "logging", t.logging, true);
     let opt = |o: &mut String, key: &str, v: &Option<String>| match v {
         Some(s) => o.push_str(&format!("  {key}: {}\n", q(s))),
@@ -87,7 +136,11 @@ fn render(t: &TrailState, live: &LiveState, bucket_region: Option<&str>, policy:
     opt(&mut o, "kms_key_id", &t.kms_key_arn);
     opt(&mut o, "sns_topic", &t.sns_topic_arn);
     match (&t.cloudwatch_log_group_arn, &t.cloudwatch_role_arn) {
-        (Some(g), Some(r)) => o.push_str(&format!("  cloudwatch_logs:\n    log_group_arn: {}\n    role_arn: {}\n", q(g), q(r))),
+        (Some(g), Some(r)) => o.push_str(&format!(
+            "  cloudwatch_logs:\n    log_group_arn: {}\n    role_arn: {}\n",
+            q(g),
+            q(r)
+        )),
         _ => o.push_str("  cloudwatch_logs: null  # default\n"),
     }
     match &t.selectors {
@@ -143,15 +196,21 @@ fn render(t: &TrailState, live: &LiveState, bucket_region: Option<&str>, policy:
     } else {
         o.push_str("  tags:\n");
         for (k, v) in &t.tags {
-            o.push_str(&format!("    {}: {}\n", q(k), serde_json::to_string(v).unwrap_or_default()));
+            o.push_str(&format!(
+                "    {}: {}\n",
+                q(k),
+                serde_json::to_string(v).unwrap_or_default()
+            ));
         }
     }
     o
 }
 
 pub async fn import(aws: &Aws, trail: &str, region: &str, policy: PolicyArg) -> Result<String> {
-    orgtrail_spec::rules::trail_name(trail).map_err(|e| anyhow!("--trail: {} ({})", e.message, e.help))?;
-    orgtrail_spec::rules::region(region).map_err(|e| anyhow!("--home-region: {} ({})", e.message, e.help))?;
+    orgtrail_spec::rules::trail_name(trail)
+        .map_err(|e| anyhow!("--trail: {} ({})", e.message, e.help))?;
+    orgtrail_spec::rules::region(region)
+        .map_err(|e| anyhow!("--home-region: {} ({})", e.message, e.help))?;
     // First read finds the trail (and so its bucket); the second reads that bucket.
     let first = provisional(trail, region, "orgtrail-import-placeholder");
     let live = aws.read_live(&[&first]).await?;
@@ -164,6 +223,7 @@ pub async fn import(aws: &Aws, trail: &str, region: &str, policy: PolicyArg) -> 
     let bucket_region = live.trails[0].bucket.region.clone();
     let yaml = render(&t, &live, bucket_region.as_deref(), policy);
     // What we print must itself be a valid spec.
-    orgtrail_spec::parse_bytes("imported spec", yaml.as_bytes()).map_err(|e| anyhow!("internal error: the imported spec does not validate:\n{e}"))?;
+    orgtrail_spec::parse_bytes("imported spec", yaml.as_bytes())
+        .map_err(|e| anyhow!("internal error: the imported spec does not validate:\n{e}"))?;
     Ok(yaml)
 }

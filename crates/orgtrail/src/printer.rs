@@ -17,7 +17,9 @@ impl Printer {
         let stdout_tty = std::io::stdout().is_terminal();
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Printer {
-            style: Style { color: stdout_tty && !no_color && !no_color_env },
+            style: Style {
+                color: stdout_tty && !no_color && !no_color_env,
+            },
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
         }
@@ -40,7 +42,11 @@ impl Printer {
     }
 
     pub fn error(&self, text: &str) {
-        let label = if self.stderr_tty && self.style.color { "\x1b[31merror\x1b[0m" } else { "error" };
+        let label = if self.stderr_tty && self.style.color {
+            "\x1b[31merror\x1b[0m"
+        } else {
+            "error"
+        };
         eprintln!("{label}: {text}");
     }
 
