@@ -78,3 +78,45 @@ fn version_and_validate_need_no_aws_configuration() {
         .unwrap();
     assert!(String::from_utf8_lossy(&v.stdout).starts_with("orgtrail "));
 }
+
+/// The IAM actions named in a source file: every AWS call goes through `call_error("svc:Action", ..)`.
+fn actions_in(file: &str) -> std::collections::BTreeSet<String> {
+    let text = std::fs::read_to_string(orgtrail_testsupport::repo_root().join(file)).unwrap();
+    let mut out = std::collections::BTreeSet::new();
+    for part in text.split('"').skip(1).step_by(2) {
+        if let Some((svc, action)) = part.split_once(':')
+            && ["sts", "organizations", "s3", "cloudtrail", "kms"].contains(&svc)
+            && !action.is_empty()
+            && action.chars().all(|c| c.is_ascii_alphanumeric())
+            && action.starts_with(|c: char| c.is_ascii_uppercase())
+        {
+            out.insert(part.to_string());
+        }
+    }
+    out
+}
+
+fn policy_actions(file: &str, skip_sid: &str) -> std::collections::BTreeSet<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(orgtrail_testsupport::repo_root().join(file)).unwrap()).unwrap();
+    v["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Sid"] != skip_sid)
+        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn iam_policies_list_exactly_the_calls_the_code_makes() {
+    let reads = actions_in("crates/orgtrail-aws/src/read.rs");
+    let writes = actions_in("crates/orgtrail-aws/src/exec.rs");
+    assert!(reads.len() >= 12 && writes.len() >= 14, "{reads:?} {writes:?}");
+    assert_eq!(policy_actions("docs/iam/read-only.json", ""), reads, "docs/iam/read-only.json");
+    let all: std::collections::BTreeSet<String> = reads.union(&writes).cloned().collect();
+    // CloudTrail itself calls these with the caller's credentials when it creates an
+    // organization trail (service-linked role, member accounts); orgtrail does not call them.
+    assert_eq!(policy_actions("docs/iam/apply.json", "ImpliedByOrganizationTrail"), all, "docs/iam/apply.json");
+    assert!(reads.iter().all(|a| !a.contains(":Put") && !a.contains(":Create")));
+}
