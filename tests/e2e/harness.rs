@@ -97,14 +97,22 @@ fn actions_in(file: &str) -> std::collections::BTreeSet<String> {
 }
 
 fn policy_actions(file: &str, skip_sid: &str) -> std::collections::BTreeSet<String> {
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(orgtrail_testsupport::repo_root().join(file)).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(orgtrail_testsupport::repo_root().join(file)).unwrap(),
+    )
+    .unwrap();
     v["Statement"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|s| s["Sid"] != skip_sid)
-        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()))
+        .flat_map(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+        })
         .collect()
 }
 
@@ -112,11 +120,26 @@ fn policy_actions(file: &str, skip_sid: &str) -> std::collections::BTreeSet<Stri
 fn iam_policies_list_exactly_the_calls_the_code_makes() {
     let reads = actions_in("crates/orgtrail-aws/src/read.rs");
     let writes = actions_in("crates/orgtrail-aws/src/exec.rs");
-    assert!(reads.len() >= 12 && writes.len() >= 14, "{reads:?} {writes:?}");
-    assert_eq!(policy_actions("docs/iam/read-only.json", ""), reads, "docs/iam/read-only.json");
+    assert!(
+        reads.len() >= 12 && writes.len() >= 14,
+        "{reads:?} {writes:?}"
+    );
+    assert_eq!(
+        policy_actions("docs/iam/read-only.json", ""),
+        reads,
+        "docs/iam/read-only.json"
+    );
     let all: std::collections::BTreeSet<String> = reads.union(&writes).cloned().collect();
     // CloudTrail itself calls these with the caller's credentials when it creates an
     // organization trail (service-linked role, member accounts); orgtrail does not call them.
-    assert_eq!(policy_actions("docs/iam/apply.json", "ImpliedByOrganizationTrail"), all, "docs/iam/apply.json");
-    assert!(reads.iter().all(|a| !a.contains(":Put") && !a.contains(":Create")));
+    assert_eq!(
+        policy_actions("docs/iam/apply.json", "ImpliedByOrganizationTrail"),
+        all,
+        "docs/iam/apply.json"
+    );
+    assert!(
+        reads
+            .iter()
+            .all(|a| !a.contains(":Put") && !a.contains(":Create"))
+    );
 }

@@ -336,4 +336,3 @@ pub fn drift_markdown(r: &DriftReport) -> String {
 pub fn drift_json(r: &DriftReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
 }
-

@@ -1,0 +1,157 @@
+"""Side-by-side benchmark of `orgtrail plan` (see scripts/bench)."""
+import concurrent.futures as cf
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import boto3
+
+ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/orgtrail")
+VENV = os.path.join(ROOT, ".venv/bin")
+
+s = socket.socket(); s.bind(("127.0.0.1", 0)); PORT = s.getsockname()[1]; s.close()
+EP = f"http://127.0.0.1:{PORT}"
+REC = tempfile.NamedTemporaryFile(delete=False, suffix=".jsonl").name
+env = dict(os.environ, MOTO_ENABLE_RECORDING="1", MOTO_RECORDER_FILEPATH=REC)
+moto = subprocess.Popen([f"{VENV}/moto_server", "-H", "127.0.0.1", "-p", str(PORT)], env=env,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"{EP}/moto-api/data.json", timeout=1); break
+    except Exception:
+        time.sleep(0.05)
+
+AWS_ENV = dict(os.environ, AWS_ENDPOINT_URL=EP, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+               AWS_REGION="us-east-2", AWS_DEFAULT_REGION="us-east-2", AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1")
+os.environ.update({k: v for k, v in AWS_ENV.items() if k.startswith("AWS_")})
+
+def c(svc, region="us-east-2"):
+    return boto3.client(svc, endpoint_url=EP, region_name=region)
+
+# Scenario: the converged seed situation (org trail in place), plus other trails up to the limit.
+c("organizations", "us-east-1").create_organization(FeatureSet="ALL")
+c("s3").create_bucket(Bucket="my-bucket", CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+subprocess.run([BIN, "apply", "specs/org-trail.yaml", "--auto-approve"], env=AWS_ENV, cwd=ROOT,
+               check=True, capture_output=True)
+
+ARN = "arn:aws:cloudtrail:us-east-2:123456789012:trail/my-trail"
+# The same reads orgtrail makes, as (service, region, method, kwargs); round 2 depends on round 1.
+ROUND1 = [("sts", "us-east-1", "get_caller_identity", {}),
+          ("organizations", "us-east-1", "describe_organization", {}),
+          ("organizations", "us-east-1", "list_aws_service_access_for_organization", {}),
+          ("s3", "us-east-2", "head_bucket", {"Bucket": "my-bucket"}),
+          ("s3", "us-east-2", "get_bucket_policy", {"Bucket": "my-bucket"}),
+          ("cloudtrail", "us-east-2", "describe_trails", {"includeShadowTrails": True})]
+ROUND2 = [("cloudtrail", "us-east-2", "get_trail_status", {"Name": ARN}),
+          ("cloudtrail", "us-east-2", "get_event_selectors", {"TrailName": ARN}),
+          ("cloudtrail", "us-east-2", "get_insight_selectors", {"TrailName": ARN}),
+          ("cloudtrail", "us-east-2", "list_tags", {"ResourceIdList": [ARN]})]
+CLIENTS = {}
+def call(spec):
+    svc, region, method, kw = spec
+    cl = CLIENTS.setdefault((svc, region), c(svc, region))
+    return getattr(cl, method)(**kw)
+
+def boto3_sequential():
+    for sp in ROUND1 + ROUND2:
+        call(sp)
+
+def boto3_concurrent():
+    with cf.ThreadPoolExecutor(8) as ex:
+        list(ex.map(call, ROUND1))
+        list(ex.map(call, ROUND2))
+
+def cli_args(spec):
+    svc, region, method, kw = spec
+    args = [f"{VENV}/aws", svc.replace("_", "-"), method.replace("_", "-"), "--region", region]
+    flags = {"Bucket": "--bucket", "Name": "--name", "TrailName": "--trail-name", "ResourceIdList": "--resource-id-list"}
+    for k, v in kw.items():
+        if k == "includeShadowTrails":
+            args.append("--include-shadow-trails")
+        else:
+            args += [flags[k]] + (v if isinstance(v, list) else [v])
+    return args
+
+def aws_cli():
+    for sp in ROUND1 + ROUND2:
+        subprocess.run(cli_args(sp), env=AWS_ENV, check=True, capture_output=True)
+
+def orgtrail_plan():
+    subprocess.run([BIN, "plan", "specs/org-trail.yaml"], env=AWS_ENV, cwd=ROOT, check=True, capture_output=True)
+
+def orgtrail_version():
+    subprocess.run([BIN, "--version"], check=True, capture_output=True)
+
+def orgtrail_validate():
+    subprocess.run([BIN, "validate", "specs/org-trail.yaml"], cwd=ROOT, check=True, capture_output=True)
+
+def boto3_process():
+    # A fresh Python process making the same reads (what a boto3 script costs end to end).
+    code = ("import boto3,sys;sys.path.insert(0,%r);" % os.path.join(ROOT, "scripts")) + \
+           "import bench_reads; bench_reads.run()"
+    subprocess.run([f"{VENV}/python", "-c", code], env=AWS_ENV, check=True, capture_output=True)
+
+with open(os.path.join(ROOT, "scripts", "bench_reads.py"), "w") as f:
+    f.write("import boto3, os\nEP=os.environ['AWS_ENDPOINT_URL']\nARN=%r\n" % ARN)
+    f.write("SPECS=%r\n" % (ROUND1 + ROUND2))
+    f.write("def run():\n    cl={}\n    for svc,region,method,kw in SPECS:\n"
+            "        c=cl.setdefault((svc,region), boto3.client(svc, endpoint_url=EP, region_name=region))\n"
+            "        getattr(c, method)(**kw)\n")
+
+def timed(fn):
+    t = time.perf_counter(); fn(); return time.perf_counter() - t
+
+def reset():
+    open(REC, "w").close()
+
+def count_calls(fn):
+    reset(); fn()
+    with open(REC) as f:
+        return sum(1 for _ in f)
+
+runs = {k: [] for k in ["orgtrail plan", "boto3 script (process)", "boto3 in-process, sequential",
+                        "boto3 in-process, concurrent", "aws CLI per read", "orgtrail --version", "orgtrail validate"]}
+boto3_sequential()  # warm clients
+for _ in range(ROUNDS):  # alternate the programs within each round
+    runs["orgtrail plan"].append(timed(orgtrail_plan))
+    runs["boto3 script (process)"].append(timed(boto3_process))
+    runs["boto3 in-process, sequential"].append(timed(boto3_sequential))
+    runs["boto3 in-process, concurrent"].append(timed(boto3_concurrent))
+    runs["aws CLI per read"].append(timed(aws_cli))
+    runs["orgtrail --version"].append(timed(orgtrail_version))
+    runs["orgtrail validate"].append(timed(orgtrail_validate))
+
+med = {k: statistics.median(v) for k, v in runs.items()}
+calls = {"orgtrail plan": count_calls(orgtrail_plan), "boto3 script (process)": count_calls(boto3_process),
+         "aws CLI per read": count_calls(aws_cli)}
+# Critical path: two dependent rounds; a round costs its slowest call. Measured per call, sequentially.
+per_call = {}
+for sp in ROUND1 + ROUND2:
+    ts = []
+    for _ in range(ROUNDS):
+        t = time.perf_counter(); call(sp); ts.append(time.perf_counter() - t)
+    per_call[sp[2]] = statistics.median(ts)
+chain = max(per_call[sp[2]] for sp in ROUND1) + max(per_call[sp[2]] for sp in ROUND2)
+bound = med["orgtrail --version"] + chain
+
+print(f"\norgtrail plan benchmark — {ROUNDS} rounds, moto on 127.0.0.1, {os.cpu_count()} CPUs\n")
+print(f"{'program':34} {'median ms':>10} {'API calls':>10} {'orgtrail is ×faster':>20}")
+for k in runs:
+    ratio = med[k] / med["orgtrail plan"]
+    print(f"{k:34} {med[k]*1000:10.1f} {str(calls.get(k, '')):>10} {ratio:20.1f}")
+print(f"\ncritical path: start-up {med['orgtrail --version']*1000:.1f} ms + longest chain of dependent calls "
+      f"{chain*1000:.1f} ms = {bound*1000:.1f} ms")
+print(f"orgtrail plan / critical-path bound = {med['orgtrail plan']/bound:.2f} (target ≤ 1.5)")
+print(f"same reads sequential {med['boto3 in-process, sequential']*1000:.1f} ms vs concurrent "
+      f"{med['boto3 in-process, concurrent']*1000:.1f} ms (in one warm Python process)")
+moto.terminate()
+os.unlink(os.path.join(ROOT, "scripts", "bench_reads.py"))
