@@ -85,8 +85,8 @@ pub fn bucket_name(s: &str) -> Result<(), RuleError> {
     {
         let help = if c.is_ascii_uppercase() {
             format!(
-                "S3 bucket names are lowercase: `{}`",
-                s.to_ascii_lowercase()
+                "S3 bucket names are lowercase, with `-` instead of `_`: `{}`",
+                s.to_ascii_lowercase().replace('_', "-")
             )
         } else {
             "use only lowercase letters, digits, `.` and `-`".to_string()
