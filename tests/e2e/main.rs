@@ -4,6 +4,7 @@
 mod apply;
 mod drift;
 mod harness;
+mod hostile;
 mod plan;
 
 use orgtrail_testsupport::{Moto, TempDir, write_spec};

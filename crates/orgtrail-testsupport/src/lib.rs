@@ -112,6 +112,8 @@ impl Drop for TempDir {
 
 pub const ACCESS_KEY: &str = "AKIAORGTRAILTEST0001";
 pub const SECRET_KEY: &str = "orgtrail-test-secret-key-never-printed";
+/// The management account's e-mail as moto reports it in DescribeOrganization.
+pub const MANAGEMENT_EMAIL: &str = "master@example.com";
 
 impl Moto {
     /// Start a fresh moto server (own state) and wait until it answers.
@@ -360,7 +362,9 @@ impl Moto {
             }
         }
         let out = cmd.output().expect("run orgtrail");
-        Run::from(out)
+        let run = Run::from(out);
+        run.assert_no_secrets(&[ACCESS_KEY, SECRET_KEY, MANAGEMENT_EMAIL]);
+        run
     }
 }
 
@@ -390,6 +394,19 @@ impl From<Output> for Run {
 }
 
 impl Run {
+    /// Every run of the suite passes through here: credentials, session tokens and the
+    /// management account e-mail never appear in any output.
+    #[track_caller]
+    pub fn assert_no_secrets(&self, secrets: &[&str]) {
+        for s in secrets {
+            assert!(
+                !self.all().contains(s),
+                "orgtrail printed a secret ({s:?}):\n{}",
+                self.all()
+            );
+        }
+    }
+
     pub fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
     }
