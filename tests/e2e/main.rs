@@ -1,6 +1,8 @@
 //! End-to-end tests of the orgtrail binary against a real moto server (see
 //! crates/orgtrail-testsupport). One test binary for all of them, so the SDK is linked once.
 
+#![allow(clippy::print_stderr)] // tests print campaign figures
+
 mod apply;
 mod drift;
 mod harness;
