@@ -72,7 +72,7 @@ def boto3_concurrent():
 
 def cli_args(spec):
     svc, region, method, kw = spec
-    args = [f"{VENV}/aws", svc.replace("_", "-"), method.replace("_", "-"), "--region", region]
+    args = [f"{VENV}/aws", "s3api" if svc == "s3" else svc, method.replace("_", "-"), "--region", region]
     flags = {"Bucket": "--bucket", "Name": "--name", "TrailName": "--trail-name", "ResourceIdList": "--resource-id-list"}
     for k, v in kw.items():
         if k == "includeShadowTrails":

@@ -84,6 +84,7 @@ fn drift_reports_each_kind_of_drift_read_only() {
             .iter()
             .any(|r| r["ruleId"] == "trail-missing" && r["level"] == "error")
     );
+    validate_sarif(&sarif.stdout);
     moto.orgtrail(BIN, &["apply", spec, "--auto-approve"])
         .expect_code(0);
     moto.orgtrail(BIN, &["drift", spec]).expect_code(0);
@@ -151,4 +152,23 @@ fn import_round_trips_for_each_seed_situation() {
     moto.enable_trusted_access();
     seed_trail(&moto, true, false);
     import_round_trip(&moto);
+}
+
+/// Validate SARIF output against the SARIF 2.1.0 JSON Schema shipped in tests/schemas/.
+fn validate_sarif(text: &str) {
+    let root = orgtrail_testsupport::repo_root();
+    let specs = Specs::new();
+    let file = specs.write("drift.sarif", text);
+    let script = "import json,sys,jsonschema\nschema=json.load(open(sys.argv[1]))\ndoc=json.load(open(sys.argv[2]))\njsonschema.Draft4Validator(schema).validate(doc)\nprint('valid')";
+    let out = std::process::Command::new(root.join(".venv/bin/python"))
+        .args(["-c", script])
+        .arg(root.join("tests/schemas/sarif-2.1.0-rtm.5.json"))
+        .arg(&file)
+        .output()
+        .expect("run python jsonschema");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("valid"),
+        "SARIF output does not validate against SARIF 2.1.0:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -5,6 +5,7 @@
 
 mod apply;
 mod drift;
+mod faults;
 mod harness;
 mod hostile;
 mod plan;

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+pub mod proxy;
+
 pub use aws_sdk_cloudtrail as cloudtrail;
 pub use aws_sdk_organizations as organizations;
 pub use aws_sdk_s3 as s3;
@@ -339,21 +341,7 @@ impl Moto {
     }
 
     pub fn orgtrail_with(&self, bin: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut cmd = Command::new(bin);
-        cmd.args(args)
-            .current_dir(repo_root())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", std::env::temp_dir())
-            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .env("AWS_REGION", "us-east-2")
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+        let mut cmd = self.command(bin, args, &self.endpoint);
         for (k, v) in env {
             if v.is_empty() {
                 cmd.env_remove(k);
@@ -372,6 +360,50 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// The orgtrail command with a clean, test-only environment, talking to `endpoint` (moto
+    /// itself, or a proxy in front of it).
+    pub fn command(&self, bin: &str, args: &[&str], endpoint: &str) -> Command {
+        let mut cmd = Command::new(bin);
+        cmd.args(args)
+            .current_dir(repo_root())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("AWS_REGION", "us-east-2")
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Run orgtrail against another endpoint (a proxy in front of this moto).
+    pub fn orgtrail_via(&self, bin: &str, args: &[&str], endpoint: &str) -> Run {
+        let run = Run::from(
+            self.command(bin, args, endpoint)
+                .output()
+                .expect("run orgtrail"),
+        );
+        run.assert_no_secrets(&[ACCESS_KEY, SECRET_KEY, MANAGEMENT_EMAIL]);
+        run
+    }
+
+    /// Forget all AWS state (moto's reset API), keeping the server.
+    pub fn reset_state(&self) {
+        assert_eq!(
+            http_status(self.port, "POST", "/moto-api/reset"),
+            Some(200),
+            "moto reset"
+        );
+        self.reset_requests();
     }
 }
 

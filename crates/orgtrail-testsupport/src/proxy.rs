@@ -1,0 +1,311 @@
+//! A loopback HTTP proxy between orgtrail and moto that injects faults reproducibly from a seed
+//! (throttling, 5xx, connection reset, a response delayed past the SDK timeout, a truncated body),
+//! or holds the N-th write request forever so a test can `kill -9` orgtrail at a step boundary.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// What the proxy does to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Throttle,
+    ServerError,
+    Unavailable,
+    Reset,
+    Delay,
+    Truncate,
+}
+
+/// How the proxy behaves.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    /// Forward everything.
+    Pass,
+    /// Fault `percent`% of requests, chosen from `seed` and the request's ordinal.
+    Faults {
+        seed: u64,
+        percent: u64,
+        delay: Duration,
+    },
+    /// Hold the `n`-th write request (1-based) forever; forward it to moto first if `forward`.
+    HangOnWrite { n: usize, forward: bool },
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicUsize,
+    pub faulted: AtomicUsize,
+    pub writes: AtomicUsize,
+    /// Set once the held request arrived (HangOnWrite).
+    pub hung: AtomicBool,
+}
+
+pub struct FaultProxy {
+    pub port: u16,
+    pub endpoint: String,
+    pub stats: Arc<Stats>,
+    mode: Arc<Mutex<Mode>>,
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+impl FaultProxy {
+    pub fn start(upstream_port: u16, mode: Mode) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().expect("addr").port();
+        let stats = Arc::new(Stats::default());
+        let mode = Arc::new(Mutex::new(mode));
+        let (s, m) = (stats.clone(), mode.clone());
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let (s, m) = (s.clone(), m.clone());
+                thread::spawn(move || {
+                    let _ = serve(conn, upstream_port, &s, &m);
+                });
+            }
+        });
+        FaultProxy {
+            port,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            stats,
+            mode,
+        }
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().expect("mode lock") = mode;
+    }
+}
+
+/// Read one HTTP request (head + body by Content-Length or chunked). `None` on EOF.
+fn read_request(r: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8>>> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        if r.read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
+        }
+        head.extend_from_slice(&line);
+        if line == b"\r\n" || line == b"\n" {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let mut body = Vec::new();
+    if let Some(len) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        body.resize(len, 0);
+        r.read_exact(&mut body)?;
+    } else if text.contains("transfer-encoding: chunked") {
+        loop {
+            let mut size_line = Vec::new();
+            r.read_until(b'\n', &mut size_line)?;
+            body.extend_from_slice(&size_line);
+            let size = usize::from_str_radix(
+                String::from_utf8_lossy(&size_line)
+                    .trim()
+                    .split(';')
+                    .next()
+                    .unwrap_or("0"),
+                16,
+            )
+            .unwrap_or(0);
+            let mut chunk = vec![0; size + 2];
+            r.read_exact(&mut chunk)?;
+            body.extend_from_slice(&chunk);
+            if size == 0 {
+                break;
+            }
+        }
+    }
+    head.extend_from_slice(&body);
+    Ok(Some(head))
+}
+
+/// Whether a raw request changes state (JSON target / query Action / S3 method).
+pub fn raw_is_write(req: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(req);
+    let method = text.split_whitespace().next().unwrap_or("");
+    let target = text.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("x-amz-target")
+            .then(|| v.trim().to_string())
+    });
+    let op = if let Some(t) = target {
+        t.rsplit('.').next().unwrap_or("").to_string()
+    } else if let Some(a) = text
+        .split(['&', '\n'])
+        .find_map(|kv| kv.trim().strip_prefix("Action="))
+    {
+        a.to_string()
+    } else {
+        return !matches!(method, "GET" | "HEAD");
+    };
+    [
+        "Create", "Update", "Put", "Start", "Stop", "Enable", "Disable", "Add", "Remove", "Delete",
+        "Register",
+    ]
+    .iter()
+    .any(|p| op.starts_with(p))
+}
+
+/// Send the request to moto with `Connection: close` and return the raw response.
+fn forward(req: &[u8], upstream_port: u16) -> std::io::Result<Vec<u8>> {
+    let mut up = TcpStream::connect(("127.0.0.1", upstream_port))?;
+    let text = req;
+    // Rewrite the Connection header so moto closes and we can read to EOF.
+    let head_end = text
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .unwrap_or(text.len());
+    let head = String::from_utf8_lossy(&text[..head_end]);
+    let mut new_head = String::new();
+    for line in head.split("\r\n") {
+        if line.is_empty() {
+            continue;
+        }
+        if line.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        new_head.push_str(line);
+        new_head.push_str("\r\n");
+    }
+    new_head.push_str("Connection: close\r\n\r\n");
+    up.write_all(new_head.as_bytes())?;
+    up.write_all(&text[head_end..])?;
+    let mut resp = Vec::new();
+    up.read_to_end(&mut resp)?;
+    Ok(resp)
+}
+
+fn canned(status: &str, code: &str) -> Vec<u8> {
+    let body =
+        format!("{{\"__type\":\"{code}\",\"message\":\"injected by the orgtrail fault proxy\"}}");
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-ErrorType: {code}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn serve(
+    client: TcpStream,
+    upstream_port: u16,
+    stats: &Stats,
+    mode: &Mutex<Mode>,
+) -> std::io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut client = client;
+    // One request per connection: every response is sent with `Connection: close`.
+    let Some(req) = read_request(&mut reader)? else {
+        return Ok(());
+    };
+    {
+        let n = stats.requests.fetch_add(1, Ordering::SeqCst) as u64;
+        let write = raw_is_write(&req);
+        let nth_write = if write {
+            stats.writes.fetch_add(1, Ordering::SeqCst) + 1
+        } else {
+            0
+        };
+        let m = *mode.lock().expect("mode lock");
+        match m {
+            Mode::Pass => {}
+            Mode::HangOnWrite {
+                n: target,
+                forward: fwd,
+            } if write && nth_write == target => {
+                if fwd {
+                    let _ = forward(&req, upstream_port)?;
+                }
+                stats.hung.store(true, Ordering::SeqCst);
+                // Hold the connection until the client is killed.
+                loop {
+                    thread::sleep(Duration::from_millis(200));
+                    let mut probe = [0u8; 1];
+                    client.set_read_timeout(Some(Duration::from_millis(50)))?;
+                    match client.peek(&mut probe) {
+                        Ok(0) => return Ok(()),
+                        Ok(_) => {}
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                            ) => {}
+                        Err(_) => return Ok(()),
+                    }
+                }
+            }
+            Mode::HangOnWrite { .. } => {}
+            Mode::Faults {
+                seed,
+                percent,
+                delay,
+            } => {
+                let r = splitmix(seed ^ splitmix(n));
+                if r % 100 < percent {
+                    stats.faulted.fetch_add(1, Ordering::SeqCst);
+                    let fault = match (r / 100) % 6 {
+                        0 => Fault::Throttle,
+                        1 => Fault::ServerError,
+                        2 => Fault::Unavailable,
+                        3 => Fault::Reset,
+                        4 => Fault::Delay,
+                        _ => Fault::Truncate,
+                    };
+                    match fault {
+                        Fault::Throttle => client
+                            .write_all(&canned("429 Too Many Requests", "ThrottlingException"))?,
+                        Fault::ServerError => client
+                            .write_all(&canned("500 Internal Server Error", "InternalFailure"))?,
+                        Fault::Unavailable => client
+                            .write_all(&canned("503 Service Unavailable", "ServiceUnavailable"))?,
+                        Fault::Reset => {}
+                        Fault::Delay => {
+                            thread::sleep(delay);
+                            let resp = forward(&req, upstream_port)?;
+                            let _ = client.write_all(&resp);
+                        }
+                        Fault::Truncate => {
+                            let resp = forward(&req, upstream_port)?;
+                            let head_end = resp
+                                .windows(4)
+                                .position(|w| w == b"\r\n\r\n")
+                                .map(|p| p + 4)
+                                .unwrap_or(resp.len());
+                            let body_len = resp.len() - head_end;
+                            let cut = if body_len > 1 {
+                                head_end + body_len / 2
+                            } else {
+                                head_end.saturating_sub(10)
+                            };
+                            client.write_all(&resp[..cut])?;
+                        }
+                    }
+                    let _ = client.shutdown(Shutdown::Both);
+                    return Ok(());
+                }
+            }
+        }
+        let resp = forward(&req, upstream_port)?;
+        client.write_all(&resp)?;
+        // moto answered `Connection: close`; so do we.
+        let _ = client.shutdown(Shutdown::Both);
+    }
+    Ok(())
+}
