@@ -48,7 +48,6 @@ ARN = "arn:aws:cloudtrail:us-east-2:123456789012:trail/my-trail"
 ROUND1 = [("sts", "us-east-1", "get_caller_identity", {}),
           ("organizations", "us-east-1", "describe_organization", {}),
           ("organizations", "us-east-1", "list_aws_service_access_for_organization", {}),
-          ("s3", "us-east-2", "head_bucket", {"Bucket": "my-bucket"}),
           ("s3", "us-east-2", "get_bucket_policy", {"Bucket": "my-bucket"}),
           ("cloudtrail", "us-east-2", "describe_trails", {"includeShadowTrails": True})]
 ROUND2 = [("cloudtrail", "us-east-2", "get_trail_status", {"Name": ARN}),
@@ -142,6 +141,11 @@ for sp in ROUND1 + ROUND2:
     per_call[sp[2]] = statistics.median(ts)
 chain = max(per_call[sp[2]] for sp in ROUND1) + max(per_call[sp[2]] for sp in ROUND2)
 bound = med["orgtrail --version"] + chain
+def round_concurrent(specs):
+    with cf.ThreadPoolExecutor(8) as ex:
+        t = time.perf_counter(); list(ex.map(call, specs)); return time.perf_counter() - t
+chain_conc = statistics.median([round_concurrent(ROUND1) + round_concurrent(ROUND2) for _ in range(ROUNDS)])
+bound_conc = med["orgtrail --version"] + chain_conc
 
 print(f"\norgtrail plan benchmark — {ROUNDS} rounds, moto on 127.0.0.1, {os.cpu_count()} CPUs\n")
 print(f"{'program':34} {'median ms':>10} {'API calls':>10} {'orgtrail is ×faster':>20}")
@@ -150,8 +154,36 @@ for k in runs:
     print(f"{k:34} {med[k]*1000:10.1f} {str(calls.get(k, '')):>10} {ratio:20.1f}")
 print(f"\ncritical path: start-up {med['orgtrail --version']*1000:.1f} ms + longest chain of dependent calls "
       f"{chain*1000:.1f} ms = {bound*1000:.1f} ms")
-print(f"orgtrail plan / critical-path bound = {med['orgtrail plan']/bound:.2f} (target ≤ 1.5)")
+print(f"  orgtrail plan / that bound = {med['orgtrail plan']/bound:.2f} (assumes the server answers the calls of a round in parallel)")
+print(f"critical path, calls of each round issued concurrently (measured): start-up {med['orgtrail --version']*1000:.1f} ms + "
+      f"{chain_conc*1000:.1f} ms = {bound_conc*1000:.1f} ms")
+print(f"  orgtrail plan / that bound = {med['orgtrail plan']/bound_conc:.2f} (target ≤ 1.5)")
 print(f"same reads sequential {med['boto3 in-process, sequential']*1000:.1f} ms vs concurrent "
       f"{med['boto3 in-process, concurrent']*1000:.1f} ms (in one warm Python process)")
+
+# Scale: N specs over 5 home regions, each region at CloudTrail's limit of 5 trails (4 ours + 1 other).
+REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1"]
+fleet = tempfile.mkdtemp(prefix="orgtrail-fleet-")
+for r in REGIONS:
+    kw = {} if r == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": r}}
+    c("s3", r).create_bucket(Bucket=f"fleet-{r}", **kw)
+    c("cloudtrail", r).create_trail(Name=f"other-{r}", S3BucketName=f"fleet-{r}")
+for i in range(20):
+    r = REGIONS[i % 5]
+    with open(os.path.join(fleet, f"t{i:02}.yaml"), "w") as f:
+        f.write(f"version: 1\nbucket:\n  name: fleet-{r}\ntrail:\n  name: fleet-{i:02}\n  home_region: {r}\n")
+subprocess.run([BIN, "apply", fleet, "--auto-approve"], env=AWS_ENV, cwd=ROOT, check=True, capture_output=True)
+print("\nscale: plan of N specs (converged), 5 home regions each at the 5-trail limit")
+print(f"{'specs':>6} {'median ms':>10} {'API calls':>10} {'× one spec':>11}")
+one = None
+for n in [1, 5, 10, 20]:
+    d = tempfile.mkdtemp(prefix=f"orgtrail-{n}-")
+    for i in range(n):
+        name = f"t{i:02}.yaml"
+        os.symlink(os.path.join(fleet, name), os.path.join(d, name))
+    fn = lambda: subprocess.run([BIN, "plan", d, "--max-concurrency", "16"], env=AWS_ENV, cwd=ROOT, check=True, capture_output=True)
+    m = statistics.median([timed(fn) for _ in range(ROUNDS)])
+    one = one or m
+    print(f"{n:>6} {m*1000:10.1f} {count_calls(fn):>10} {m/one:11.1f}")
 moto.terminate()
 os.unlink(os.path.join(ROOT, "scripts", "bench_reads.py"))

@@ -1,7 +1,8 @@
 //! Read the live state: two rounds of concurrent calls, each read issued once per run.
 //!
 //! Round 1 (independent): sts GetCallerIdentity; organizations DescribeOrganization and
-//! ListAWSServiceAccessForOrganization; per bucket HeadBucket and GetBucketPolicy; per home
+//! ListAWSServiceAccessForOrganization; per bucket GetBucketPolicy (existence, region and policy in
+//! one call); per home
 //! region cloudtrail DescribeTrails; per KMS key DescribeKey.
 //! Round 2 (needs round 1): per trail found, by ARN in its home region, GetTrailStatus,
 //! GetEventSelectors, GetInsightSelectors, ListTags; per key GetKeyPolicy; and
@@ -446,64 +447,51 @@ impl Aws {
         Ok(out_ids)
     }
 
+    /// One call answers existence, region and policy: GetBucketPolicy returns the policy (the
+    /// bucket is in `region`), NoSuchBucketPolicy (exists here, no policy), NoSuchBucket/404
+    /// (missing), or a 301 redirect whose `x-amz-bucket-region` header names the real region.
+    /// That saves a HeadBucket round trip on every plan.
     async fn bucket(&self, name: &str, region: &str) -> Result<BucketState, AwsError> {
-        let s3 = self.s3(region);
-        let resource = format!("bucket `{name}`");
-        let head = async {
+        let res = {
             let _s = self.slot().await;
-            s3.head_bucket().bucket(name).send().await
+            self.s3(region)
+                .get_bucket_policy()
+                .bucket(name)
+                .send()
+                .await
         };
-        let policy = async {
-            let _s = self.slot().await;
-            s3.get_bucket_policy().bucket(name).send().await
+        let state = |exists: bool, actual: Option<String>, policy: Option<String>| BucketState {
+            name: name.to_string(),
+            exists,
+            region: actual,
+            policy,
         };
-        let (head, policy) = tokio::join!(head, policy);
-        let (exists, actual_region) = match head {
-            Ok(out) => (
+        match res {
+            Ok(out) => Ok(state(
                 true,
-                Some(out.bucket_region().unwrap_or(region).to_string()),
-            ),
+                Some(region.to_string()),
+                out.policy().map(str::to_string),
+            )),
             Err(e) => {
-                let from_header = e
+                let moved_to = e
                     .raw_response()
                     .and_then(|r| r.headers().get("x-amz-bucket-region"))
                     .map(str::to_string);
                 let status = e.raw_response().map(|r| r.status().as_u16());
-                let err = call_error("s3:ListBucket", resource.clone(), e);
-                match (status, from_header) {
-                    (Some(404), _) => (false, None),
-                    (Some(301), Some(r)) => (true, Some(r)),
-                    _ if matches!(err.code(), Some("NotFound" | "NoSuchBucket")) => (false, None),
-                    _ => return Err(err),
+                let err = call_error("s3:GetBucketPolicy", format!("bucket `{name}`"), e);
+                match (err.code(), status, moved_to) {
+                    (Some("NoSuchBucketPolicy"), _, _) => {
+                        Ok(state(true, Some(region.to_string()), None))
+                    }
+                    (Some("NoSuchBucket" | "NotFound"), _, _) | (_, Some(404), _) => {
+                        Ok(state(false, None, None))
+                    }
+                    // Another region: the plan reports the mismatch (and reads nothing more there).
+                    (_, Some(301), Some(r)) if r != region => Ok(state(true, Some(r), None)),
+                    _ => Err(err),
                 }
             }
-        };
-        if !exists {
-            return Ok(BucketState {
-                name: name.to_string(),
-                exists,
-                region: None,
-                policy: None,
-            });
         }
-        let policy = match policy {
-            Ok(out) => out.policy().map(str::to_string),
-            Err(e) => {
-                let err = call_error("s3:GetBucketPolicy", resource, e);
-                match err.code() {
-                    Some("NoSuchBucketPolicy") => None,
-                    // Wrong region: the plan reports the region mismatch instead.
-                    _ if actual_region.as_deref() != Some(region) => None,
-                    _ => return Err(err),
-                }
-            }
-        };
-        Ok(BucketState {
-            name: name.to_string(),
-            exists,
-            region: actual_region,
-            policy,
-        })
     }
 
     async fn describe_trails(&self, region: &str) -> Result<Vec<ct::Trail>, AwsError> {

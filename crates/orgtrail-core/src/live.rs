@@ -30,7 +30,7 @@ pub struct OrgState {
     pub delegated_admins: Vec<String>,
 }
 
-/// The log bucket (HeadBucket/GetBucketLocation + GetBucketPolicy).
+/// The log bucket (one GetBucketPolicy: existence, region and policy).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketState {
     pub name: String,
