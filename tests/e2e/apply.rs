@@ -203,6 +203,16 @@ fn saved_plan_is_refused_when_the_trail_changed_out_of_band() {
     let plan_file = specs.dir.path().join("plan.json").display().to_string();
     moto.orgtrail(BIN, &["plan", &spec, "--out", &plan_file])
         .expect_code(0);
+    // Saved plans carry no secrets, and neither does the most verbose output.
+    let saved = std::fs::read_to_string(&plan_file).unwrap();
+    for secret in [
+        orgtrail_testsupport::ACCESS_KEY,
+        orgtrail_testsupport::SECRET_KEY,
+        orgtrail_testsupport::MANAGEMENT_EMAIL,
+    ] {
+        assert!(!saved.contains(secret), "saved plan contains {secret}");
+    }
+    moto.orgtrail(BIN, &["plan", &spec, "-vvv"]).expect_code(0);
     // Someone changes the trail after the plan was reviewed.
     moto.block_on(moto.cloudtrail("us-east-2").stop_logging().name(ARN).send())
         .unwrap();
