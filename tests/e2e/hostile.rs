@@ -325,3 +325,32 @@ fn hostile_specs_fail_cleanly_without_touching_aws() {
         corpus.len()
     );
 }
+
+#[test]
+fn malformed_live_bucket_policy_is_a_clear_error_not_a_panic() {
+    let (moto, _org) = crate::greenfield();
+    for (policy, expect) in [
+        ("{not json", "is not valid JSON"),
+        ("[1, 2]", "is not an IAM policy document"),
+        (
+            r#"{"Statement": [{"Effect": "Perhaps"}]}"#,
+            "Effect must be Allow or Deny",
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::my-bucket/*"}]}"#,
+            "would be public",
+        ),
+    ] {
+        moto.put_bucket_policy("my-bucket", "us-east-2", policy);
+        moto.reset_requests();
+        let run = moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"]);
+        run.expect_code(1)
+            .expect_contains(expect)
+            .expect_contains("bucket policy of `my-bucket`");
+        assert!(!run.all().contains("panicked"));
+        assert!(
+            moto.writes().is_empty(),
+            "nothing is written when the live policy is unusable"
+        );
+    }
+}
