@@ -285,3 +285,58 @@ fn failed_step_is_named_and_rerun_converges() {
         .expect_code(0)
         .expect_contains("Apply complete: 2 steps");
 }
+
+#[test]
+fn kms_alias_and_log_group_arn_are_normalised_and_key_policy_is_checked() {
+    let (moto, _org) = greenfield();
+    let kms = moto.kms("us-east-2");
+    // A key whose policy does not let CloudTrail use it: preflight error, nothing written.
+    let key = moto.block_on(kms.create_key().send()).unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    moto.block_on(
+        kms.create_alias()
+            .alias_name("alias/cloudtrail")
+            .target_key_id(&key_id)
+            .send(),
+    )
+    .unwrap();
+    let specs = Specs::new();
+    let spec = specs.write(
+        "kms.yaml",
+        &spec_yaml(
+            "  kms_key_id: alias/cloudtrail\n  cloudwatch_logs:\n    log_group_arn: arn:aws:logs:us-east-2:123456789012:log-group:ct\n    role_arn: arn:aws:iam::123456789012:role/ct\n",
+        ),
+    );
+    moto.reset_requests();
+    moto.orgtrail(BIN, &["apply", &spec, "--auto-approve"])
+        .expect_code(1)
+        .expect_contains("kms-key-policy")
+        .expect_contains("kms:GenerateDataKey*");
+    assert!(moto.writes().is_empty());
+    // With the key policy from the CloudTrail guide, apply converges; the trail stores the key
+    // ARN (not the alias) and the log group ARN with `:*`, and a second plan sees no change.
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Allow CloudTrail to encrypt logs", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "kms:GenerateDataKey*", "Resource": "*"}]});
+    moto.block_on(
+        kms.put_key_policy()
+            .key_id(&key_id)
+            .policy_name("default")
+            .policy(policy.to_string())
+            .send(),
+    )
+    .unwrap();
+    moto.orgtrail(BIN, &["apply", &spec, "--auto-approve"])
+        .expect_code(0)
+        .expect_contains("Apply complete:");
+    let t = moto.trail("us-east-2", "my-trail").unwrap();
+    assert_eq!(t.kms_key_id(), key.key_metadata().unwrap().arn());
+    assert_eq!(
+        t.cloud_watch_logs_log_group_arn(),
+        Some("arn:aws:logs:us-east-2:123456789012:log-group:ct:*")
+    );
+    moto.orgtrail(BIN, &["plan", &spec, "--detailed-exitcode"])
+        .expect_code(0)
+        .expect_contains("No changes.");
+}

@@ -14,6 +14,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 pub mod proxy;
 
 pub use aws_sdk_cloudtrail as cloudtrail;
+pub use aws_sdk_kms as kms;
 pub use aws_sdk_organizations as organizations;
 pub use aws_sdk_s3 as s3;
 pub use aws_sdk_sts as sts;
@@ -178,6 +179,9 @@ impl Moto {
             .force_path_style(true)
             .build();
         s3::Client::from_conf(conf)
+    }
+    pub fn kms(&self, region: &str) -> kms::Client {
+        kms::Client::new(&self.config(region))
     }
     pub fn organizations(&self) -> organizations::Client {
         organizations::Client::new(&self.config("us-east-1"))
