@@ -36,6 +36,35 @@ impl AwsError {
         }
     }
 
+    /// Whether the failure says nothing about the request itself (network, timeout, throttling,
+    /// a 5xx, a truncated response): the same call may well succeed a moment later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            AwsError::Call { code, .. } => matches!(
+                code.as_deref(),
+                Some(
+                    "Timeout"
+                        | "Network"
+                        | "Dispatch"
+                        | "ResponseError"
+                        | "Throttling"
+                        | "ThrottlingException"
+                        | "TooManyRequestsException"
+                        | "RequestLimitExceeded"
+                        | "SlowDown"
+                        | "InternalFailure"
+                        | "InternalError"
+                        | "InternalServerError"
+                        | "ServiceUnavailable"
+                        | "ServiceUnavailableException"
+                        | "ServiceException"
+                )
+            ),
+            // An unreadable body is usually a cut connection.
+            AwsError::Data { .. } => false,
+        }
+    }
+
     pub(crate) fn data(
         operation: &'static str,
         resource: impl Into<String>,

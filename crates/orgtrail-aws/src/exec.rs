@@ -48,6 +48,16 @@ fn jitter(max: Duration) -> Duration {
     max.mul_f64(frac)
 }
 
+/// Actions that can be sent twice with the same result. CreateTrail and CreateBucket are not
+/// retried blindly after a transient failure (the first attempt may have succeeded); the
+/// convergence check and a re-run of apply handle them from the live state.
+fn is_idempotent(action: &Action) -> bool {
+    !matches!(
+        action,
+        Action::CreateTrail { .. } | Action::CreateBucket { .. } | Action::EnableAllFeatures
+    )
+}
+
 fn opt_or_empty(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
@@ -148,7 +158,10 @@ impl Aws {
         loop {
             match self.execute_once(action).await {
                 Ok(()) => return Ok(()),
-                Err(e) if e.code().is_some_and(|c| EVENTUALLY_CONSISTENT.contains(&c)) => {
+                Err(e)
+                    if e.code().is_some_and(|c| EVENTUALLY_CONSISTENT.contains(&c))
+                        || (e.is_transient() && is_idempotent(action)) =>
+                {
                     let wait = (delay + jitter(delay / 2)).min(retry.max_delay);
                     if start.elapsed() + wait > retry.budget {
                         return Err(e);

@@ -70,7 +70,10 @@ impl Aws {
                     .connect_timeout(opts.connect_timeout)
                     .read_timeout(opts.operation_timeout)
                     .operation_attempt_timeout(opts.operation_timeout)
-                    .operation_timeout(opts.operation_timeout * opts.max_attempts.max(1))
+                    // Attempts plus the SDK's backoff between them; still bounded.
+                    .operation_timeout(
+                        opts.operation_timeout * opts.max_attempts.max(1) + Duration::from_secs(30),
+                    )
                     .build(),
             );
         if let Some(p) = &opts.profile {

@@ -5,7 +5,8 @@
 //! one call); per home
 //! region cloudtrail DescribeTrails; per KMS key DescribeKey.
 //! Round 2 (needs round 1): per trail found, by ARN in its home region, GetTrailStatus,
-//! GetEventSelectors, GetInsightSelectors, ListTags; per key GetKeyPolicy; and
+//! GetEventSelectors, GetInsightSelectors; per region one ListTags for up to 20 trails; per key
+//! GetKeyPolicy; and
 //! ListDelegatedAdministrators only when the caller is not the management account.
 //! DescribeTrails returns everything GetTrail would, so GetTrail is not called.
 
@@ -22,6 +23,9 @@ use tokio::task::JoinSet;
 
 use crate::error::call_error;
 use crate::{Aws, AwsError};
+
+/// Whole-read attempts on transient failures (each call also has the SDK's own retries).
+const READ_ATTEMPTS: u32 = 3;
 
 /// Run futures concurrently and return their outputs in input order.
 pub(crate) async fn join_all<T, F>(futs: Vec<F>) -> Vec<T>
@@ -75,6 +79,23 @@ struct TrailDetail {
 impl Aws {
     /// Read everything the plan for `specs` depends on.
     pub async fn read_live(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
+        // Reads are idempotent: on a transient failure (network, timeout, throttling, 5xx) that
+        // outlived the SDK's own retries, read everything again, a bounded number of times.
+        let mut delay = std::time::Duration::from_millis(200);
+        let mut attempt = 1;
+        loop {
+            match self.read_live_once(specs).await {
+                Err(e) if e.is_transient() && attempt < READ_ATTEMPTS => {
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn read_live_once(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
         // Unique reads.
         let buckets: BTreeSet<(String, String)> = specs
             .iter()
@@ -180,6 +201,27 @@ impl Aws {
                 })
                 .collect(),
         );
+        // ListTags takes up to 20 trails of a region per call.
+        let mut by_region: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (arn, (region, _)) in &ours {
+            by_region
+                .entry(region.as_str())
+                .or_default()
+                .push(arn.clone());
+        }
+        let tag_reads = join_all(
+            by_region
+                .iter()
+                .flat_map(|(region, arns)| {
+                    arns.chunks(20)
+                        .map(move |c| (region.to_string(), c.to_vec()))
+                })
+                .map(|(region, chunk)| {
+                    let me = self.clone();
+                    async move { me.tags(&region, &chunk).await }
+                })
+                .collect(),
+        );
         let need_admins = org
             .as_ref()
             .is_some_and(|o| o.management_account != caller.account);
@@ -190,11 +232,20 @@ impl Aws {
                 Ok(Vec::new())
             }
         };
-        let (details, policies, admins) = tokio::join!(details, policies, admins);
+        let (details, policies, admins, tag_reads) =
+            tokio::join!(details, policies, admins, tag_reads);
+        let mut tags: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for t in tag_reads {
+            tags.extend(t?);
+        }
         let details: BTreeMap<String, TrailDetail> = ours
             .keys()
             .cloned()
             .zip(details.into_iter().collect::<Result<Vec<_>, _>>()?)
+            .map(|(arn, mut d)| {
+                d.tags = tags.remove(&arn).unwrap_or_default();
+                (arn, d)
+            })
             .collect();
         let kms: BTreeMap<(String, String), KmsState> = key_arns
             .into_iter()
@@ -527,11 +578,7 @@ impl Aws {
             let _s = self.slot().await;
             c.get_insight_selectors().trail_name(arn).send().await
         };
-        let tags = async {
-            let _s = self.slot().await;
-            c.list_tags().resource_id_list(arn).send().await
-        };
-        let (status, selectors, insights, tags) = tokio::join!(status, selectors, insights, tags);
+        let (status, selectors, insights) = tokio::join!(status, selectors, insights);
         let status =
             status.map_err(|e| call_error("cloudtrail:GetTrailStatus", resource.clone(), e))?;
         let selectors = selectors
@@ -547,18 +594,6 @@ impl Aws {
                 }
             }
         };
-        let tags = tags.map_err(|e| call_error("cloudtrail:ListTags", resource.clone(), e))?;
-        let tags: BTreeMap<String, String> = tags
-            .resource_tag_list()
-            .iter()
-            .flat_map(|r| r.tags_list())
-            .map(|t| {
-                (
-                    t.key().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
         let health = TrailHealth {
             latest_delivery_error: non_empty(status.latest_delivery_error()),
             latest_digest_delivery_error: non_empty(status.latest_digest_delivery_error()),
@@ -575,8 +610,43 @@ impl Aws {
                 &resource,
             )?,
             insights,
-            tags,
+            tags: BTreeMap::new(),
         })
+    }
+
+    /// Tags of up to 20 trails of one region in one ListTags call (CloudTrail's limit per call).
+    async fn tags(
+        &self,
+        region: &str,
+        arns: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
+        let _s = self.slot().await;
+        let out = self
+            .cloudtrail(region)
+            .list_tags()
+            .set_resource_id_list(Some(arns.to_vec()))
+            .send()
+            .await
+            .map_err(|e| {
+                call_error(
+                    "cloudtrail:ListTags",
+                    format!("trails {}", arns.join(", ")),
+                    e,
+                )
+            })?;
+        let mut tags: BTreeMap<String, BTreeMap<String, String>> =
+            arns.iter().map(|a| (a.clone(), BTreeMap::new())).collect();
+        for r in out.resource_tag_list() {
+            let Some(id) = r.resource_id() else { continue };
+            let entry = tags.entry(id.to_string()).or_default();
+            for t in r.tags_list() {
+                entry.insert(
+                    t.key().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                );
+            }
+        }
+        Ok(tags)
     }
 
     async fn describe_key(&self, key: &str, region: &str) -> Result<Option<String>, AwsError> {
