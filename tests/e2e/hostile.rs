@@ -287,7 +287,17 @@ fn hostile_specs_fail_cleanly_without_touching_aws() {
         std::fs::write(&path, bytes).unwrap();
         let p = path.display().to_string();
         let start = Instant::now();
-        let run = moto.orgtrail(BIN, &["plan", &p]);
+        // Bounded memory: the process runs under a 512 MiB address-space limit.
+        let run = moto.orgtrail(
+            "/bin/sh",
+            &[
+                "-c",
+                "ulimit -v 524288 && exec \"$0\" \"$@\"",
+                BIN,
+                "plan",
+                &p,
+            ],
+        );
         let took = start.elapsed();
         slowest = slowest.max(took);
         let located = run.stderr.lines().any(|l| {
@@ -321,7 +331,7 @@ fn hostile_specs_fail_cleanly_without_touching_aws() {
         moto.requests()
     );
     eprintln!(
-        "hostile corpus: {} specs, all exit 1 with file:line:col, 0 AWS requests, slowest {slowest:?}",
+        "hostile corpus: {} specs, all exit 1 with file:line:col under a 512 MiB memory limit, 0 AWS requests, slowest {slowest:?}",
         corpus.len()
     );
 }
