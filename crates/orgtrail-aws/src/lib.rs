@@ -17,6 +17,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::tls;
 use tokio::sync::Semaphore;
 
 pub use error::AwsError;
@@ -84,6 +85,26 @@ impl Aws {
         }
         if let Some(e) = &opts.endpoint_url {
             loader = loader.endpoint_url(e);
+        }
+        // A plain-HTTP endpoint (a local emulator) needs no TLS trust roots, and loading the
+        // platform's root certificates costs several milliseconds per run (hundreds of files
+        // under /etc/ssl/certs). HTTPS endpoints, AWS itself included, keep the platform roots.
+        let endpoint = opts
+            .endpoint_url
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+        if endpoint.is_some_and(|e| e.starts_with("http://"))
+            && let Ok(tls) = tls::TlsContext::builder()
+                .with_trust_store(tls::TrustStore::empty())
+                .build()
+        {
+            let client = aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::AwsLc,
+                ))
+                .tls_context(tls)
+                .build_https();
+            loader = loader.http_client(client);
         }
         let mut config = loader.load().await;
         if config.region().is_none() {
