@@ -389,30 +389,33 @@ fn desired(spec: &Spec, partition: &str, account: &str, kms: Option<&KmsState>) 
     }
 }
 
-struct Ctx<'a> {
+struct Ctx {
     steps: Vec<Step>,
     findings: Vec<Finding>,
-    live: &'a LiveState,
 }
 
-impl Ctx<'_> {
-    fn error(&mut self, spec: &str, code: &str, message: String, fix: impl Into<String>) {
+impl Ctx {
+    fn finding(
+        &mut self,
+        severity: Severity,
+        spec: &str,
+        code: &str,
+        message: String,
+        fix: impl Into<String>,
+    ) {
         self.findings.push(Finding {
-            severity: Severity::Error,
+            severity,
             code: code.into(),
             spec: spec.into(),
             message,
             fix: fix.into(),
         });
     }
+    fn error(&mut self, spec: &str, code: &str, message: String, fix: impl Into<String>) {
+        self.finding(Severity::Error, spec, code, message, fix);
+    }
     fn warn(&mut self, spec: &str, code: &str, message: String, fix: impl Into<String>) {
-        self.findings.push(Finding {
-            severity: Severity::Warning,
-            code: code.into(),
-            spec: spec.into(),
-            message,
-            fix: fix.into(),
-        });
+        self.finding(Severity::Warning, spec, code, message, fix);
     }
 }
 
@@ -429,7 +432,6 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
     let mut cx = Ctx {
         steps: Vec::new(),
         findings: Vec::new(),
-        live,
     };
     let partition = live.caller.partition.clone();
 
@@ -1262,7 +1264,6 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             action,
         });
     }
-    let _ = &cx.live;
 }
 
 /// Whether a KMS key policy lets CloudTrail encrypt with the key.

@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::CommandFactory;
 use orgtrail_aws::{Aws, AwsOptions, RetryPolicy};
-use orgtrail_core::{
-    Action, LiveState, Plan, SpecInput, StepKind, diff, live_components, spec_hash, stale_reasons,
-};
+use orgtrail_core::{Action, LiveState, Plan, SpecInput, StepKind, diff, spec_hash, stale_reasons};
 use orgtrail_spec::LoadedSpec;
 
 use crate::Exit;
@@ -382,7 +380,6 @@ fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exi
             p.out(&orgtrail_render::plan_text(&after, p.style));
             bail!("apply did not converge: the steps above are still needed after applying");
         }
-        let _ = live_components;
         p.line(&format!("Apply complete: {total} steps"));
         Ok(Exit::Success)
     })
