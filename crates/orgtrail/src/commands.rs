@@ -378,7 +378,9 @@ fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exi
         let (after, _) = make_plan(&aws, &specs, g, p).await?;
         if !after.is_empty() || after.has_errors() {
             p.out(&orgtrail_render::plan_text(&after, p.style));
-            bail!("apply did not converge: the steps above are still needed after applying");
+            bail!(
+                "apply did not converge: the steps above are still needed after applying (something changed the live state during the apply, e.g. another tool or a delayed duplicate request)\n  fix: run `orgtrail apply` again; it continues from the live state. If it keeps happening, find what else is changing the trail (`orgtrail drift` shows what differs)"
+            );
         }
         p.line(&format!("Apply complete: {total} steps"));
         Ok(Exit::Success)
