@@ -188,6 +188,34 @@ pub enum Severity {
     Warning,
 }
 
+impl Step {
+    /// A step that does not reduce coverage, with no field changes and no policy diff yet.
+    fn new(kind: StepKind, target: String, spec: String, reason: String, action: Action) -> Step {
+        Step {
+            kind,
+            target,
+            spec,
+            changes: Vec::new(),
+            policy_diff: None,
+            reason,
+            reduces_coverage: false,
+            action,
+        }
+    }
+    fn with_changes(mut self, changes: Vec<FieldChange>) -> Step {
+        self.changes = changes;
+        self
+    }
+    fn with_policy_diff(mut self, diff: Option<(String, String)>) -> Step {
+        self.policy_diff = diff;
+        self
+    }
+    fn reducing(mut self, reduces: bool) -> Step {
+        self.reduces_coverage = reduces;
+        self
+    }
+}
+
 /// A preflight finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
@@ -517,52 +545,52 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
                 format!("organization {} uses only consolidated billing; an organization trail needs all features", o.id),
                 "apply with --allow-enable-all-features: it sends a handshake to every invited member account and cannot be undone; the trail is created once every member accepted",
             );
-            cx.steps.push(Step {
-                kind: StepKind::EnableAllFeatures,
-                target: format!("organization {}", o.id),
-                spec: String::new(),
-                changes: vec![change(
+            cx.steps.push(
+                Step::new(
+                    StepKind::EnableAllFeatures,
+                    format!("organization {}", o.id),
+                    String::new(),
+                    "organization trails need all features enabled".into(),
+                    Action::EnableAllFeatures,
+                )
+                .with_changes(vec![change(
                     "feature_set",
                     json!("CONSOLIDATED_BILLING"),
                     json!("ALL"),
-                )],
-                policy_diff: None,
-                reason: "organization trails need all features enabled".into(),
-                reduces_coverage: false,
-                action: Action::EnableAllFeatures,
-            });
+                )]),
+            );
         }
         if want_trusted && !o.trusted_access {
-            cx.steps.push(Step {
-                kind: StepKind::EnableTrustedAccess,
-                target: format!("organization {}", o.id),
-                spec: String::new(),
-                changes: vec![change(
+            cx.steps.push(
+                Step::new(
+                    StepKind::EnableTrustedAccess,
+                    format!("organization {}", o.id),
+                    String::new(),
+                    "CloudTrail must be a trusted service to create an organization trail".into(),
+                    Action::EnableTrustedAccess,
+                )
+                .with_changes(vec![change(
                     "trusted_access[cloudtrail.amazonaws.com]",
                     json!(false),
                     json!(true),
-                )],
-                policy_diff: None,
-                reason: "CloudTrail must be a trusted service to create an organization trail"
-                    .into(),
-                reduces_coverage: false,
-                action: Action::EnableTrustedAccess,
-            });
+                )]),
+            );
         } else if !want_trusted && o.trusted_access {
-            cx.steps.push(Step {
-                kind: StepKind::DisableTrustedAccess,
-                target: format!("organization {}", o.id),
-                spec: String::new(),
-                changes: vec![change(
+            cx.steps.push(
+                Step::new(
+                    StepKind::DisableTrustedAccess,
+                    format!("organization {}", o.id),
+                    String::new(),
+                    "the specs set trusted_access: false".into(),
+                    Action::DisableTrustedAccess,
+                )
+                .with_changes(vec![change(
                     "trusted_access[cloudtrail.amazonaws.com]",
                     json!(true),
                     json!(false),
-                )],
-                policy_diff: None,
-                reason: "the specs set trusted_access: false".into(),
-                reduces_coverage: true,
-                action: Action::DisableTrustedAccess,
-            });
+                )])
+                .reducing(true),
+            );
         }
     }
     let account = org
@@ -605,11 +633,19 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
             let kms = members
                 .iter()
                 .find_map(|(i, _)| live.trails.get(*i)?.kms.as_ref()?.key_arn.clone());
-            cx.steps.push(Step {
-                kind: StepKind::CreateBucket,
-                target: format!("s3://{bucket}"),
-                spec: path.clone(),
-                changes: vec![
+            cx.steps.push(
+                Step::new(
+                    StepKind::CreateBucket,
+                    format!("s3://{bucket}"),
+                    path.clone(),
+                    "the spec sets `bucket.create: true` and the bucket is missing".into(),
+                    Action::CreateBucket {
+                        bucket: bucket.to_string(),
+                        region: region.clone(),
+                        kms_key_arn: kms.clone(),
+                    },
+                )
+                .with_changes(vec![
                     change("region", Value::Null, json!(region)),
                     change("block_public_access", Value::Null, json!(true)),
                     change(
@@ -617,16 +653,8 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
                         Value::Null,
                         json!(if kms.is_some() { "aws:kms" } else { "AES256" }),
                     ),
-                ],
-                policy_diff: None,
-                reason: "the spec sets `bucket.create: true` and the bucket is missing".into(),
-                reduces_coverage: false,
-                action: Action::CreateBucket {
-                    bucket: bucket.to_string(),
-                    region: region.clone(),
-                    kms_key_arn: kms,
-                },
-            });
+                ]),
+            );
         } else if let Some(actual) = &tl.bucket.region
             && *actual != region
         {
@@ -716,20 +744,20 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
                                 m.superseded.len()
                             ));
                         }
-                        cx.steps.push(Step {
-                            kind: StepKind::PutBucketPolicy,
-                            target: format!("s3://{bucket}"),
-                            spec: path.clone(),
-                            changes: Vec::new(),
-                            policy_diff: Some((before, after)),
-                            reason: reason.join("; "),
-                            reduces_coverage: false,
-                            action: Action::PutBucketPolicy {
-                                bucket: bucket.to_string(),
-                                region: region.clone(),
-                                policy: serde_json::to_string(&new).unwrap_or_default(),
-                            },
-                        });
+                        cx.steps.push(
+                            Step::new(
+                                StepKind::PutBucketPolicy,
+                                format!("s3://{bucket}"),
+                                path.clone(),
+                                reason.join("; "),
+                                Action::PutBucketPolicy {
+                                    bucket: bucket.to_string(),
+                                    region: region.clone(),
+                                    policy: serde_json::to_string(&new).unwrap_or_default(),
+                                },
+                            )
+                            .with_policy_diff(Some((before, after))),
+                        );
                     }
                 }
                 bucket_ok.insert(bucket.to_string());
@@ -925,69 +953,74 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
         if !nt.tags.is_empty() {
             changes.push(change("tags", Value::Null, json!(nt.tags)));
         }
-        cx.steps.push(Step {
-            kind: StepKind::CreateTrail,
-            target: arn.clone(),
-            spec: path.into(),
-            changes,
-            policy_diff: None,
-            reason: format!("trail `{}` does not exist in {}", t.name, t.home_region),
-            reduces_coverage: false,
-            action: Action::CreateTrail {
-                region: region.clone(),
-                trail: nt,
-            },
-        });
+        cx.steps.push(
+            Step::new(
+                StepKind::CreateTrail,
+                arn.clone(),
+                path.into(),
+                format!("trail `{}` does not exist in {}", t.name, t.home_region),
+                Action::CreateTrail {
+                    region: region.clone(),
+                    trail: nt,
+                },
+            )
+            .with_changes(changes),
+        );
         if d.selectors != Selectors::aws_default() {
-            cx.steps.push(Step {
-                kind: StepKind::PutEventSelectors,
-                target: arn.clone(),
-                spec: path.into(),
-                changes: vec![change(
+            cx.steps.push(
+                Step::new(
+                    StepKind::PutEventSelectors,
+                    arn.clone(),
+                    path.into(),
+                    "the spec sets event selectors".into(),
+                    Action::PutEventSelectors {
+                        region: region.clone(),
+                        trail_arn: arn.clone(),
+                        selectors: d.selectors.clone(),
+                    },
+                )
+                .with_changes(vec![change(
                     "event_selectors",
                     selectors_value(&Selectors::aws_default()),
                     selectors_value(&d.selectors),
-                )],
-                policy_diff: None,
-                reason: "the spec sets event selectors".into(),
-                reduces_coverage: !d.selectors.logs_management_events(),
-                action: Action::PutEventSelectors {
-                    region: region.clone(),
-                    trail_arn: arn.clone(),
-                    selectors: d.selectors.clone(),
-                },
-            });
+                )])
+                .reducing(!d.selectors.logs_management_events()),
+            );
         }
         if !d.insights.is_empty() {
-            cx.steps.push(Step {
-                kind: StepKind::PutInsightSelectors,
-                target: arn.clone(),
-                spec: path.into(),
-                changes: vec![change("insight_selectors", json!([]), json!(d.insights))],
-                policy_diff: None,
-                reason: "the spec enables CloudTrail Insights".into(),
-                reduces_coverage: false,
-                action: Action::PutInsightSelectors {
-                    region: region.clone(),
-                    trail_arn: arn.clone(),
-                    insights: d.insights.clone(),
-                },
-            });
+            cx.steps.push(
+                Step::new(
+                    StepKind::PutInsightSelectors,
+                    arn.clone(),
+                    path.into(),
+                    "the spec enables CloudTrail Insights".into(),
+                    Action::PutInsightSelectors {
+                        region: region.clone(),
+                        trail_arn: arn.clone(),
+                        insights: d.insights.clone(),
+                    },
+                )
+                .with_changes(vec![change(
+                    "insight_selectors",
+                    json!([]),
+                    json!(d.insights),
+                )]),
+            );
         }
         if d.logging {
-            cx.steps.push(Step {
-                kind: StepKind::StartLogging,
-                target: arn.clone(),
-                spec: path.into(),
-                changes: vec![change("logging", json!(false), json!(true))],
-                policy_diff: None,
-                reason: "a new trail does not log until logging is started".into(),
-                reduces_coverage: false,
-                action: Action::StartLogging {
-                    region,
-                    trail_arn: arn,
-                },
-            });
+            cx.steps.push(
+                Step::new(
+                    StepKind::StartLogging,
+                    arn.clone(),
+                    path.into(),
+                    "a new trail does not log until logging is started".into(),
+                    Action::StartLogging {
+                        region,
+                        trail_arn: arn,
+                    },
+                )
+                .with_changes(vec![change("logging", json!(false), json!(true))]),
+            );
         }
         return;
     };
@@ -1105,69 +1138,71 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
             ),
             _ => "live trail settings differ from the spec".into(),
         };
-        cx.steps.push(Step {
-            kind,
-            target: arn.clone(),
-            spec: path.into(),
-            changes,
-            policy_diff: None,
-            reason,
-            reduces_coverage: reduces,
-            action: Action::UpdateTrail {
-                region: region.clone(),
-                trail_arn: arn.clone(),
-                fields,
-            },
-        });
+        cx.steps.push(
+            Step::new(
+                kind,
+                arn.clone(),
+                path.into(),
+                reason,
+                Action::UpdateTrail {
+                    region: region.clone(),
+                    trail_arn: arn.clone(),
+                    fields,
+                },
+            )
+            .with_changes(changes)
+            .reducing(reduces),
+        );
     }
     if live.selectors.clone().normalised() != d.selectors {
         let drops =
             live.selectors.logs_management_events() && !d.selectors.logs_management_events();
-        cx.steps.push(Step {
-            kind: StepKind::PutEventSelectors,
-            target: arn.clone(),
-            spec: path.into(),
-            changes: vec![change(
+        cx.steps.push(
+            Step::new(
+                StepKind::PutEventSelectors,
+                arn.clone(),
+                path.into(),
+                if drops {
+                    "the new selectors log no management events".into()
+                } else {
+                    "event selectors differ from the spec".into()
+                },
+                Action::PutEventSelectors {
+                    region: region.clone(),
+                    trail_arn: arn.clone(),
+                    selectors: d.selectors.clone(),
+                },
+            )
+            .with_changes(vec![change(
                 "event_selectors",
                 selectors_value(&live.selectors),
                 selectors_value(&d.selectors),
-            )],
-            policy_diff: None,
-            reason: if drops {
-                "the new selectors log no management events".into()
-            } else {
-                "event selectors differ from the spec".into()
-            },
-            reduces_coverage: drops,
-            action: Action::PutEventSelectors {
-                region: region.clone(),
-                trail_arn: arn.clone(),
-                selectors: d.selectors.clone(),
-            },
-        });
+            )])
+            .reducing(drops),
+        );
     }
     let mut live_ins = live.insights.clone();
     live_ins.sort();
     live_ins.dedup();
     if live_ins != d.insights {
-        cx.steps.push(Step {
-            kind: StepKind::PutInsightSelectors,
-            target: arn.clone(),
-            spec: path.into(),
-            changes: vec![change(
+        cx.steps.push(
+            Step::new(
+                StepKind::PutInsightSelectors,
+                arn.clone(),
+                path.into(),
+                "insight selectors differ from the spec".into(),
+                Action::PutInsightSelectors {
+                    region: region.clone(),
+                    trail_arn: arn.clone(),
+                    insights: d.insights.clone(),
+                },
+            )
+            .with_changes(vec![change(
                 "insight_selectors",
                 json!(live_ins),
                 json!(d.insights),
-            )],
-            policy_diff: None,
-            reason: "insight selectors differ from the spec".into(),
-            reduces_coverage: false,
-            action: Action::PutInsightSelectors {
-                region: region.clone(),
-                trail_arn: arn.clone(),
-                insights: d.insights.clone(),
-            },
-        });
+            )]),
+        );
     }
     let add: BTreeMap<String, String> = nt
         .tags
@@ -1182,54 +1217,57 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
         .cloned()
         .collect();
     if !add.is_empty() {
-        cx.steps.push(Step {
-            kind: StepKind::TagTrail,
-            target: arn.clone(),
-            spec: path.into(),
-            changes: add
-                .iter()
-                .map(|(k, v)| {
-                    change(
-                        &format!("tags.{k}"),
-                        opt(&live.tags.get(k).cloned()),
-                        json!(v),
-                    )
-                })
-                .collect(),
-            policy_diff: None,
-            reason: "tags are authoritative".into(),
-            reduces_coverage: false,
-            action: Action::AddTags {
-                region: region.clone(),
-                trail_arn: arn.clone(),
-                tags: add,
-            },
-        });
+        cx.steps.push(
+            Step::new(
+                StepKind::TagTrail,
+                arn.clone(),
+                path.into(),
+                "tags are authoritative".into(),
+                Action::AddTags {
+                    region: region.clone(),
+                    trail_arn: arn.clone(),
+                    tags: add.clone(),
+                },
+            )
+            .with_changes(
+                add.iter()
+                    .map(|(k, v)| {
+                        change(
+                            &format!("tags.{k}"),
+                            opt(&live.tags.get(k).cloned()),
+                            json!(v),
+                        )
+                    })
+                    .collect(),
+            ),
+        );
     }
     if !remove.is_empty() {
-        cx.steps.push(Step {
-            kind: StepKind::UntagTrail,
-            target: arn.clone(),
-            spec: path.into(),
-            changes: remove
-                .iter()
-                .map(|k| {
-                    change(
-                        &format!("tags.{k}"),
-                        opt(&live.tags.get(k).cloned()),
-                        Value::Null,
-                    )
-                })
-                .collect(),
-            policy_diff: None,
-            reason: "tags are authoritative: tags not in the spec are removed".into(),
-            reduces_coverage: false,
-            action: Action::RemoveTags {
-                region: region.clone(),
-                trail_arn: arn.clone(),
-                keys: remove,
-            },
-        });
+        cx.steps.push(
+            Step::new(
+                StepKind::UntagTrail,
+                arn.clone(),
+                path.into(),
+                "tags are authoritative: tags not in the spec are removed".into(),
+                Action::RemoveTags {
+                    region: region.clone(),
+                    trail_arn: arn.clone(),
+                    keys: remove.clone(),
+                },
+            )
+            .with_changes(
+                remove
+                    .iter()
+                    .map(|k| {
+                        change(
+                            &format!("tags.{k}"),
+                            opt(&live.tags.get(k).cloned()),
+                            Value::Null,
+                        )
+                    })
+                    .collect(),
+            ),
+        );
     }
     if live.logging != d.logging {
         let (kind, action) = if d.logging {
@@ -1249,20 +1287,25 @@ fn trail_steps(cx: &mut Ctx, s: &SpecInput, tl: &TrailLive, partition: &str, acc
                 },
             )
         };
-        cx.steps.push(Step {
-            kind,
-            target: arn,
-            spec: path.into(),
-            changes: vec![change("logging", json!(live.logging), json!(d.logging))],
-            policy_diff: None,
-            reason: if d.logging {
-                "the trail is not logging".into()
-            } else {
-                "the spec sets `logging: false`".into()
-            },
-            reduces_coverage: !d.logging,
-            action,
-        });
+        cx.steps.push(
+            Step::new(
+                kind,
+                arn,
+                path.into(),
+                if d.logging {
+                    "the trail is not logging".into()
+                } else {
+                    "the spec sets `logging: false`".into()
+                },
+                action,
+            )
+            .with_changes(vec![change(
+                "logging",
+                json!(live.logging),
+                json!(d.logging),
+            )])
+            .reducing(!d.logging),
+        );
     }
 }
 
