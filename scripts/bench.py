@@ -1,5 +1,7 @@
 """Side-by-side benchmark of `orgtrail plan` (see scripts/bench)."""
+import base64
 import concurrent.futures as cf
+import http.client
 import json
 import os
 import socket
@@ -29,6 +31,20 @@ for _ in range(300):
     except Exception:
         time.sleep(0.05)
 
+def recorder(action):
+    # moto's request recorder counts calls; it is switched on only while counting, so that the
+    # timed runs do not pay for it (it appends every request to a file).
+    urllib.request.urlopen(urllib.request.Request(f"{EP}/moto-api/recorder/{action}", method="POST"), timeout=5).read()
+recorder("stop-recording")
+
+# The network to AWS, stood in for: a loopback proxy in front of moto that answers every request
+# after RTT_MS, concurrently, replaying moto's own response for a read it has seen (see
+# crates/orgtrail-testsupport/src/proxy.rs, Mode::Latency). moto alone answers one request at a time.
+RTT_MS = int(os.environ.get("BENCH_RTT_MS", "20"))
+lat = subprocess.Popen([os.path.join(ROOT, "target/release/latency-proxy"), str(PORT), str(RTT_MS)],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+LAT_EP = f"http://127.0.0.1:{lat.stdout.readline().strip()}"
+
 AWS_ENV = dict(os.environ, AWS_ENDPOINT_URL=EP, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                AWS_REGION="us-east-2", AWS_DEFAULT_REGION="us-east-2", AWS_CONFIG_FILE="/dev/null",
                AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1")
@@ -40,8 +56,33 @@ def c(svc, region="us-east-2"):
 # Scenario: the converged seed situation (org trail in place), plus other trails up to the limit.
 c("organizations", "us-east-1").create_organization(FeatureSet="ALL")
 c("s3").create_bucket(Bucket="my-bucket", CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+# The greenfield apply that creates it is counted too: reads and writes, in the order moto got them.
+recorder("reset-recording"); recorder("start-recording")
+_t = time.perf_counter()
 subprocess.run([BIN, "apply", "specs/org-trail.yaml", "--auto-approve"], env=AWS_ENV, cwd=ROOT,
                check=True, capture_output=True)
+APPLY_MS = (time.perf_counter() - _t) * 1000
+recorder("stop-recording")
+
+def operation(r):
+    target = {k.lower(): v for k, v in r["headers"].items()}.get("x-amz-target")
+    if target:
+        return target.rsplit(".", 1)[1]
+    body = base64.b64decode(r["body"]).decode(errors="replace") if r["body_encoded"] else (r["body"] or "")
+    for kv in body.split("&"):
+        if kv.startswith("Action="):
+            return kv[len("Action="):]
+    sub = r["url"].split("?", 1)[1].split("=")[0] if "?" in r["url"] else ""
+    return f"S3 {r['method']} ?{sub}"
+
+def is_write(r):
+    op = operation(r)
+    if op.startswith("S3 "):
+        return r["method"] not in ("GET", "HEAD")
+    return op.startswith(("Create", "Update", "Put", "Start", "Stop", "Enable", "Disable", "Add", "Remove", "Delete", "Register"))
+
+with open(REC) as f:
+    APPLY_ROWS = [json.loads(line) for line in f]
 
 ARN = "arn:aws:cloudtrail:us-east-2:123456789012:trail/my-trail"
 # The same reads orgtrail makes, as (service, region, method, kwargs); round 2 depends on round 1.
@@ -109,13 +150,36 @@ with open(os.path.join(ROOT, "scripts", "bench_reads.py"), "w") as f:
 def timed(fn):
     t = time.perf_counter(); fn(); return time.perf_counter() - t
 
-def reset():
-    open(REC, "w").close()
+def recorded(fn):
+    """The requests moto received while `fn` ran."""
+    recorder("reset-recording"); recorder("start-recording")
+    try:
+        fn()
+    finally:
+        recorder("stop-recording")
+    with open(REC) as f:
+        return [json.loads(line) for line in f]
 
 def count_calls(fn):
-    reset(); fn()
-    with open(REC) as f:
-        return sum(1 for _ in f)
+    return len(recorded(fn))
+
+def serial_floor(rows):
+    """moto's own time for exactly these (read) requests, sent one at a time with a bare HTTP
+    client: what any client needs at least, since moto serves one request at a time."""
+    def once():
+        total = 0.0
+        for r in rows:
+            body = base64.b64decode(r["body"]) if r["body_encoded"] else (r["body"] or "").encode()
+            headers = {k: v for k, v in r["headers"].items() if k.lower() not in ("content-length", "transfer-encoding")}
+            path = r["url"].split(f":{PORT}", 1)[1]
+            conn = http.client.HTTPConnection("127.0.0.1", PORT)
+            t = time.perf_counter()
+            conn.request(r["method"], path, body=body, headers=headers)
+            conn.getresponse().read()
+            total += time.perf_counter() - t
+            conn.close()
+        return total
+    return statistics.median([once() for _ in range(5)])
 
 runs = {k: [] for k in ["orgtrail plan", "boto3 script (process)", "boto3 in-process, sequential",
                         "boto3 in-process, concurrent", "aws CLI per read", "orgtrail --version", "orgtrail validate"]}
@@ -130,6 +194,9 @@ for _ in range(ROUNDS):  # alternate the programs within each round
     runs["orgtrail validate"].append(timed(orgtrail_validate))
 
 med = {k: statistics.median(v) for k, v in runs.items()}
+# Ratios are paired: each round's peer time over the same round's orgtrail time, then the median,
+# so a slow stretch of the (shared, 2-CPU) machine affects both sides of a ratio alike.
+paired = {k: statistics.median(a / b for a, b in zip(v, runs["orgtrail plan"])) for k, v in runs.items()}
 calls = {"orgtrail plan": count_calls(orgtrail_plan), "boto3 script (process)": count_calls(boto3_process),
          "aws CLI per read": count_calls(aws_cli)}
 # Critical path: two dependent rounds; a round costs its slowest call. Measured per call, sequentially.
@@ -150,7 +217,7 @@ bound_conc = med["orgtrail --version"] + chain_conc
 print(f"\norgtrail plan benchmark — {ROUNDS} rounds, moto on 127.0.0.1, {os.cpu_count()} CPUs\n")
 print(f"{'program':34} {'median ms':>10} {'API calls':>10} {'orgtrail is ×faster':>20}")
 for k in runs:
-    ratio = med[k] / med["orgtrail plan"]
+    ratio = paired[k]
     print(f"{k:34} {med[k]*1000:10.1f} {str(calls.get(k, '')):>10} {ratio:20.1f}")
 print(f"\ncritical path: start-up {med['orgtrail --version']*1000:.1f} ms + longest chain of dependent calls "
       f"{chain*1000:.1f} ms = {bound*1000:.1f} ms")
@@ -158,6 +225,9 @@ print(f"  orgtrail plan / that bound = {med['orgtrail plan']/bound:.2f} (assumes
 print(f"critical path, calls of each round issued concurrently (measured): start-up {med['orgtrail --version']*1000:.1f} ms + "
       f"{chain_conc*1000:.1f} ms = {bound_conc*1000:.1f} ms")
 print(f"  orgtrail plan / that bound = {med['orgtrail plan']/bound_conc:.2f} (target ≤ 1.5)")
+kinds = "".join("W" if is_write(r) else "r" for r in APPLY_ROWS)
+print(f"greenfield apply: {kinds.count('r')} reads + {kinds.count('W')} writes in {APPLY_MS:.0f} ms, in order {kinds} "
+      f"(writes: {', '.join(operation(r) for r in APPLY_ROWS if is_write(r))})")
 print(f"same reads sequential {med['boto3 in-process, sequential']*1000:.1f} ms vs concurrent "
       f"{med['boto3 in-process, concurrent']*1000:.1f} ms (in one warm Python process)")
 
@@ -173,17 +243,47 @@ for i in range(20):
     with open(os.path.join(fleet, f"t{i:02}.yaml"), "w") as f:
         f.write(f"version: 1\nbucket:\n  name: fleet-{r}\ntrail:\n  name: fleet-{i:02}\n  home_region: {r}\n")
 subprocess.run([BIN, "apply", fleet, "--auto-approve"], env=AWS_ENV, cwd=ROOT, check=True, capture_output=True)
-print("\nscale: plan of N specs (converged), 5 home regions each at the 5-trail limit")
-print(f"{'specs':>6} {'median ms':>10} {'API calls':>10} {'× one spec':>11}")
-one = None
+LAT_ENV = dict(AWS_ENV, AWS_ENDPOINT_URL=LAT_EP)
+
+def plan_dir(d, env, conc=16):
+    return lambda: subprocess.run([BIN, "plan", d, "--max-concurrency", str(conc)], env=env, cwd=ROOT,
+                                  check=True, capture_output=True)
+
+def median_of(fn):
+    fn()  # warm: the page cache, and the latency proxy's replay cache
+    return statistics.median([timed(fn) for _ in range(ROUNDS)])
+
+dirs = {}
 for n in [1, 5, 10, 20]:
     d = tempfile.mkdtemp(prefix=f"orgtrail-{n}-")
     for i in range(n):
         name = f"t{i:02}.yaml"
         os.symlink(os.path.join(fleet, name), os.path.join(d, name))
-    fn = lambda: subprocess.run([BIN, "plan", d, "--max-concurrency", "16"], env=AWS_ENV, cwd=ROOT, check=True, capture_output=True)
-    m = statistics.median([timed(fn) for _ in range(ROUNDS)])
-    one = one or m
-    print(f"{n:>6} {m*1000:10.1f} {count_calls(fn):>10} {m/one:11.1f}")
+    dirs[n] = d
+
+print(f"\nscale: plan of N specs (converged), 5 home regions each at the 5-trail limit, --max-concurrency 16")
+print(f"  moto: served directly (one request at a time); {RTT_MS} ms RTT: every call answered after {RTT_MS} ms, in parallel")
+print("  moto floor: moto's own time for the same requests sent one at a time by a bare HTTP client")
+print(f"{'specs':>6} {'API calls':>10} {'moto ms':>9} {'× one':>6} {'floor ms':>9} {'× floor':>8} {f'{RTT_MS} ms RTT':>11} {'× one':>6}")
+one = one_lat = None
+for n, d in dirs.items():
+    m = median_of(plan_dir(d, AWS_ENV))
+    ml = median_of(plan_dir(d, LAT_ENV))
+    rows = recorded(plan_dir(d, AWS_ENV))
+    floor = serial_floor(rows)
+    one, one_lat = one or m, one_lat or ml
+    print(f"{n:>6} {len(rows):>10} {m*1000:9.1f} {m/one:6.1f} {floor*1000:9.1f} {m/floor:8.2f} {ml*1000:11.1f} {ml/one_lat:6.1f}")
+
+print(f"\ncritical path with {RTT_MS} ms RTT: start-up {med['orgtrail --version']*1000:.1f} ms + 2 dependent rounds × {RTT_MS} ms "
+      f"= {med['orgtrail --version']*1000 + 2*RTT_MS:.1f} ms")
+lat_one = median_of(lambda: subprocess.run([BIN, "plan", "specs/org-trail.yaml"], env=LAT_ENV, cwd=ROOT, check=True, capture_output=True))
+print(f"  orgtrail plan specs/org-trail.yaml: {lat_one*1000:.1f} ms = {lat_one*1000/(med['orgtrail --version']*1000 + 2*RTT_MS):.2f} × that bound (target ≤ 1.5)")
+
+print(f"\nthe concurrency bound, 20 specs with {RTT_MS} ms RTT (requests in flight per endpoint, i.e. service and region)")
+print(f"{'--max-concurrency':>18} {'median ms':>10} {'× one spec':>11}")
+for conc in [1, 4, 16]:
+    m = median_of(plan_dir(dirs[20], LAT_ENV, conc))
+    print(f"{conc:>18} {m*1000:10.1f} {m/one_lat:11.1f}")
+lat.terminate()
 moto.terminate()
 os.unlink(os.path.join(ROOT, "scripts", "bench_reads.py"))

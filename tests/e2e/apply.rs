@@ -40,6 +40,52 @@ fn greenfield_converges_and_second_apply_writes_nothing() {
     second_apply_writes_nothing(&moto, "specs/org-trail.yaml");
 }
 
+/// Greenfield apply: one read of the live state, the writes back to back (no read between steps),
+/// then one re-read that proves convergence. Counted at moto's recorder.
+#[test]
+fn greenfield_apply_reads_once_before_and_once_after_contiguous_writes() {
+    let (moto, _) = greenfield();
+    moto.reset_requests();
+    apply(&moto, "specs/org-trail.yaml");
+    let reqs = moto.requests();
+    let is_write: Vec<bool> = reqs.iter().map(|r| r.is_write()).collect();
+    let first = is_write.iter().position(|w| *w).expect("some write");
+    let last = is_write.iter().rposition(|w| *w).expect("some write");
+    let ops = |r: &[orgtrail_testsupport::Request]| -> Vec<String> {
+        let mut v: Vec<String> = r.iter().map(|r| r.operation.clone()).collect();
+        v.sort();
+        v
+    };
+    assert!(
+        is_write[first..=last].iter().all(|w| *w),
+        "a read between steps: {:?}",
+        ops(&reqs[first..=last])
+    );
+    let writes: Vec<String> = reqs[first..=last]
+        .iter()
+        .map(|r| r.operation.clone())
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            "AWSOrganizationsV20161128.EnableAWSServiceAccess",
+            "S3 PUT ?policy",
+            "CloudTrail_20131101.CreateTrail",
+            "CloudTrail_20131101.StartLogging",
+        ],
+        "greenfield writes, in dependency order"
+    );
+    // Before: the round-1 reads (no trail yet, so no round 2). After: the full nine-call read.
+    let before = ops(&reqs[..first]);
+    let after = ops(&reqs[last + 1..]);
+    assert_eq!(before.len(), 5, "reads before the writes: {before:?}");
+    assert_eq!(after.len(), 9, "reads after the writes: {after:?}");
+    assert!(
+        before.iter().all(|op| after.contains(op)),
+        "{before:?} vs {after:?}"
+    );
+}
+
 #[test]
 fn converts_existing_single_account_trail_to_organization_trail_in_place() {
     let (moto, _org) = greenfield();

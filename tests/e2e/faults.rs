@@ -185,3 +185,43 @@ fn kill_9_at_every_step_boundary_then_rerun_converges() {
         assert!(moto.writes().is_empty());
     }
 }
+
+/// The benchmark's stand-in for the network to AWS: every request answers after the RTT, reads are
+/// replayed from the cache once seen (moto then receives nothing), and a write invalidates the
+/// cache so the next plan sees the new state.
+#[test]
+fn latency_proxy_replays_reads_after_the_rtt_and_forgets_them_on_a_write() {
+    let (moto, _) = crate::greenfield();
+    let rtt = Duration::from_millis(40);
+    let proxy = FaultProxy::start(moto.port, Mode::Latency { rtt });
+    let plan = |code: i32, text: &str| {
+        let t = Instant::now();
+        moto.orgtrail_via(
+            BIN,
+            &["plan", "specs/org-trail.yaml", "--detailed-exitcode"],
+            &proxy.endpoint,
+        )
+        .expect_code(code)
+        .expect_contains(text);
+        t.elapsed()
+    };
+    plan(2, "create-trail");
+    moto.reset_requests();
+    let took = plan(2, "create-trail");
+    assert!(
+        moto.requests().is_empty(),
+        "a repeated read reached moto: {:?}",
+        moto.requests()
+    );
+    // Greenfield plan: one dependent round (nothing to read by ARN yet).
+    assert!(took >= rtt, "answered in {took:?}, before the RTT");
+    moto.orgtrail_via(
+        BIN,
+        &["apply", "specs/org-trail.yaml", "--auto-approve"],
+        &proxy.endpoint,
+    )
+    .expect_code(0);
+    // Converged: two dependent rounds.
+    let took = plan(0, "No changes");
+    assert!(took >= rtt * 2, "answered in {took:?}, before two RTTs");
+}

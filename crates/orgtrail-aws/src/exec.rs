@@ -176,7 +176,8 @@ impl Aws {
     }
 
     async fn execute_once(&self, action: &Action) -> Result<(), AwsError> {
-        let _s = self.slot().await;
+        // Apply runs one step at a time; the slot only counts the call.
+        let _s = self.slot("apply").await;
         match action {
             Action::EnableAllFeatures => {
                 self.organizations()

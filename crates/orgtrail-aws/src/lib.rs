@@ -10,15 +10,16 @@ mod error;
 mod exec;
 mod read;
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use error::AwsError;
 pub use exec::RetryPolicy;
@@ -33,7 +34,9 @@ pub struct AwsOptions {
     pub operation_timeout: Duration,
     /// SDK attempts per call (throttling, 5xx, transient network errors).
     pub max_attempts: u32,
-    /// At most this many AWS requests in flight.
+    /// At most this many AWS requests in flight per endpoint (service and region). AWS throttles
+    /// per account, region and API, so the bound is per endpoint: a run over five regions may have
+    /// five times as many requests in flight as a run over one.
     pub max_concurrency: usize,
 }
 
@@ -57,7 +60,9 @@ pub struct Aws {
     config: SdkConfig,
     /// A custom endpoint is in use (moto, LocalStack): S3 then needs path-style addressing.
     custom_endpoint: bool,
-    limit: Arc<Semaphore>,
+    /// One request limit per endpoint (`service/region`), created on first use.
+    limits: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    max_concurrency: usize,
     calls: Arc<AtomicUsize>,
 }
 
@@ -119,7 +124,8 @@ impl Aws {
         Aws {
             config,
             custom_endpoint,
-            limit: Arc::new(Semaphore::new(opts.max_concurrency.max(1))),
+            limits: Arc::default(),
+            max_concurrency: opts.max_concurrency.max(1),
             calls: Arc::new(AtomicUsize::new(0)),
         }
     }
@@ -129,12 +135,20 @@ impl Aws {
         self.calls.load(Ordering::Relaxed)
     }
 
-    /// Wait for a request slot; the permit is held for the duration of one call.
-    async fn slot(&self) -> tokio::sync::SemaphorePermit<'_> {
+    /// Wait for a request slot at `endpoint` (`service/region`, or just `service` for the global
+    /// ones); the permit is held for the duration of one call.
+    async fn slot(&self, endpoint: &str) -> OwnedSemaphorePermit {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        let limit = self
+            .limits
+            .lock()
+            .expect("no panic while holding the limits lock")
+            .entry(endpoint.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.max_concurrency)))
+            .clone();
         // The semaphore is never closed, so acquire cannot fail.
-        self.limit
-            .acquire()
+        limit
+            .acquire_owned()
             .await
             .expect("semaphore is never closed")
     }

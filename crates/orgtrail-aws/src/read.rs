@@ -355,7 +355,7 @@ impl Aws {
     }
 
     async fn caller(&self) -> Result<Caller, AwsError> {
-        let _s = self.slot().await;
+        let _s = self.slot("sts").await;
         let out = self
             .sts()
             .get_caller_identity()
@@ -385,7 +385,7 @@ impl Aws {
     }
 
     async fn organization(&self) -> Result<Option<OrgRead>, AwsError> {
-        let _s = self.slot().await;
+        let _s = self.slot("organizations").await;
         match self.organizations().describe_organization().send().await {
             Ok(out) => {
                 let o = out.organization().ok_or_else(|| {
@@ -419,7 +419,7 @@ impl Aws {
     async fn trusted_access(&self) -> Result<bool, AwsError> {
         let mut token: Option<String> = None;
         loop {
-            let _s = self.slot().await;
+            let _s = self.slot("organizations").await;
             let res = self
                 .organizations()
                 .list_aws_service_access_for_organization()
@@ -460,7 +460,7 @@ impl Aws {
         let mut token: Option<String> = None;
         let mut out_ids = Vec::new();
         loop {
-            let _s = self.slot().await;
+            let _s = self.slot("organizations").await;
             let out = self
                 .organizations()
                 .list_delegated_administrators()
@@ -504,7 +504,7 @@ impl Aws {
     /// That saves a HeadBucket round trip on every plan.
     async fn bucket(&self, name: &str, region: &str) -> Result<BucketState, AwsError> {
         let res = {
-            let _s = self.slot().await;
+            let _s = self.slot(&format!("s3/{region}")).await;
             self.s3(region)
                 .get_bucket_policy()
                 .bucket(name)
@@ -546,7 +546,7 @@ impl Aws {
     }
 
     async fn describe_trails(&self, region: &str) -> Result<Vec<ct::Trail>, AwsError> {
-        let _s = self.slot().await;
+        let _s = self.slot(&format!("cloudtrail/{region}")).await;
         let out = self
             .cloudtrail(region)
             .describe_trails()
@@ -566,16 +566,17 @@ impl Aws {
     async fn trail_detail(&self, arn: &str, region: &str) -> Result<TrailDetail, AwsError> {
         let c = self.cloudtrail(region);
         let resource = format!("trail {arn}");
+        let endpoint = format!("cloudtrail/{region}");
         let status = async {
-            let _s = self.slot().await;
+            let _s = self.slot(&endpoint).await;
             c.get_trail_status().name(arn).send().await
         };
         let selectors = async {
-            let _s = self.slot().await;
+            let _s = self.slot(&endpoint).await;
             c.get_event_selectors().trail_name(arn).send().await
         };
         let insights = async {
-            let _s = self.slot().await;
+            let _s = self.slot(&endpoint).await;
             c.get_insight_selectors().trail_name(arn).send().await
         };
         let (status, selectors, insights) = tokio::join!(status, selectors, insights);
@@ -620,7 +621,7 @@ impl Aws {
         region: &str,
         arns: &[String],
     ) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
-        let _s = self.slot().await;
+        let _s = self.slot(&format!("cloudtrail/{region}")).await;
         let out = self
             .cloudtrail(region)
             .list_tags()
@@ -650,7 +651,7 @@ impl Aws {
     }
 
     async fn describe_key(&self, key: &str, region: &str) -> Result<Option<String>, AwsError> {
-        let _s = self.slot().await;
+        let _s = self.slot(&format!("kms/{region}")).await;
         match self.kms(region).describe_key().key_id(key).send().await {
             Ok(out) => Ok(out.key_metadata().and_then(|m| m.arn()).map(str::to_string)),
             Err(e) => {
@@ -665,7 +666,7 @@ impl Aws {
     }
 
     async fn key_policy(&self, arn: &str, region: &str) -> Result<Option<String>, AwsError> {
-        let _s = self.slot().await;
+        let _s = self.slot(&format!("kms/{region}")).await;
         let out = self
             .kms(region)
             .get_key_policy()

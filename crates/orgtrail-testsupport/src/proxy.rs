@@ -1,7 +1,14 @@
 //! A loopback HTTP proxy between orgtrail and moto that injects faults reproducibly from a seed
 //! (throttling, 5xx, connection reset, a response delayed past the SDK timeout, a truncated body),
 //! or holds the N-th write request forever so a test can `kill -9` orgtrail at a step boundary.
+//!
+//! It can also stand in for the network to AWS ([`Mode::Latency`]): every request answers after a
+//! fixed round-trip time, concurrently, and a read that was answered once is answered again from a
+//! cache of moto's own response. moto serves one request at a time (one Python process), AWS serves
+//! them in parallel; the benchmark uses this mode to show how orgtrail's plan time grows with the
+//! number of calls when the server is parallel and each call costs a real round trip.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -33,6 +40,10 @@ pub enum Mode {
     },
     /// Hold the `n`-th write request (1-based) forever; forward it to moto first if `forward`.
     HangOnWrite { n: usize, forward: bool },
+    /// Answer every request after `rtt`, concurrently; reads are forwarded to moto once and then
+    /// replayed from the cache (keyed by method, path, target, signing region/service and body).
+    /// Writes are always forwarded and clear the cache.
+    Latency { rtt: Duration },
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +62,9 @@ pub struct FaultProxy {
     mode: Arc<Mutex<Mode>>,
 }
 
+/// Cached raw responses of reads, for [`Mode::Latency`].
+type Cache = Mutex<HashMap<Vec<u8>, Vec<u8>>>;
+
 fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -65,12 +79,13 @@ impl FaultProxy {
         let stats = Arc::new(Stats::default());
         let mode = Arc::new(Mutex::new(mode));
         let (s, m) = (stats.clone(), mode.clone());
+        let cache: Arc<Cache> = Arc::default();
         thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
-                let (s, m) = (s.clone(), m.clone());
+                let (s, m, c) = (s.clone(), m.clone(), cache.clone());
                 thread::spawn(move || {
-                    let _ = serve(conn, upstream_port, &s, &m);
+                    let _ = serve(conn, upstream_port, &s, &m, &c);
                 });
             }
         });
@@ -202,11 +217,43 @@ fn canned(status: &str, code: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// What makes two reads the same for the replay cache: method and path, the JSON target, the
+/// region and service of the SigV4 credential scope (all regions share one host here), and the
+/// body. The signature and the request date are left out.
+fn replay_key(req: &[u8]) -> Vec<u8> {
+    let head_end = req
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .unwrap_or(req.len());
+    let head = String::from_utf8_lossy(&req[..head_end]);
+    let mut key = head.lines().next().unwrap_or("").to_string();
+    for line in head.lines() {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        if k.eq_ignore_ascii_case("x-amz-target") {
+            key.push_str(v.trim());
+        } else if k.eq_ignore_ascii_case("authorization")
+            && let Some(scope) = v.split("Credential=").nth(1)
+        {
+            // AKID/date/region/service/aws4_request
+            let parts: Vec<&str> = scope.split(['/', ',']).collect();
+            key.push_str(&parts.get(2..4).unwrap_or_default().join("/"));
+        }
+    }
+    key.push('\n');
+    let mut key = key.into_bytes();
+    key.extend_from_slice(&req[head_end..]);
+    key
+}
+
 fn serve(
     client: TcpStream,
     upstream_port: u16,
     stats: &Stats,
     mode: &Mutex<Mode>,
+    cache: &Cache,
 ) -> std::io::Result<()> {
     client.set_read_timeout(Some(Duration::from_secs(120)))?;
     let mut reader = BufReader::new(client.try_clone()?);
@@ -252,6 +299,28 @@ fn serve(
                 }
             }
             Mode::HangOnWrite { .. } => {}
+            Mode::Latency { rtt } => {
+                let started = std::time::Instant::now();
+                let resp = if write {
+                    cache.lock().expect("cache lock").clear();
+                    forward(&req, upstream_port)?
+                } else {
+                    let key = replay_key(&req);
+                    let hit = cache.lock().expect("cache lock").get(&key).cloned();
+                    match hit {
+                        Some(r) => r,
+                        None => {
+                            let r = forward(&req, upstream_port)?;
+                            cache.lock().expect("cache lock").insert(key, r.clone());
+                            r
+                        }
+                    }
+                };
+                thread::sleep(rtt.saturating_sub(started.elapsed()));
+                client.write_all(&resp)?;
+                let _ = client.shutdown(Shutdown::Both);
+                return Ok(());
+            }
             Mode::Faults {
                 seed,
                 percent,

@@ -44,7 +44,7 @@ pub struct Global {
     /// Attempts per AWS call (throttling, 5xx and network errors are retried)
     #[arg(long, global = true, default_value_t = 5)]
     pub max_attempts: u32,
-    /// At most this many AWS requests in flight
+    /// At most this many AWS requests in flight per endpoint (service and region)
     #[arg(long, global = true, default_value_t = 16)]
     pub max_concurrency: usize,
 }
