@@ -1,4 +1,5 @@
 """Side-by-side benchmark of `orgtrail plan` (see scripts/bench)."""
+import atexit
 import base64
 import concurrent.futures as cf
 import http.client
@@ -25,6 +26,19 @@ REC = tempfile.NamedTemporaryFile(delete=False, suffix=".jsonl").name
 env = dict(os.environ, MOTO_ENABLE_RECORDING="1", MOTO_RECORDER_FILEPATH=REC)
 moto = subprocess.Popen([f"{VENV}/moto_server", "-H", "127.0.0.1", "-p", str(PORT)], env=env,
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+PROCS = [moto]
+
+@atexit.register
+def _cleanup():
+    # Also on an error half-way: leave no server running and no generated script behind.
+    for p in PROCS:
+        p.terminate()
+    for f in (os.path.join(ROOT, "scripts", "bench_reads.py"), REC):
+        try:
+            os.unlink(f)
+        except FileNotFoundError:
+            pass
+
 for _ in range(300):
     try:
         urllib.request.urlopen(f"{EP}/moto-api/data.json", timeout=1); break
@@ -43,6 +57,7 @@ recorder("stop-recording")
 RTT_MS = int(os.environ.get("BENCH_RTT_MS", "20"))
 lat = subprocess.Popen([os.path.join(ROOT, "target/release/latency-proxy"), str(PORT), str(RTT_MS)],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+PROCS.append(lat)
 LAT_EP = f"http://127.0.0.1:{lat.stdout.readline().strip()}"
 
 AWS_ENV = dict(os.environ, AWS_ENDPOINT_URL=EP, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
@@ -284,6 +299,3 @@ print(f"{'--max-concurrency':>18} {'median ms':>10} {'× one spec':>11}")
 for conc in [1, 4, 16]:
     m = median_of(plan_dir(dirs[20], LAT_ENV, conc))
     print(f"{conc:>18} {m*1000:10.1f} {m/one_lat:11.1f}")
-lat.terminate()
-moto.terminate()
-os.unlink(os.path.join(ROOT, "scripts", "bench_reads.py"))
