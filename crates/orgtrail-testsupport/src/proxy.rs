@@ -150,6 +150,14 @@ fn read_request(r: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8>>
     Ok(Some(head))
 }
 
+/// Where the head of a raw HTTP message ends (after the blank line), or its length if it has none.
+fn head_end(msg: &[u8]) -> usize {
+    msg.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .unwrap_or(msg.len())
+}
+
 /// Whether a raw request changes state (JSON target / query Action / S3 method).
 pub fn raw_is_write(req: &[u8]) -> bool {
     let text = String::from_utf8_lossy(req);
@@ -182,11 +190,7 @@ fn forward(req: &[u8], upstream_port: u16) -> std::io::Result<Vec<u8>> {
     let mut up = TcpStream::connect(("127.0.0.1", upstream_port))?;
     let text = req;
     // Rewrite the Connection header so moto closes and we can read to EOF.
-    let head_end = text
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 4)
-        .unwrap_or(text.len());
+    let head_end = head_end(text);
     let head = String::from_utf8_lossy(&text[..head_end]);
     let mut new_head = String::new();
     for line in head.split("\r\n") {
@@ -221,11 +225,7 @@ fn canned(status: &str, code: &str) -> Vec<u8> {
 /// region and service of the SigV4 credential scope (all regions share one host here), and the
 /// body. The signature and the request date are left out.
 fn replay_key(req: &[u8]) -> Vec<u8> {
-    let head_end = req
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 4)
-        .unwrap_or(req.len());
+    let head_end = head_end(req);
     let head = String::from_utf8_lossy(&req[..head_end]);
     let mut key = head.lines().next().unwrap_or("").to_string();
     for line in head.lines() {
@@ -352,11 +352,7 @@ fn serve(
                         }
                         Fault::Truncate => {
                             let resp = forward(&req, upstream_port)?;
-                            let head_end = resp
-                                .windows(4)
-                                .position(|w| w == b"\r\n\r\n")
-                                .map(|p| p + 4)
-                                .unwrap_or(resp.len());
+                            let head_end = head_end(&resp);
                             let body_len = resp.len() - head_end;
                             let cut = if body_len > 1 {
                                 head_end + body_len / 2
