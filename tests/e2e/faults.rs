@@ -95,7 +95,10 @@ fn fault_campaign_always_converges_or_fails_clearly() {
         match r.code {
             0 => first += 1,
             1 if r.stderr.lines().any(|l| l.starts_with("error: ")) && r.stderr.contains("fix") => {
-                clear_errors += 1
+                clear_errors += 1;
+                if std::env::var_os("ORGTRAIL_FAULT_VERBOSE").is_some() {
+                    eprintln!("run {i}: {}", r.stderr);
+                }
             }
             _ => unclear.push(format!("run {i}: exit {}\n{}", r.code, r.stderr)),
         }

@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::fmt::Debug;
 
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 /// An AWS call that failed, or AWS data orgtrail could not understand.
@@ -115,26 +116,41 @@ fn fix_for(code: &str, operation: &str) -> String {
     }
 }
 
+/// The code to go by when an error response carries none that the SDK could parse (a proxy or
+/// load balancer answering for AWS, a body cut short): its HTTP status still says whether the call
+/// may be retried.
+fn code_from_status(status: u16) -> Option<&'static str> {
+    match status {
+        429 => Some("Throttling"),
+        500 => Some("InternalError"),
+        502..=504 => Some("ServiceUnavailable"),
+        _ => None,
+    }
+}
+
 /// Convert an SDK error.
-pub(crate) fn call_error<E, R>(
+pub(crate) fn call_error<E>(
     operation: &'static str,
     resource: impl Into<String>,
-    err: SdkError<E, R>,
+    err: SdkError<E, HttpResponse>,
 ) -> AwsError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: Debug,
 {
     let resource = resource.into();
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
-            let code = e.code().map(str::to_string);
+            let status = se.raw().status().as_u16();
+            let code = e
+                .code()
+                .or_else(|| code_from_status(status))
+                .map(str::to_string);
             let message = match (e.code(), e.message()) {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 (Some(c), None) => c.to_string(),
-                (None, Some(m)) => m.to_string(),
-                (None, None) => "AWS returned an error without a code".to_string(),
+                (None, Some(m)) => format!("HTTP {status}: {m}"),
+                (None, None) => format!("AWS answered HTTP {status} without an error code"),
             };
             let fix = fix_for(code.as_deref().unwrap_or(""), operation);
             AwsError::Call {
@@ -221,5 +237,64 @@ fn first_line(s: &str) -> String {
         t
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_sts::error::ErrorMetadata;
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    fn service_error(status: u16, code: Option<&str>) -> AwsError {
+        let mut meta = ErrorMetadata::builder();
+        if let Some(c) = code {
+            meta = meta.code(c);
+        }
+        let raw = HttpResponse::new(status.try_into().expect("valid status"), SdkBody::empty());
+        call_error(
+            "sts:GetCallerIdentity",
+            "the caller identity",
+            SdkError::service_error(GetCallerIdentityError::generic(meta.build()), raw),
+        )
+    }
+
+    /// Found by the fault campaign: a 503 whose body the SDK cannot parse (here, a JSON body on a
+    /// query-protocol service) has no error code, and was not retried.
+    #[test]
+    fn error_without_a_code_is_classified_by_its_http_status() {
+        // (status, code in the body, code orgtrail goes by, transient)
+        let cases = [
+            (503, None, Some("ServiceUnavailable"), true),
+            (502, None, Some("ServiceUnavailable"), true),
+            (504, None, Some("ServiceUnavailable"), true),
+            (500, None, Some("InternalError"), true),
+            (429, None, Some("Throttling"), true),
+            (403, None, None, false),
+            (404, None, None, false),
+            (400, Some("ValidationError"), Some("ValidationError"), false),
+            // A code in the body wins over the status.
+            (503, Some("AccessDenied"), Some("AccessDenied"), false),
+            (400, Some("Throttling"), Some("Throttling"), true),
+        ];
+        for (status, body_code, code, transient) in cases {
+            let e = service_error(status, body_code);
+            assert_eq!(e.code(), code, "HTTP {status} with code {body_code:?}");
+            assert_eq!(
+                e.is_transient(),
+                transient,
+                "HTTP {status} with code {body_code:?}"
+            );
+            let text = e.to_string();
+            assert!(
+                text.contains("sts:GetCallerIdentity") && text.contains("fix:"),
+                "{text}"
+            );
+            if body_code.is_none() {
+                assert!(text.contains(&format!("HTTP {status}")), "{text}");
+            }
+        }
     }
 }
