@@ -105,6 +105,7 @@ fn put_scoped_policy(moto: &orgtrail_testsupport::Moto, org: &str) {
 }
 
 fn import_round_trip(moto: &orgtrail_testsupport::Moto) {
+    moto.reset_requests();
     let out = moto.orgtrail(
         BIN,
         &[
@@ -116,6 +117,17 @@ fn import_round_trip(moto: &orgtrail_testsupport::Moto) {
         ],
     );
     out.expect_code(0).expect_contains("# default");
+    // The same nine reads as a plan, the bucket read once it is known from the trail.
+    let ops: Vec<String> = moto.requests().into_iter().map(|r| r.operation).collect();
+    assert_eq!(ops.len(), 9, "import reads: {ops:?}");
+    assert_eq!(
+        ops.iter()
+            .filter(|o| o.as_str() == "S3 GET ?policy")
+            .count(),
+        1,
+        "{ops:?}"
+    );
+    assert!(moto.writes().is_empty());
     let specs = Specs::new();
     let spec = specs.write("imported.yaml", &out.stdout);
     moto.reset_requests();

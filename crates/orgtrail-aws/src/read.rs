@@ -76,29 +76,54 @@ struct TrailDetail {
     tags: BTreeMap<String, String>,
 }
 
+/// Reads are idempotent: on a transient failure (network, timeout, throttling, 5xx) that outlived
+/// the SDK's own retries, read again, a bounded number of times.
+async fn with_read_retries<T, F, Fut>(mut read: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let mut delay = std::time::Duration::from_millis(200);
+    let mut attempt = 1;
+    loop {
+        match read().await {
+            Err(e) if e.is_transient() && attempt < READ_ATTEMPTS => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Aws {
     /// Read everything the plan for `specs` depends on.
     pub async fn read_live(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
-        // Reads are idempotent: on a transient failure (network, timeout, throttling, 5xx) that
-        // outlived the SDK's own retries, read everything again, a bounded number of times.
-        let mut delay = std::time::Duration::from_millis(200);
-        let mut attempt = 1;
-        loop {
-            match self.read_live_once(specs).await {
-                Err(e) if e.is_transient() && attempt < READ_ATTEMPTS => {
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        with_read_retries(|| self.read_live_once(specs, true)).await
     }
 
-    async fn read_live_once(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
+    /// Like [`Aws::read_live`] without reading the buckets: each spec's bucket comes back as not
+    /// read (`exists: false`, no region, no policy). `import` uses it to learn a trail's bucket
+    /// from the trail before reading that bucket with [`Aws::read_bucket`].
+    pub async fn read_live_without_buckets(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
+        with_read_retries(|| self.read_live_once(specs, false)).await
+    }
+
+    /// Read one bucket (existence, region and policy) with one GetBucketPolicy call.
+    pub async fn read_bucket(&self, name: &str, region: &str) -> Result<BucketState, AwsError> {
+        with_read_retries(|| self.bucket(name, region)).await
+    }
+
+    async fn read_live_once(
+        &self,
+        specs: &[&Spec],
+        read_buckets: bool,
+    ) -> Result<LiveState, AwsError> {
         // Unique reads.
         let buckets: BTreeSet<(String, String)> = specs
             .iter()
+            .filter(|_| read_buckets)
             .map(|s| (s.bucket.name.clone(), s.bucket_region().to_string()))
             .collect();
         let regions: BTreeSet<String> = specs.iter().map(|s| s.trail.home_region.clone()).collect();

@@ -8,12 +8,13 @@ use orgtrail_spec::{Bucket, Organization, PolicyMode, Spec, Trail};
 
 use crate::cli::PolicyArg;
 
-fn provisional(trail: &str, region: &str, bucket: &str) -> Spec {
+/// A spec naming just the trail; the reads only need its name and home region.
+fn provisional(trail: &str, region: &str) -> Spec {
     Spec {
         version: 1,
         organization: Organization::default(),
         bucket: Bucket {
-            name: bucket.to_string(),
+            name: String::new(),
             region: None,
             create: false,
             policy: PolicyMode::Merge,
@@ -211,15 +212,14 @@ pub async fn import(aws: &Aws, trail: &str, region: &str, policy: PolicyArg) -> 
         .map_err(|e| anyhow!("--trail: {} ({})", e.message, e.help))?;
     orgtrail_spec::rules::region(region)
         .map_err(|e| anyhow!("--home-region: {} ({})", e.message, e.help))?;
-    // First read finds the trail (and so its bucket); the second reads that bucket.
-    let first = provisional(trail, region, "orgtrail-import-placeholder");
-    let live = aws.read_live(&[&first]).await?;
+    // The trail names its bucket: read everything but the bucket, then that bucket (no bucket is
+    // guessed: bucket names are global, and a guessed name may belong to someone else).
+    let probe = provisional(trail, region);
+    let mut live = aws.read_live_without_buckets(&[&probe]).await?;
     let t = live.trails[0].trail.clone().ok_or_else(|| {
         anyhow!("no trail named `{trail}` with home region {region} in this account (or its organization); check --trail and --home-region")
     })?;
-    let second = provisional(trail, region, &t.s3_bucket);
-    let live = aws.read_live(&[&second]).await?;
-    let t = live.trails[0].trail.clone().unwrap_or(t);
+    live.trails[0].bucket = aws.read_bucket(&t.s3_bucket, region).await?;
     let bucket_region = live.trails[0].bucket.region.clone();
     let yaml = render(&t, &live, bucket_region.as_deref(), policy);
     // What we print must itself be a valid spec.
