@@ -213,3 +213,60 @@ fn plan_of_bad_spec_sends_nothing_to_aws() {
         .expect_contains("bad.yaml:7:12: error: trail.logging");
     assert!(moto.requests().is_empty());
 }
+
+/// Regression guard for a directory of specs: the caller and organization reads are shared, each
+/// bucket and each region's DescribeTrails/ListTags is read once, and each trail costs exactly its
+/// three reads by ARN. Four trails over two home regions, one bucket per region.
+#[test]
+fn directory_of_specs_shares_caller_organization_bucket_and_region_reads() {
+    let moto = Moto::start();
+    moto.create_org(true);
+    let specs = Specs::new();
+    for (i, region) in ["us-east-2", "us-west-2", "us-east-2", "us-west-2"]
+        .iter()
+        .enumerate()
+    {
+        if i < 2 {
+            moto.create_bucket(&format!("fleet-{region}"), region);
+        }
+        specs.write(
+            &format!("t{i}.yaml"),
+            &format!(
+                "version: 1\nbucket:\n  name: fleet-{region}\ntrail:\n  name: fleet-{i}\n  home_region: {region}\n"
+            ),
+        );
+    }
+    let dir = specs.dir.path().to_str().expect("utf-8 path").to_string();
+    moto.orgtrail(BIN, &["apply", &dir, "--auto-approve"])
+        .expect_code(0);
+    moto.reset_requests();
+    moto.orgtrail(BIN, &["plan", &dir, "--detailed-exitcode"])
+        .expect_code(0)
+        .expect_contains("No changes");
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for r in moto.requests() {
+        let op = r
+            .operation
+            .rsplit(['.', '='])
+            .next()
+            .unwrap_or("")
+            .to_string();
+        *counts.entry(op).or_default() += 1;
+    }
+    let want: std::collections::BTreeMap<String, usize> = [
+        ("GetCallerIdentity", 1),
+        ("DescribeOrganization", 1),
+        ("ListAWSServiceAccessForOrganization", 1),
+        ("S3 GET ?policy", 2),
+        ("DescribeTrails", 2),
+        ("ListTags", 2),
+        ("GetTrailStatus", 4),
+        ("GetEventSelectors", 4),
+        ("GetInsightSelectors", 4),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(counts, want);
+    assert!(moto.writes().is_empty());
+}
