@@ -121,11 +121,14 @@ impl Aws {
         read_buckets: bool,
     ) -> Result<LiveState, AwsError> {
         // Unique reads.
-        let buckets: BTreeSet<(String, String)> = specs
-            .iter()
-            .filter(|_| read_buckets)
-            .map(|s| (s.bucket.name.clone(), s.bucket_region().to_string()))
-            .collect();
+        let buckets: BTreeSet<(String, String)> = if read_buckets {
+            specs
+                .iter()
+                .map(|s| (s.bucket.name.clone(), s.bucket_region().to_string()))
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         let regions: BTreeSet<String> = specs.iter().map(|s| s.trail.home_region.clone()).collect();
         let keys: BTreeSet<(String, String)> = specs
             .iter()

@@ -302,8 +302,12 @@ fn serve(
             Mode::Latency { rtt } => {
                 let started = std::time::Instant::now();
                 let resp = if write {
+                    // Cleared after the write as well: a read that raced it may have cached the
+                    // state from before.
                     cache.lock().expect("cache lock").clear();
-                    forward(&req, upstream_port)?
+                    let r = forward(&req, upstream_port)?;
+                    cache.lock().expect("cache lock").clear();
+                    r
                 } else {
                     let key = replay_key(&req);
                     let hit = cache.lock().expect("cache lock").get(&key).cloned();
