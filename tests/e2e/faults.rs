@@ -234,25 +234,20 @@ fn latency_proxy_replays_reads_after_the_rtt_and_forgets_them_on_a_write() {
 /// round 2: four calls to cloudtrail in us-east-2), not 9 (one at a time) nor 2 (unbounded).
 #[test]
 fn max_concurrency_bounds_requests_in_flight_per_endpoint() {
-    let moto = Moto::start();
-    moto.create_org(true);
-    moto.create_bucket("my-bucket", "us-east-2");
+    let (moto, _) = crate::greenfield();
     moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"])
         .expect_code(0);
     let rtt = Duration::from_millis(300);
     let proxy = FaultProxy::start(moto.port, Mode::Latency { rtt });
-    let plan = || {
-        let t = Instant::now();
-        moto.orgtrail_via(
-            BIN,
-            &["plan", "specs/org-trail.yaml", "--max-concurrency", "1"],
-            &proxy.endpoint,
-        )
-        .expect_code(0)
-        .expect_contains("No changes");
-        t.elapsed()
-    };
-    let took = plan();
+    let t = Instant::now();
+    moto.orgtrail_via(
+        BIN,
+        &["plan", "specs/org-trail.yaml", "--max-concurrency", "1"],
+        &proxy.endpoint,
+    )
+    .expect_code(0)
+    .expect_contains("No changes");
+    let took = t.elapsed();
     assert!(
         took >= rtt * 6 && took < rtt * 9,
         "plan at --max-concurrency 1 took {took:?}; expected 6 round trips of {rtt:?}"
