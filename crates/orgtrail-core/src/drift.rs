@@ -69,126 +69,117 @@ impl DriftReport {
     }
 }
 
-fn classify(step: &Step) -> (&'static str, DriftSeverity, String) {
-    use DriftSeverity::*;
+type Classified = (&'static str, DriftSeverity, String);
+
+fn lost(rule: &'static str, message: String) -> Classified {
+    (rule, DriftSeverity::CoverageLost, message)
+}
+
+fn drifted(rule: &'static str, message: String) -> Classified {
+    (rule, DriftSeverity::ConfigDrift, message)
+}
+
+/// The drift rule a step answers to: what drifted and how bad it is.
+fn classify(step: &Step) -> Classified {
     let t = &step.target;
     match step.kind {
-        StepKind::CreateTrail => (
+        StepKind::CreateTrail => lost(
             "trail-missing",
-            CoverageLost,
             format!("trail {t} does not exist (deleted?)"),
         ),
-        StepKind::StartLogging => (
-            "logging-stopped",
-            CoverageLost,
-            format!("trail {t} is not logging"),
-        ),
-        StepKind::StopLogging => (
+        StepKind::StartLogging => lost("logging-stopped", format!("trail {t} is not logging")),
+        StepKind::StopLogging => drifted(
             "logging-on",
-            ConfigDrift,
             format!("trail {t} is logging, the spec says it should not"),
         ),
-        StepKind::EnableTrustedAccess => (
+        StepKind::EnableTrustedAccess => lost(
             "trusted-access-removed",
-            CoverageLost,
             "CloudTrail is no longer a trusted service of the organization".into(),
         ),
-        StepKind::DisableTrustedAccess => (
+        StepKind::DisableTrustedAccess => drifted(
             "trusted-access-on",
-            ConfigDrift,
             "CloudTrail trusted access is on, the spec says off".into(),
         ),
-        StepKind::EnableAllFeatures => (
+        StepKind::EnableAllFeatures => lost(
             "all-features-off",
-            CoverageLost,
             "the organization does not have all features enabled".into(),
         ),
-        StepKind::CreateBucket => (
-            "bucket-missing",
-            CoverageLost,
-            format!("log bucket {t} does not exist"),
-        ),
-        StepKind::PutBucketPolicy => (
+        StepKind::CreateBucket => lost("bucket-missing", format!("log bucket {t} does not exist")),
+        StepKind::PutBucketPolicy => lost(
             "bucket-policy-drift",
-            CoverageLost,
             format!(
                 "bucket policy of {t} no longer grants CloudTrail what the trail needs ({})",
                 step.reason
             ),
         ),
-        StepKind::ConvertToOrganizationTrail => (
+        StepKind::ConvertToOrganizationTrail => lost(
             "not-organization-trail",
-            CoverageLost,
             format!("trail {t} is no longer an organization trail"),
         ),
-        StepKind::ConvertToMultiRegion => (
+        StepKind::ConvertToMultiRegion => lost(
             "not-multi-region",
-            CoverageLost,
             format!("trail {t} is no longer a multi-region trail"),
         ),
-        StepKind::PutEventSelectors => {
-            let drops = match &step.action {
-                Action::PutEventSelectors { selectors, .. } => {
-                    selectors.logs_management_events()
-                        && step.changes.iter().any(|c| {
-                            serde_json::from_value::<crate::live::Selectors>(c.before.clone())
-                                .is_ok_and(|s| !s.logs_management_events())
-                        })
-                }
-                _ => false,
-            };
-            if drops {
-                (
-                    "management-events-off",
-                    CoverageLost,
-                    format!("event selectors of {t} no longer log management events"),
-                )
-            } else {
-                (
-                    "event-selectors-drift",
-                    ConfigDrift,
-                    format!("event selectors of {t} differ from the spec"),
-                )
-            }
-        }
-        StepKind::UpdateTrail => {
-            let lost = match &step.action {
-                Action::UpdateTrail { fields, .. } => fields.iter().any(|f| {
-                    matches!(
-                        f,
-                        TrailField::LogFileValidation(true)
-                            | TrailField::IncludeGlobalServiceEvents(true)
-                            | TrailField::S3Bucket(_)
-                    )
-                }),
-                _ => false,
-            };
-            if lost {
-                (
-                    "trail-settings-weakened",
-                    CoverageLost,
-                    format!(
-                        "settings of trail {t} differ from the spec and weaken the audit trail"
-                    ),
-                )
-            } else {
-                (
-                    "trail-settings-drift",
-                    ConfigDrift,
-                    format!("settings of trail {t} differ from the spec"),
-                )
-            }
-        }
-        StepKind::PutInsightSelectors => (
+        StepKind::PutEventSelectors => selectors_drift(step),
+        StepKind::UpdateTrail => settings_drift(step),
+        StepKind::PutInsightSelectors => drifted(
             "insights-drift",
-            ConfigDrift,
             format!("insight selectors of {t} differ from the spec"),
         ),
-        StepKind::TagTrail | StepKind::UntagTrail => (
-            "tags-drift",
-            ConfigDrift,
-            format!("tags of {t} differ from the spec"),
-        ),
+        StepKind::TagTrail | StepKind::UntagTrail => {
+            drifted("tags-drift", format!("tags of {t} differ from the spec"))
+        }
+    }
+}
+
+fn selectors_drift(step: &Step) -> Classified {
+    let t = &step.target;
+    let drops = match &step.action {
+        Action::PutEventSelectors { selectors, .. } => {
+            selectors.logs_management_events()
+                && step.changes.iter().any(|c| {
+                    serde_json::from_value::<crate::live::Selectors>(c.before.clone())
+                        .is_ok_and(|s| !s.logs_management_events())
+                })
+        }
+        _ => false,
+    };
+    if drops {
+        lost(
+            "management-events-off",
+            format!("event selectors of {t} no longer log management events"),
+        )
+    } else {
+        drifted(
+            "event-selectors-drift",
+            format!("event selectors of {t} differ from the spec"),
+        )
+    }
+}
+
+fn settings_drift(step: &Step) -> Classified {
+    let t = &step.target;
+    let weakened = match &step.action {
+        Action::UpdateTrail { fields, .. } => fields.iter().any(|f| {
+            matches!(
+                f,
+                TrailField::LogFileValidation(true)
+                    | TrailField::IncludeGlobalServiceEvents(true)
+                    | TrailField::S3Bucket(_)
+            )
+        }),
+        _ => false,
+    };
+    if weakened {
+        lost(
+            "trail-settings-weakened",
+            format!("settings of trail {t} differ from the spec and weaken the audit trail"),
+        )
+    } else {
+        drifted(
+            "trail-settings-drift",
+            format!("settings of trail {t} differ from the spec"),
+        )
     }
 }
 

@@ -4,8 +4,10 @@
 //! No I/O, no async, no AWS SDK types: everything here is a plain function over data
 //! (BTreeMaps, sorted output), so plans are reproducible and snapshot tests are stable.
 //! Reading AWS lives in `orgtrail-aws`; rendering in `orgtrail-render`.
+#![warn(clippy::too_many_lines)]
 
 pub mod drift;
+mod kms;
 pub mod live;
 pub mod plan;
 pub mod policy;

@@ -360,6 +360,40 @@ fn classify(n: &NormStatement, trails: &[TrailRef]) -> Legacy {
     Legacy::No
 }
 
+/// An unconditioned Allow for everyone would make the organization's logs public: refuse to
+/// build on such a policy.
+fn refuse_public_allow(bucket: &str, s: &Value, n: &NormStatement) -> Result<(), PolicyError> {
+    if n.effect == "Allow"
+        && n.condition.is_empty()
+        && n.principal.as_ref().is_some_and(|p| p.contains_key("*"))
+    {
+        let sid = s
+            .get("Sid")
+            .and_then(Value::as_str)
+            .map(|s| format!(" (`{s}`)"))
+            .unwrap_or_default();
+        return Err(PolicyError::PublicAllow {
+            bucket: bucket.to_string(),
+            sid,
+        });
+    }
+    Ok(())
+}
+
+/// A policy document: Version (defaulted), the live Id if any, the statements.
+fn document(version: Option<String>, id: Option<String>, statements: Vec<Value>) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "Version".into(),
+        Value::String(version.unwrap_or_else(|| DEFAULT_VERSION.to_string())),
+    );
+    if let Some(id) = id {
+        m.insert("Id".into(), Value::String(id));
+    }
+    m.insert("Statement".into(), Value::Array(statements));
+    Value::Object(m)
+}
+
 /// The result of merging the derived statements into a live policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Merge {
@@ -410,20 +444,7 @@ pub fn merge(
             bucket: bucket.to_string(),
             detail,
         })?;
-        if n.effect == "Allow"
-            && n.condition.is_empty()
-            && n.principal.as_ref().is_some_and(|p| p.contains_key("*"))
-        {
-            let sid = s
-                .get("Sid")
-                .and_then(Value::as_str)
-                .map(|s| format!(" (`{s}`)"))
-                .unwrap_or_default();
-            return Err(PolicyError::PublicAllow {
-                bucket: bucket.to_string(),
-                sid,
-            });
-        }
+        refuse_public_allow(bucket, s, &n)?;
         if let Some(i) = required.iter().position(|(_, r)| *r == n) {
             satisfied[i] = true;
             kept.push(s.clone());
@@ -461,17 +482,8 @@ pub fn merge(
             kept.push(r.statement.clone());
         }
     }
-    let mut m = Map::new();
-    m.insert(
-        "Version".into(),
-        Value::String(doc.version.unwrap_or_else(|| DEFAULT_VERSION.to_string())),
-    );
-    if let Some(id) = doc.id {
-        m.insert("Id".into(), Value::String(id));
-    }
-    m.insert("Statement".into(), Value::Array(kept));
     Ok(Merge {
-        new_policy: Some(Value::Object(m)),
+        new_policy: Some(document(doc.version, doc.id, kept)),
         missing,
         superseded,
         warnings,

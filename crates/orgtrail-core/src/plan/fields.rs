@@ -1,0 +1,201 @@
+//! The trail's own settings (what CreateTrail and UpdateTrail take), compared field by field
+//! with one table: name, live value, desired value, the UpdateTrail field that sets it, and
+//! whether the change loses audit coverage.
+
+use serde_json::{Value, json};
+
+use super::model::{Action, FieldChange, NewTrail, Step, StepKind, TrailField, change};
+use super::trail::Target;
+use crate::live::{TrailState, normalise_log_group_arn};
+
+/// One row of the comparison.
+pub(crate) struct Compared {
+    pub name: &'static str,
+    pub live: Value,
+    pub desired: Value,
+    /// What UpdateTrail sends to reach `desired`.
+    pub set: TrailField,
+    /// Going from `live` to `desired` loses audit coverage.
+    pub loses_coverage: bool,
+}
+
+fn opt(v: &Option<String>) -> Value {
+    v.as_ref().map_or(Value::Null, |s| json!(s))
+}
+
+fn cloudwatch(c: &Option<(String, String)>) -> Value {
+    c.as_ref().map_or(
+        Value::Null,
+        |(g, r)| json!({"log_group_arn": g, "role_arn": r}),
+    )
+}
+
+/// A setting CloudTrail records more with when on: turning it off loses coverage.
+fn flag(name: &'static str, live: bool, want: bool, set: fn(bool) -> TrailField) -> Compared {
+    Compared {
+        name,
+        live: json!(live),
+        desired: json!(want),
+        set: set(want),
+        loses_coverage: live && !want,
+    }
+}
+
+fn value(name: &'static str, live: Value, desired: Value, set: TrailField) -> Compared {
+    Compared {
+        name,
+        live,
+        desired,
+        set,
+        loses_coverage: false,
+    }
+}
+
+/// The table, in the order reviewers see the fields.
+fn table(live: &NewTrail, want: &NewTrail) -> Vec<Compared> {
+    vec![
+        value(
+            "s3_bucket",
+            json!(live.s3_bucket),
+            json!(want.s3_bucket),
+            TrailField::S3Bucket(want.s3_bucket.clone()),
+        ),
+        flag(
+            "organization",
+            live.organization,
+            want.organization,
+            TrailField::Organization,
+        ),
+        flag(
+            "multi_region",
+            live.multi_region,
+            want.multi_region,
+            TrailField::MultiRegion,
+        ),
+        flag(
+            "include_global_service_events",
+            live.include_global_service_events,
+            want.include_global_service_events,
+            TrailField::IncludeGlobalServiceEvents,
+        ),
+        flag(
+            "log_file_validation",
+            live.log_file_validation,
+            want.log_file_validation,
+            TrailField::LogFileValidation,
+        ),
+        value(
+            "s3_key_prefix",
+            opt(&live.s3_key_prefix),
+            opt(&want.s3_key_prefix),
+            TrailField::S3KeyPrefix(want.s3_key_prefix.clone()),
+        ),
+        value(
+            "kms_key_id",
+            opt(&live.kms_key_id),
+            opt(&want.kms_key_id),
+            TrailField::KmsKeyId(want.kms_key_id.clone()),
+        ),
+        value(
+            "sns_topic",
+            opt(&live.sns_topic),
+            opt(&want.sns_topic),
+            TrailField::SnsTopic(want.sns_topic.clone()),
+        ),
+        value(
+            "cloudwatch_logs",
+            cloudwatch(&live.cloudwatch_logs),
+            cloudwatch(&want.cloudwatch_logs),
+            TrailField::CloudWatchLogs(want.cloudwatch_logs.clone()),
+        ),
+    ]
+}
+
+/// The live trail's settings in CreateTrail's terms (log group ARN with `:*`).
+pub(crate) fn settings_of(live: &TrailState) -> NewTrail {
+    NewTrail {
+        name: live.name.clone(),
+        s3_bucket: live.s3_bucket.clone(),
+        s3_key_prefix: live.s3_key_prefix.clone(),
+        organization: live.organization,
+        multi_region: live.multi_region,
+        include_global_service_events: live.include_global_service_events,
+        log_file_validation: live.log_file_validation,
+        kms_key_id: live.kms_key_arn.clone(),
+        sns_topic: live.sns_topic_arn.clone(),
+        cloudwatch_logs: live.cloudwatch_log_group_arn.as_ref().map(|g| {
+            (
+                normalise_log_group_arn(g),
+                live.cloudwatch_role_arn.clone().unwrap_or_default(),
+            )
+        }),
+        tags: live.tags.clone(),
+    }
+}
+
+/// The fields a new trail sets (absent optional settings left out).
+pub(crate) fn compared_new(want: &NewTrail) -> Vec<Compared> {
+    table(want, want)
+        .into_iter()
+        .filter(|c| !c.desired.is_null())
+        .collect()
+}
+
+/// The fields that differ between the live trail and the desired one.
+pub(crate) fn differing(live: &TrailState, want: &NewTrail) -> Vec<Compared> {
+    table(&settings_of(live), want)
+        .into_iter()
+        .filter(|c| c.live != c.desired)
+        .collect()
+}
+
+/// One UpdateTrail with only the changed fields, named after the change reviewers care about
+/// most (conversion to an organization or multi-region trail); `None` when nothing differs.
+pub(crate) fn update_step(t: &Target, live: &TrailState, want: &NewTrail) -> Option<Step> {
+    let rows = differing(live, want);
+    if rows.is_empty() {
+        return None;
+    }
+    let reduces = rows.iter().any(|r| r.loses_coverage);
+    let (kind, reason) = update_kind(live, want, t.region);
+    let changes: Vec<FieldChange> = rows
+        .iter()
+        .map(|r| change(r.name, r.live.clone(), r.desired.clone()))
+        .collect();
+    let fields = rows.into_iter().map(|r| r.set).collect();
+    Some(
+        t.step(
+            kind,
+            reason,
+            Action::UpdateTrail {
+                region: t.region(),
+                trail_arn: t.trail_arn(),
+                fields,
+            },
+        )
+        .with_changes(changes)
+        .reducing(reduces),
+    )
+}
+
+fn update_kind(live: &TrailState, want: &NewTrail, region: &str) -> (StepKind, String) {
+    if !live.organization && want.organization {
+        (
+            StepKind::ConvertToOrganizationTrail,
+            format!(
+                "apply `{}` to every account of the organization (same ARN, UpdateTrail in place)",
+                want.name
+            ),
+        )
+    } else if !live.multi_region && want.multi_region {
+        (
+            StepKind::ConvertToMultiRegion,
+            format!("log all regions, not only {region} (same ARN, UpdateTrail in place)"),
+        )
+    } else {
+        (
+            StepKind::UpdateTrail,
+            "live trail settings differ from the spec".into(),
+        )
+    }
+}

@@ -1,0 +1,95 @@
+//! `diff(specs, live) -> Plan`: a plain, deterministic function.
+//!
+//! A plan is data ([`model`]): ordered steps, each with an [`Action`] (the exact call apply
+//! makes), field-level before/after for review, a display-only reason, and a `reduces_coverage`
+//! flag; plus findings (preflight errors that block apply, and warnings).
+//!
+//! `diff` only orchestrates; each rule lives in the module named after what it is about:
+//! [`preflight`] (what must hold first, CIS warnings), [`organization`] (all features, trusted
+//! access), [`bucket`] (creation, merged policy), [`trail`] (create or update) with [`fields`],
+//! [`selectors`], [`tags`] and [`logging`]; [`staleness`] says when a saved plan is stale.
+
+mod bucket;
+mod desired;
+mod fields;
+mod logging;
+mod model;
+mod organization;
+mod out;
+mod preflight;
+mod selectors;
+mod staleness;
+mod tags;
+mod trail;
+
+pub use model::*;
+pub use staleness::{fingerprint, live_components, spec_hash, stale_reasons};
+
+pub use crate::kms::kms_policy_allows_cloudtrail;
+use crate::live::LiveState;
+use out::Out;
+
+/// Version of the JSON plan format (`orgtrail plan --format json`, saved plans).
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// Compute the plan for `specs` against `live` (`live.trails[i]` belongs to `specs[i]`).
+pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
+    let mut out = Out::default();
+    let partition = live.caller.partition.as_str();
+    preflight::cross_spec(&mut out, specs);
+    let org = preflight::organization(&mut out, live);
+    if let Some(o) = org {
+        organization::steps(&mut out, specs, o);
+    }
+    // The management account owns the trails (and their `AWSLogs/<account>/` path).
+    let owner = org.map_or(live.caller.account.as_str(), |o| &o.management_account);
+    for g in bucket::groups(specs, live) {
+        bucket::steps(&mut out, &g, org, partition, owner);
+    }
+    for (s, tl) in specs.iter().zip(&live.trails) {
+        trail::steps(&mut out, s, tl, partition, owner);
+    }
+    finish(specs, live, out)
+}
+
+/// Sort steps into dependency order and findings by severity; attach the staleness hashes.
+fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
+    let Out {
+        mut steps,
+        mut findings,
+    } = out;
+    // Stable: within one kind, steps keep the order of the specs.
+    steps.sort_by_key(|s| order(s.kind));
+    findings.sort_by(|a, b| (a.severity, &a.spec, &a.code).cmp(&(b.severity, &b.spec, &b.code)));
+    let live_components = live_components(live);
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        specs: specs.iter().map(|s| s.path.clone()).collect(),
+        steps,
+        findings,
+        live_fingerprint: fingerprint(&live_components),
+        live_components,
+        spec_hash: spec_hash(specs),
+    }
+}
+
+/// Dependency order: organization, bucket, trail, selectors, insights, tags, logging.
+fn order(k: StepKind) -> u8 {
+    match k {
+        StepKind::EnableAllFeatures => 0,
+        StepKind::EnableTrustedAccess | StepKind::DisableTrustedAccess => 1,
+        StepKind::CreateBucket => 2,
+        StepKind::PutBucketPolicy => 3,
+        StepKind::CreateTrail
+        | StepKind::UpdateTrail
+        | StepKind::ConvertToOrganizationTrail
+        | StepKind::ConvertToMultiRegion => 4,
+        StepKind::PutEventSelectors => 5,
+        StepKind::PutInsightSelectors => 6,
+        StepKind::TagTrail | StepKind::UntagTrail => 7,
+        StepKind::StartLogging | StepKind::StopLogging => 8,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,272 @@
+//! The plan as data: steps (each with the exact [`Action`] apply makes), field-level
+//! before/after for review, findings. No logic beyond small constructors lives here.
+
+use std::collections::BTreeMap;
+
+use orgtrail_spec::{InsightType, Spec};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::live::Selectors;
+
+/// The kind of a step, as shown to reviewers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    EnableAllFeatures,
+    EnableTrustedAccess,
+    DisableTrustedAccess,
+    CreateBucket,
+    PutBucketPolicy,
+    CreateTrail,
+    UpdateTrail,
+    ConvertToOrganizationTrail,
+    ConvertToMultiRegion,
+    PutEventSelectors,
+    PutInsightSelectors,
+    TagTrail,
+    UntagTrail,
+    StartLogging,
+    StopLogging,
+}
+
+impl StepKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::EnableAllFeatures => "enable-all-features",
+            StepKind::EnableTrustedAccess => "enable-trusted-access",
+            StepKind::DisableTrustedAccess => "disable-trusted-access",
+            StepKind::CreateBucket => "create-bucket",
+            StepKind::PutBucketPolicy => "put-bucket-policy",
+            StepKind::CreateTrail => "create-trail",
+            StepKind::UpdateTrail => "update-trail",
+            StepKind::ConvertToOrganizationTrail => "convert-to-organization-trail",
+            StepKind::ConvertToMultiRegion => "convert-to-multi-region",
+            StepKind::PutEventSelectors => "put-event-selectors",
+            StepKind::PutInsightSelectors => "put-insight-selectors",
+            StepKind::TagTrail => "tag-trail",
+            StepKind::UntagTrail => "untag-trail",
+            StepKind::StartLogging => "start-logging",
+            StepKind::StopLogging => "stop-logging",
+        }
+    }
+    /// Whether the step creates something (`+`) rather than changing it (`~`).
+    pub fn is_create(self) -> bool {
+        matches!(self, StepKind::CreateBucket | StepKind::CreateTrail)
+    }
+}
+
+/// One field of UpdateTrail. Only changed fields are sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "field", content = "value")]
+pub enum TrailField {
+    S3Bucket(String),
+    /// `None` clears the prefix.
+    S3KeyPrefix(Option<String>),
+    Organization(bool),
+    MultiRegion(bool),
+    IncludeGlobalServiceEvents(bool),
+    LogFileValidation(bool),
+    KmsKeyId(Option<String>),
+    SnsTopic(Option<String>),
+    /// Log group ARN and role ARN are set or cleared together.
+    CloudWatchLogs(Option<(String, String)>),
+}
+
+/// Everything CreateTrail takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTrail {
+    pub name: String,
+    pub s3_bucket: String,
+    pub s3_key_prefix: Option<String>,
+    pub organization: bool,
+    pub multi_region: bool,
+    pub include_global_service_events: bool,
+    pub log_file_validation: bool,
+    pub kms_key_id: Option<String>,
+    pub sns_topic: Option<String>,
+    pub cloudwatch_logs: Option<(String, String)>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The exact call a step makes. Apply executes this and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "call")]
+pub enum Action {
+    EnableAllFeatures,
+    EnableTrustedAccess,
+    DisableTrustedAccess,
+    CreateBucket {
+        bucket: String,
+        region: String,
+        /// SSE-KMS key for default encryption; SSE-S3 when `None`.
+        kms_key_arn: Option<String>,
+    },
+    PutBucketPolicy {
+        bucket: String,
+        region: String,
+        policy: String,
+    },
+    CreateTrail {
+        region: String,
+        trail: NewTrail,
+    },
+    UpdateTrail {
+        region: String,
+        trail_arn: String,
+        fields: Vec<TrailField>,
+    },
+    PutEventSelectors {
+        region: String,
+        trail_arn: String,
+        selectors: Selectors,
+    },
+    PutInsightSelectors {
+        region: String,
+        trail_arn: String,
+        insights: Vec<InsightType>,
+    },
+    AddTags {
+        region: String,
+        trail_arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    RemoveTags {
+        region: String,
+        trail_arn: String,
+        keys: Vec<String>,
+    },
+    StartLogging {
+        region: String,
+        trail_arn: String,
+    },
+    StopLogging {
+        region: String,
+        trail_arn: String,
+    },
+}
+
+/// A field's value before and after, for review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub kind: StepKind,
+    /// What the step acts on (`organization`, `s3://my-bucket`, a trail ARN).
+    pub target: String,
+    /// The spec file this step comes from (empty for organization-wide steps).
+    pub spec: String,
+    pub changes: Vec<FieldChange>,
+    /// The bucket policy before/after (canonical pretty JSON) for put-bucket-policy.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub policy_diff: Option<(String, String)>,
+    /// Display only; apply never reads it.
+    pub reason: String,
+    pub reduces_coverage: bool,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks apply: fix it first.
+    Error,
+    Warning,
+}
+
+impl Step {
+    /// A step that does not reduce coverage, with no field changes and no policy diff yet.
+    pub(crate) fn new(
+        kind: StepKind,
+        target: String,
+        spec: String,
+        reason: String,
+        action: Action,
+    ) -> Step {
+        Step {
+            kind,
+            target,
+            spec,
+            changes: Vec::new(),
+            policy_diff: None,
+            reason,
+            reduces_coverage: false,
+            action,
+        }
+    }
+    pub(crate) fn with_changes(mut self, changes: Vec<FieldChange>) -> Step {
+        self.changes = changes;
+        self
+    }
+    pub(crate) fn with_policy_diff(mut self, diff: Option<(String, String)>) -> Step {
+        self.policy_diff = diff;
+        self
+    }
+    pub(crate) fn reducing(mut self, reduces: bool) -> Step {
+        self.reduces_coverage = reduces;
+        self
+    }
+}
+
+/// A preflight finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: String,
+    /// The spec file it concerns (empty when organization-wide).
+    pub spec: String,
+    pub message: String,
+    pub fix: String,
+}
+
+/// A plan: steps in dependency order, findings, and the hashes that make a saved plan stale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub specs: Vec<String>,
+    pub steps: Vec<Step>,
+    pub findings: Vec<Finding>,
+    /// Hash of every read the plan depends on.
+    pub live_fingerprint: String,
+    /// Per-read hashes, to say which read changed when a saved plan is stale.
+    pub live_components: BTreeMap<String, String>,
+    /// Hash of the spec files' bytes.
+    pub spec_hash: String,
+}
+
+impl Plan {
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let add = self.steps.iter().filter(|s| s.kind.is_create()).count();
+        let reduce = self.steps.iter().filter(|s| s.reduces_coverage).count();
+        (add, self.steps.len() - add, reduce)
+    }
+}
+
+/// One spec as input to the diff.
+#[derive(Debug, Clone)]
+pub struct SpecInput<'a> {
+    pub path: String,
+    pub source: &'a [u8],
+    pub spec: &'a Spec,
+}
+
+/// A field's before/after for review.
+pub(crate) fn change(field: &str, before: Value, after: Value) -> FieldChange {
+    FieldChange {
+        field: field.to_string(),
+        before,
+        after,
+    }
+}

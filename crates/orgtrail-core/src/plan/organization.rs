@@ -1,0 +1,77 @@
+//! Organization prerequisites: all features, and CloudTrail as a trusted service.
+
+use serde_json::json;
+
+use super::model::{Action, SpecInput, Step, StepKind, change};
+use super::out::Out;
+use crate::live::OrgState;
+
+/// Steps that bring the organization to what the specs need.
+pub(crate) fn steps(out: &mut Out, specs: &[SpecInput], org: &OrgState) {
+    let want_all_features = specs
+        .iter()
+        .any(|s| s.spec.organization.all_features || s.spec.trail.organization);
+    let want_trusted = specs
+        .iter()
+        .any(|s| s.spec.organization.trusted_access || s.spec.trail.organization);
+    if want_all_features && !org.all_features {
+        enable_all_features(out, org);
+    }
+    if want_trusted != org.trusted_access {
+        out.step(trusted_access(org, want_trusted));
+    }
+}
+
+fn enable_all_features(out: &mut Out, org: &OrgState) {
+    out.warn(
+        "",
+        "enable-all-features",
+        format!("organization {} uses only consolidated billing; an organization trail needs all features", org.id),
+        "apply with --allow-enable-all-features: it sends a handshake to every invited member account and cannot be undone; the trail is created once every member accepted",
+    );
+    out.step(
+        Step::new(
+            StepKind::EnableAllFeatures,
+            format!("organization {}", org.id),
+            String::new(),
+            "organization trails need all features enabled".into(),
+            Action::EnableAllFeatures,
+        )
+        .with_changes(vec![change(
+            "feature_set",
+            json!("CONSOLIDATED_BILLING"),
+            json!("ALL"),
+        )]),
+    );
+}
+
+/// Enable or disable CloudTrail trusted access; disabling it reduces coverage (organization
+/// trails stop applying to member accounts).
+fn trusted_access(org: &OrgState, enable: bool) -> Step {
+    let (kind, reason, action) = if enable {
+        (
+            StepKind::EnableTrustedAccess,
+            "CloudTrail must be a trusted service to create an organization trail",
+            Action::EnableTrustedAccess,
+        )
+    } else {
+        (
+            StepKind::DisableTrustedAccess,
+            "the specs set trusted_access: false",
+            Action::DisableTrustedAccess,
+        )
+    };
+    Step::new(
+        kind,
+        format!("organization {}", org.id),
+        String::new(),
+        reason.into(),
+        action,
+    )
+    .with_changes(vec![change(
+        "trusted_access[cloudtrail.amazonaws.com]",
+        json!(!enable),
+        json!(enable),
+    )])
+    .reducing(!enable)
+}

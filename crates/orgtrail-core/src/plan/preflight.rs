@@ -1,0 +1,224 @@
+//! Preflight: what must hold before any step can succeed (errors block apply), and the CIS-style
+//! warnings. Each rule is one function over the specs and the live state.
+
+use std::collections::BTreeMap;
+
+use orgtrail_spec::Spec;
+
+use super::model::SpecInput;
+use super::out::Out;
+use crate::kms::kms_policy_allows_cloudtrail;
+use crate::live::{KmsState, LiveState, OrgState, TrailLive};
+
+/// A directory of specs is planned as one: one spec per trail, one setting per shared bucket.
+pub(crate) fn cross_spec(out: &mut Out, specs: &[SpecInput]) {
+    let mut names: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    let mut buckets: BTreeMap<&str, &SpecInput> = BTreeMap::new();
+    for s in specs {
+        let t = &s.spec.trail;
+        if let Some(first) = names.insert((&t.name, &t.home_region), &s.path) {
+            out.error(
+                &s.path,
+                "duplicate-trail",
+                format!(
+                    "trail `{}` is described by both {first} and {}",
+                    t.name, s.path
+                ),
+                "keep one spec per trail",
+            );
+        }
+        match buckets.get(s.spec.bucket.name.as_str()) {
+            Some(first) if bucket_settings_differ(first.spec, s.spec) => out.error(
+                &s.path,
+                "conflicting-bucket",
+                format!(
+                    "bucket `{}` is shared by {} and {} with different settings (create/policy/region)",
+                    s.spec.bucket.name, first.path, s.path
+                ),
+                "give the bucket the same create, policy and region in both specs",
+            ),
+            Some(_) => {}
+            None => {
+                buckets.insert(&s.spec.bucket.name, s);
+            }
+        }
+    }
+}
+
+fn bucket_settings_differ(a: &Spec, b: &Spec) -> bool {
+    a.bucket.create != b.bucket.create
+        || a.bucket.policy != b.bucket.policy
+        || a.bucket_region() != b.bucket_region()
+}
+
+/// The caller must be in an organization, as its management account or a CloudTrail delegated
+/// administrator. Returns the organization when there is one.
+pub(crate) fn organization<'a>(out: &mut Out, live: &'a LiveState) -> Option<&'a OrgState> {
+    let Some(o) = &live.organization else {
+        out.error(
+            "",
+            "not-in-organization",
+            format!(
+                "account {} is not in an organization (AWS Organizations)",
+                live.caller.account
+            ),
+            "run orgtrail with credentials of the organization's management account",
+        );
+        return None;
+    };
+    if live.caller.account != o.management_account
+        && !o.delegated_admins.contains(&live.caller.account)
+    {
+        out.error(
+            "",
+            "not-management-account",
+            format!(
+                "caller {} (account {}) is neither the management account ({}) nor a CloudTrail delegated administrator of organization {}",
+                live.caller.arn, live.caller.account, o.management_account, o.id
+            ),
+            "use a profile of the management account, or register this account with `aws organizations register-delegated-administrator --service-principal cloudtrail.amazonaws.com`",
+        );
+    }
+    Some(o)
+}
+
+/// The KMS key must exist and its policy must let CloudTrail encrypt with it.
+pub(crate) fn kms_key(out: &mut Out, path: &str, spec: &Spec, kms: Option<&KmsState>) {
+    let Some(k) = kms else { return };
+    let t = &spec.trail;
+    match &k.key_arn {
+        None => out.error(
+            path,
+            "kms-key-missing",
+            format!(
+                "KMS key `{}` does not exist in {}",
+                t.kms_key_id.clone().unwrap_or_default(),
+                t.home_region
+            ),
+            "create the key (in the trail's home region) or fix `trail.kms_key_id`",
+        ),
+        Some(arn) => {
+            if !k
+                .policy
+                .as_deref()
+                .is_some_and(kms_policy_allows_cloudtrail)
+            {
+                out.error(
+                    path,
+                    "kms-key-policy",
+                    format!("key policy of KMS key `{arn}` does not let cloudtrail.amazonaws.com call kms:GenerateDataKey*"),
+                    "add the key policy statement from the CloudTrail guide (\"Allow CloudTrail to encrypt logs\") to the key",
+                );
+            }
+        }
+    }
+}
+
+/// A trail of this name that is not ours (another region or account). Returns true when taken.
+pub(crate) fn name_taken(
+    out: &mut Out,
+    path: &str,
+    spec: &Spec,
+    tl: &TrailLive,
+    arn: &str,
+) -> bool {
+    let t = &spec.trail;
+    let Some(o) = tl
+        .other_trails
+        .iter()
+        .find(|o| o.name == t.name && o.arn != arn)
+    else {
+        return false;
+    };
+    out.error(
+        path,
+        "trail-name-taken",
+        format!(
+            "a trail named `{}` already exists as {} (home region {}, account {})",
+            t.name, o.arn, o.home_region, o.account
+        ),
+        "choose another `trail.name`, or set `trail.home_region` to where that trail lives if it is this one",
+    );
+    true
+}
+
+/// CIS-style warnings, organization-trail aware.
+pub(crate) fn cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
+    let t = &spec.trail;
+    if !t.log_file_validation {
+        out.warn(path, "validation-off", format!("trail `{}` has log file validation off: tampering with log files would go unnoticed", t.name), "set `trail.log_file_validation: true`");
+    }
+    if !t.multi_region {
+        out.warn(
+            path,
+            "single-region",
+            format!(
+                "trail `{}` logs only {}: activity in other regions is not recorded",
+                t.name, t.home_region
+            ),
+            "set `trail.multi_region: true`",
+        );
+    }
+    if t.kms_key_id.is_none() {
+        out.warn(
+            path,
+            "no-kms",
+            format!(
+                "trail `{}` log files are encrypted with SSE-S3 only",
+                t.name
+            ),
+            "set `trail.kms_key_id` to a KMS key (CIS 3.5)",
+        );
+    }
+    if t.cloudwatch_logs.is_none() {
+        out.warn(path, "no-cloudwatch-logs", format!("trail `{}` does not deliver to CloudWatch Logs, so no metric filters or alarms can watch it", t.name), "set `trail.cloudwatch_logs` (CIS 3.4)");
+    }
+}
+
+/// Other trails of the owner account that already log this region's management events.
+pub(crate) fn duplicate_management_events(
+    out: &mut Out,
+    path: &str,
+    spec: &Spec,
+    tl: &TrailLive,
+    account: &str,
+    arn: &str,
+) {
+    let region = &spec.trail.home_region;
+    let dup: Vec<&str> = tl
+        .other_trails
+        .iter()
+        .filter(|o| {
+            o.account == account && o.arn != arn && (o.multi_region || o.home_region == *region)
+        })
+        .map(|o| o.name.as_str())
+        .collect();
+    if !dup.is_empty() {
+        out.warn(
+            path,
+            "duplicate-management-events",
+            format!("trail(s) {} in this account also log management events in {region}: you pay for the same events twice", dup.join(", ")),
+            "remove the other trail(s) once the organization trail is logging, or turn off their management events",
+        );
+    }
+}
+
+/// CloudTrail allows five trails per region and account.
+pub(crate) fn trail_limit(out: &mut Out, path: &str, spec: &Spec, tl: &TrailLive, account: &str) {
+    let region = &spec.trail.home_region;
+    let owned_here = tl
+        .other_trails
+        .iter()
+        .filter(|o| o.home_region == *region && o.account == account)
+        .count();
+    if owned_here >= 5 {
+        out.error(
+            path,
+            "trail-limit",
+            format!(
+                "{owned_here} trails already exist in {region} (CloudTrail allows 5 per region)"
+            ),
+            "delete a trail you no longer need, or choose another `trail.home_region`",
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! Event selectors (basic or advanced) and CloudTrail Insights selectors.
+
+use serde_json::{Value, json};
+
+use super::desired::Desired;
+use super::model::{Action, Step, StepKind, change};
+use super::out::Out;
+use super::trail::Target;
+use crate::live::{Selectors, TrailState};
+
+fn value(s: &Selectors) -> Value {
+    serde_json::to_value(s).unwrap_or(Value::Null)
+}
+
+fn put_event_selectors(t: &Target, reason: &str, live: &Selectors, want: &Selectors) -> Step {
+    t.step(
+        StepKind::PutEventSelectors,
+        reason,
+        Action::PutEventSelectors {
+            region: t.region(),
+            trail_arn: t.trail_arn(),
+            selectors: want.clone(),
+        },
+    )
+    .with_changes(vec![change("event_selectors", value(live), value(want))])
+}
+
+fn put_insight_selectors(
+    t: &Target,
+    reason: &str,
+    live: &[orgtrail_spec::InsightType],
+    d: &Desired,
+) -> Step {
+    t.step(
+        StepKind::PutInsightSelectors,
+        reason,
+        Action::PutInsightSelectors {
+            region: t.region(),
+            trail_arn: t.trail_arn(),
+            insights: d.insights.clone(),
+        },
+    )
+    .with_changes(vec![change(
+        "insight_selectors",
+        json!(live),
+        json!(d.insights),
+    )])
+}
+
+/// A new trail starts with AWS's default selector and no insights.
+pub(crate) fn for_new_trail(out: &mut Out, t: &Target, d: &Desired) {
+    let default = Selectors::aws_default();
+    if d.selectors != default {
+        out.step(
+            put_event_selectors(t, "the spec sets event selectors", &default, &d.selectors)
+                .reducing(!d.selectors.logs_management_events()),
+        );
+    }
+    if !d.insights.is_empty() {
+        out.step(put_insight_selectors(
+            t,
+            "the spec enables CloudTrail Insights",
+            &[],
+            d,
+        ));
+    }
+}
+
+/// An existing trail's selectors, replaced when they differ (order carries no meaning).
+pub(crate) fn update(out: &mut Out, t: &Target, live: &TrailState, d: &Desired) {
+    if live.selectors.clone().normalised() != d.selectors {
+        let drops =
+            live.selectors.logs_management_events() && !d.selectors.logs_management_events();
+        let reason = if drops {
+            "the new selectors log no management events"
+        } else {
+            "event selectors differ from the spec"
+        };
+        out.step(put_event_selectors(t, reason, &live.selectors, &d.selectors).reducing(drops));
+    }
+    let mut live_ins = live.insights.clone();
+    live_ins.sort();
+    live_ins.dedup();
+    if live_ins != d.insights {
+        out.step(put_insight_selectors(
+            t,
+            "insight selectors differ from the spec",
+            &live_ins,
+            d,
+        ));
+    }
+}

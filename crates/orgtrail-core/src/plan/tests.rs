@@ -1,0 +1,520 @@
+//! Table-driven tests of the step builders over hand-built live states: each case names the
+//! behaviour it pins.
+
+use std::collections::BTreeMap;
+
+use orgtrail_spec::{InsightType, Spec, parse_bytes};
+
+use super::*;
+use crate::live::*;
+use crate::policy::{self, TrailRef};
+
+pub(crate) const MGMT: &str = "111111111111";
+pub(crate) const ORG: &str = "o-exampleorgid";
+pub(crate) const ARN: &str = "arn:aws:cloudtrail:us-east-2:111111111111:trail/my-trail";
+
+/// A spec for `my-trail` / `my-bucket` in us-east-2 with extra lines under `trail:`.
+pub(crate) fn spec(trail_extra: &str) -> Spec {
+    spec_with("my-trail", "my-bucket", trail_extra)
+}
+
+pub(crate) fn spec_with(name: &str, bucket: &str, trail_extra: &str) -> Spec {
+    let yaml = format!(
+        "version: 1\nbucket:\n  name: {bucket}\ntrail:\n  name: {name}\n  home_region: us-east-2\n{trail_extra}"
+    );
+    parse_bytes("test.yaml", yaml.as_bytes()).expect("test spec is valid")
+}
+
+pub(crate) fn org() -> OrgState {
+    OrgState {
+        id: ORG.into(),
+        all_features: true,
+        management_account: MGMT.into(),
+        trusted_access: true,
+        delegated_admins: Vec::new(),
+    }
+}
+
+/// The policy orgtrail derives for `specs` on an empty bucket.
+pub(crate) fn derived_policy(specs: &[&Spec]) -> String {
+    let refs: Vec<TrailRef> = specs
+        .iter()
+        .map(|s| TrailRef {
+            partition: "aws".into(),
+            home_region: s.trail.home_region.clone(),
+            account: MGMT.into(),
+            trail_name: s.trail.name.clone(),
+            org_id: ORG.into(),
+            bucket: s.bucket.name.clone(),
+            prefix: s.trail.s3_key_prefix.clone(),
+        })
+        .collect();
+    let m = policy::merge(&specs[0].bucket.name, None, &refs, &[]).unwrap();
+    serde_json::to_string(&m.new_policy.unwrap()).unwrap()
+}
+
+/// The live trail exactly as `spec` describes it, logging.
+pub(crate) fn live_trail(spec: &Spec) -> TrailState {
+    let d = desired::desired(spec, "aws", MGMT, None);
+    TrailState {
+        arn: d.arn,
+        name: d.trail.name,
+        home_region: d.region,
+        s3_bucket: d.trail.s3_bucket,
+        s3_key_prefix: d.trail.s3_key_prefix,
+        organization: d.trail.organization,
+        multi_region: d.trail.multi_region,
+        include_global_service_events: d.trail.include_global_service_events,
+        log_file_validation: d.trail.log_file_validation,
+        kms_key_arn: d.trail.kms_key_id,
+        sns_topic_arn: d.trail.sns_topic,
+        cloudwatch_log_group_arn: d.trail.cloudwatch_logs.as_ref().map(|c| c.0.clone()),
+        cloudwatch_role_arn: d.trail.cloudwatch_logs.map(|c| c.1),
+        logging: d.logging,
+        selectors: d.selectors,
+        insights: d.insights,
+        tags: d.trail.tags,
+    }
+}
+
+/// Live state in which every spec is already applied.
+pub(crate) fn in_sync(specs: &[&Spec]) -> LiveState {
+    let policy = derived_policy(specs);
+    LiveState {
+        caller: Caller {
+            account: MGMT.into(),
+            arn: format!("arn:aws:iam::{MGMT}:role/admin"),
+            partition: "aws".into(),
+        },
+        organization: Some(org()),
+        trails: specs
+            .iter()
+            .map(|s| TrailLive {
+                bucket: BucketState {
+                    name: s.bucket.name.clone(),
+                    exists: true,
+                    region: Some(s.bucket_region().to_string()),
+                    policy: Some(policy.clone()),
+                },
+                trail: Some(live_trail(s)),
+                other_trails: Vec::new(),
+                kms: None,
+                health: None,
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn plan_of(specs: &[&Spec], live: &LiveState) -> Plan {
+    let inputs: Vec<SpecInput> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SpecInput {
+            path: format!("specs/{i}.yaml"),
+            source: b"",
+            spec: s,
+        })
+        .collect();
+    diff(&inputs, live)
+}
+
+fn kinds(p: &Plan) -> Vec<(StepKind, bool)> {
+    p.steps
+        .iter()
+        .map(|s| (s.kind, s.reduces_coverage))
+        .collect()
+}
+
+fn codes(p: &Plan) -> Vec<(Severity, String)> {
+    p.findings
+        .iter()
+        .map(|f| (f.severity, f.code.clone()))
+        .filter(|(_, c)| !["no-kms", "no-cloudwatch-logs"].contains(&c.as_str()))
+        .collect()
+}
+
+#[test]
+fn applied_spec_plans_no_steps() {
+    let s = spec("");
+    let p = plan_of(&[&s], &in_sync(&[&s]));
+    assert!(p.steps.is_empty(), "{:?}", kinds(&p));
+    assert!(!p.has_errors());
+}
+
+#[test]
+fn greenfield_plans_trusted_access_policy_trail_and_logging_in_order() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.organization.as_mut().unwrap().trusted_access = false;
+    live.trails[0].trail = None;
+    live.trails[0].bucket.policy = None;
+    assert_eq!(
+        kinds(&plan_of(&[&s], &live)),
+        [
+            (StepKind::EnableTrustedAccess, false),
+            (StepKind::PutBucketPolicy, false),
+            (StepKind::CreateTrail, false),
+            (StepKind::StartLogging, false),
+        ]
+    );
+}
+
+/// One row per trail setting: (behaviour, how live differs, step kind, reduces coverage).
+#[test]
+fn each_trail_field_is_compared_once_and_weakening_is_flagged() {
+    type Mutate = fn(&mut TrailState);
+    let cases: [(&str, Mutate, StepKind, bool); 8] = [
+        (
+            "validation turned on",
+            |t| t.log_file_validation = false,
+            StepKind::UpdateTrail,
+            false,
+        ),
+        (
+            "global events turned on",
+            |t| t.include_global_service_events = false,
+            StepKind::UpdateTrail,
+            false,
+        ),
+        (
+            "single region converted",
+            |t| t.multi_region = false,
+            StepKind::ConvertToMultiRegion,
+            false,
+        ),
+        (
+            "account trail converted",
+            |t| t.organization = false,
+            StepKind::ConvertToOrganizationTrail,
+            false,
+        ),
+        (
+            "sns topic cleared",
+            |t| t.sns_topic_arn = Some("arn:aws:sns:us-east-2:111111111111:t".into()),
+            StepKind::UpdateTrail,
+            false,
+        ),
+        (
+            "prefix cleared",
+            |t| t.s3_key_prefix = Some("old".into()),
+            StepKind::UpdateTrail,
+            false,
+        ),
+        (
+            "bucket changed",
+            |t| t.s3_bucket = "other".into(),
+            StepKind::UpdateTrail,
+            false,
+        ),
+        (
+            "log group cleared",
+            |t| {
+                t.cloudwatch_log_group_arn =
+                    Some("arn:aws:logs:us-east-2:111111111111:log-group:g".into());
+                t.cloudwatch_role_arn = Some("arn:aws:iam::111111111111:role/r".into());
+            },
+            StepKind::UpdateTrail,
+            false,
+        ),
+    ];
+    let s = spec("");
+    for (name, mutate, kind, reduces) in cases {
+        let mut live = in_sync(&[&s]);
+        mutate(live.trails[0].trail.as_mut().unwrap());
+        let p = plan_of(&[&s], &live);
+        assert_eq!(kinds(&p), [(kind, reduces)], "{name}");
+        let Action::UpdateTrail { fields, .. } = &p.steps[0].action else {
+            panic!("{name}: not an UpdateTrail");
+        };
+        assert_eq!(fields.len(), 1, "{name}: only the changed field is sent");
+        assert_eq!(p.steps[0].changes.len(), 1, "{name}");
+    }
+}
+
+#[test]
+fn turning_a_trail_setting_off_reduces_coverage() {
+    // (desired spec, live spec, the field turned off)
+    for (want, was, field) in [
+        ("  log_file_validation: false\n", "", "log_file_validation"),
+        (
+            "  multi_region: false\n  include_global_service_events: false\n",
+            "  multi_region: false\n",
+            "include_global_service_events",
+        ),
+        ("  multi_region: false\n", "", "multi_region"),
+    ] {
+        let s = spec(want);
+        let mut live = in_sync(&[&s]);
+        live.trails[0].trail = Some(live_trail(&spec(was)));
+        let p = plan_of(&[&s], &live);
+        assert_eq!(kinds(&p), [(StepKind::UpdateTrail, true)], "{field}");
+        assert_eq!(p.steps[0].changes[0].field, field);
+    }
+}
+
+#[test]
+fn logging_is_started_or_stopped_and_stopping_reduces_coverage() {
+    let on = spec("");
+    let off = spec("  logging: false\n");
+    for (s, live_logging, expected) in [
+        (&on, false, (StepKind::StartLogging, false)),
+        (&off, true, (StepKind::StopLogging, true)),
+    ] {
+        let mut live = in_sync(&[s]);
+        live.trails[0].trail.as_mut().unwrap().logging = live_logging;
+        assert_eq!(kinds(&plan_of(&[s], &live)), [expected]);
+    }
+}
+
+#[test]
+fn tags_are_authoritative_added_and_removed_in_two_steps() {
+    let s = spec("  tags:\n    team: security\n    env: prod\n");
+    let mut live = in_sync(&[&s]);
+    let t = live.trails[0].trail.as_mut().unwrap();
+    t.tags = BTreeMap::from([
+        ("team".to_string(), "ops".to_string()),
+        ("stale".to_string(), "x".to_string()),
+    ]);
+    let p = plan_of(&[&s], &live);
+    assert_eq!(
+        kinds(&p),
+        [(StepKind::TagTrail, false), (StepKind::UntagTrail, false)]
+    );
+    let Action::AddTags { tags, .. } = &p.steps[0].action else {
+        panic!()
+    };
+    assert_eq!(
+        tags.len(),
+        2,
+        "changed and missing tags are added: {tags:?}"
+    );
+    let Action::RemoveTags { keys, .. } = &p.steps[1].action else {
+        panic!()
+    };
+    assert_eq!(keys, &["stale"]);
+}
+
+#[test]
+fn insight_selectors_are_compared_as_a_set() {
+    let s = spec("  insight_selectors: [ApiCallRateInsight]\n");
+    let mut live = in_sync(&[&s]);
+    let t = live.trails[0].trail.as_mut().unwrap();
+    t.insights = vec![
+        InsightType::ApiCallRateInsight,
+        InsightType::ApiCallRateInsight,
+    ];
+    assert!(plan_of(&[&s], &live).steps.is_empty());
+    live.trails[0].trail.as_mut().unwrap().insights = Vec::new();
+    assert_eq!(
+        kinds(&plan_of(&[&s], &live)),
+        [(StepKind::PutInsightSelectors, false)]
+    );
+}
+
+#[test]
+fn trusted_access_follows_the_specs_and_disabling_reduces_coverage() {
+    let s = spec("  organization: false\n");
+    let mut off = spec("  organization: false\n");
+    off.organization.trusted_access = false;
+    let live = in_sync(&[&s]);
+    assert_eq!(
+        kinds(&plan_of(&[&off], &live)),
+        [(StepKind::DisableTrustedAccess, true)]
+    );
+    let mut live = in_sync(&[&s]);
+    live.organization.as_mut().unwrap().trusted_access = false;
+    assert_eq!(
+        kinds(&plan_of(&[&s], &live)),
+        [(StepKind::EnableTrustedAccess, false)]
+    );
+}
+
+#[test]
+fn all_features_off_plans_the_step_and_warns() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.organization.as_mut().unwrap().all_features = false;
+    let p = plan_of(&[&s], &live);
+    assert_eq!(kinds(&p), [(StepKind::EnableAllFeatures, false)]);
+    assert!(codes(&p).contains(&(Severity::Warning, "enable-all-features".into())));
+}
+
+/// (behaviour, live change, expected error code or steps)
+#[test]
+fn bucket_existence_region_and_policy_mode() {
+    type Mutate = fn(&mut Spec, &mut TrailLive);
+    let cases: [(&str, Mutate, Option<&str>, Vec<StepKind>); 5] = [
+        (
+            "missing without create is an error",
+            |_, l| l.bucket.exists = false,
+            Some("bucket-missing"),
+            vec![],
+        ),
+        (
+            "missing with create is created",
+            |s, l| {
+                s.bucket.create = true;
+                l.bucket = BucketState {
+                    name: "my-bucket".into(),
+                    exists: false,
+                    region: None,
+                    policy: None,
+                };
+            },
+            None,
+            vec![StepKind::CreateBucket, StepKind::PutBucketPolicy],
+        ),
+        (
+            "another region is an error",
+            |_, l| l.bucket.region = Some("eu-west-1".into()),
+            Some("bucket-region"),
+            vec![],
+        ),
+        (
+            "verify mode never writes",
+            |s, l| {
+                s.bucket.policy = orgtrail_spec::PolicyMode::Verify;
+                l.bucket.policy = None;
+            },
+            Some("bucket-policy-lacking"),
+            vec![],
+        ),
+        (
+            "public allow is refused",
+            |_, l| {
+                l.bucket.policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::my-bucket/*"}]}"#.into());
+            },
+            Some("bucket-policy"),
+            vec![],
+        ),
+    ];
+    for (name, mutate, error, steps) in cases {
+        let mut s = spec("");
+        let mut live = in_sync(&[&s]);
+        mutate(&mut s, &mut live.trails[0]);
+        let p = plan_of(&[&s], &live);
+        let errors: Vec<String> = codes(&p)
+            .into_iter()
+            .filter(|(sev, _)| *sev == Severity::Error)
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(
+            errors,
+            error.into_iter().map(String::from).collect::<Vec<_>>(),
+            "{name}"
+        );
+        let got: Vec<StepKind> = p.steps.iter().map(|s| s.kind).collect();
+        assert_eq!(got, steps, "{name}");
+    }
+}
+
+/// (behaviour, live change, expected error)
+#[test]
+fn preflight_errors_name_the_blocking_fact() {
+    type Mutate = fn(&mut LiveState);
+    let cases: [(&str, Mutate, &str); 5] = [
+        (
+            "no organization",
+            |l| l.organization = None,
+            "not-in-organization",
+        ),
+        (
+            "member account caller",
+            |l| l.caller.account = "222222222222".into(),
+            "not-management-account",
+        ),
+        (
+            "name taken in another region",
+            |l| {
+                l.trails[0].trail = None;
+                l.trails[0].other_trails.push(OtherTrail {
+                    arn: "arn:aws:cloudtrail:eu-west-1:111111111111:trail/my-trail".into(),
+                    name: "my-trail".into(),
+                    home_region: "eu-west-1".into(),
+                    account: MGMT.into(),
+                    s3_bucket: None,
+                    organization: false,
+                    multi_region: false,
+                });
+            },
+            "trail-name-taken",
+        ),
+        (
+            "five trails already",
+            |l| {
+                l.trails[0].trail = None;
+                for i in 0..5 {
+                    l.trails[0].other_trails.push(OtherTrail {
+                        arn: format!("arn:aws:cloudtrail:us-east-2:111111111111:trail/t{i}"),
+                        name: format!("t{i}"),
+                        home_region: "us-east-2".into(),
+                        account: MGMT.into(),
+                        s3_bucket: None,
+                        organization: false,
+                        multi_region: false,
+                    });
+                }
+            },
+            "trail-limit",
+        ),
+        (
+            "kms key missing",
+            |l| {
+                l.trails[0].kms = Some(KmsState {
+                    key_arn: None,
+                    policy: None,
+                })
+            },
+            "kms-key-missing",
+        ),
+    ];
+    for (name, mutate, code) in cases {
+        let s = spec("  kms_key_id: alias/x\n");
+        let mut live = in_sync(&[&s]);
+        if let Some(t) = live.trails[0].trail.as_mut() {
+            t.kms_key_arn = Some("alias/x".into());
+        }
+        mutate(&mut live);
+        let p = plan_of(&[&s], &live);
+        assert!(
+            codes(&p).contains(&(Severity::Error, code.to_string())),
+            "{name}: {:?}",
+            codes(&p)
+        );
+    }
+}
+
+#[test]
+fn a_directory_of_specs_refuses_duplicate_trails_and_conflicting_buckets() {
+    let a = spec("");
+    let b = spec("");
+    let p = plan_of(&[&a, &b], &in_sync(&[&a, &b]));
+    assert!(codes(&p).contains(&(Severity::Error, "duplicate-trail".into())));
+    let c = spec_with("other", "my-bucket", "");
+    let mut c2 = c.clone();
+    c2.bucket.create = true;
+    let p = plan_of(&[&a, &c2], &in_sync(&[&a, &c2]));
+    assert!(codes(&p).contains(&(Severity::Error, "conflicting-bucket".into())));
+}
+
+#[test]
+fn kms_policy_check_needs_cloudtrail_and_generate_data_key() {
+    let cases = [
+        (
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*"}]}"#,
+            true,
+        ),
+        (
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}"#,
+            false,
+        ),
+        (
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*"}]}"#,
+            false,
+        ),
+        ("not json", false),
+    ];
+    for (policy, ok) in cases {
+        assert_eq!(kms_policy_allows_cloudtrail(policy), ok, "{policy}");
+    }
+}
