@@ -5,6 +5,7 @@
 
 mod apply;
 mod drift;
+mod environment;
 mod faults;
 mod harness;
 mod hostile;

@@ -3,11 +3,13 @@
 //! InsufficientS3BucketPolicyException / CloudTrailAccessNotEnabledException: those are retried
 //! with bounded exponential backoff and jitter, on top of the SDK's own retries.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudtrail::types as ct;
 use aws_sdk_s3::types as s3t;
-use orgtrail_core::{Action, Selectors, TrailField};
+use orgtrail_core::{Action, NewTrail, Selectors, TrailField};
+use orgtrail_spec::InsightType;
 
 use crate::error::call_error;
 use crate::{Aws, AwsError};
@@ -31,12 +33,17 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Codes that mean "a change made a moment ago has not propagated yet".
-const EVENTUALLY_CONSISTENT: &[&str] = &[
-    "InsufficientS3BucketPolicyException",
-    "CloudTrailAccessNotEnabledException",
-    "InsufficientEncryptionPolicyException",
-];
+/// Whether AWS says that a change made a moment ago has not propagated yet (a bucket or key
+/// policy, trusted access): worth waiting for, even for calls that are not idempotent.
+fn not_propagated_yet(e: &AwsError) -> bool {
+    [
+        "InsufficientS3BucketPolicyException",
+        "CloudTrailAccessNotEnabledException",
+        "InsufficientEncryptionPolicyException",
+    ]
+    .into_iter()
+    .any(|code| e.is_service_code(code))
+}
 
 fn jitter(max: Duration) -> Duration {
     // Cheap jitter without a RNG dependency: the clock's sub-second nanos.
@@ -144,6 +151,38 @@ fn sdk_selectors(
     }
 }
 
+/// Default encryption of a new bucket: SSE-KMS with the trail's key, or SSE-S3.
+fn encryption(
+    kms_key_arn: Option<&str>,
+    res: &str,
+) -> Result<s3t::ServerSideEncryptionConfiguration, AwsError> {
+    let invalid = |e: aws_sdk_s3::error::BuildError| {
+        AwsError::data("s3:PutEncryptionConfiguration", res, e.to_string())
+    };
+    let by_default = match kms_key_arn {
+        Some(k) => s3t::ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(s3t::ServerSideEncryption::AwsKms)
+            .kms_master_key_id(k),
+        None => s3t::ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(s3t::ServerSideEncryption::Aes256),
+    }
+    .build()
+    .map_err(invalid)?;
+    s3t::ServerSideEncryptionConfiguration::builder()
+        .rules(
+            s3t::ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(by_default)
+                .bucket_key_enabled(kms_key_arn.is_some())
+                .build(),
+        )
+        .build()
+        .map_err(invalid)
+}
+
+fn some_unless_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    if v.is_empty() { None } else { Some(v) }
+}
+
 impl Aws {
     /// Execute one action, retrying eventual-consistency errors within `retry.budget`.
     /// `on_wait` is told how long the next wait is and why (for a spinner or a log line).
@@ -156,12 +195,9 @@ impl Aws {
         let start = Instant::now();
         let mut delay = retry.first_delay;
         loop {
-            match self.execute_once(action).await {
+            match self.located(self.execute_once(action).await) {
                 Ok(()) => return Ok(()),
-                Err(e)
-                    if e.code().is_some_and(|c| EVENTUALLY_CONSISTENT.contains(&c))
-                        || (e.is_transient() && is_idempotent(action)) =>
-                {
+                Err(e) if not_propagated_yet(&e) || (e.is_transient() && is_idempotent(action)) => {
                     let wait = (delay + jitter(delay / 2)).min(retry.max_delay);
                     if start.elapsed() + wait > retry.budget {
                         return Err(e);
@@ -179,296 +215,348 @@ impl Aws {
         // Apply runs one step at a time; the slot only counts the call.
         let _s = self.slot("apply").await;
         match action {
-            Action::EnableAllFeatures => {
-                self.organizations()
-                    .enable_all_features()
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error("organizations:EnableAllFeatures", "the organization", e)
-                    })?;
-            }
-            Action::EnableTrustedAccess => {
-                self.organizations()
-                    .enable_aws_service_access()
-                    .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error(
-                            "organizations:EnableAWSServiceAccess",
-                            "the organization",
-                            e,
-                        )
-                    })?;
-            }
-            Action::DisableTrustedAccess => {
-                self.organizations()
-                    .disable_aws_service_access()
-                    .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error(
-                            "organizations:DisableAWSServiceAccess",
-                            "the organization",
-                            e,
-                        )
-                    })?;
-            }
+            Action::EnableAllFeatures => self.enable_all_features().await,
+            Action::EnableTrustedAccess => self.set_trusted_access(true).await,
+            Action::DisableTrustedAccess => self.set_trusted_access(false).await,
             Action::CreateBucket {
                 bucket,
                 region,
                 kms_key_arn,
             } => {
-                let s3 = self.s3(region);
-                let res = format!("bucket `{bucket}`");
-                let mut req = s3.create_bucket().bucket(bucket);
-                if region != "us-east-1" {
-                    req = req.create_bucket_configuration(
-                        s3t::CreateBucketConfiguration::builder()
-                            .location_constraint(s3t::BucketLocationConstraint::from(
-                                region.as_str(),
-                            ))
-                            .build(),
-                    );
-                }
-                req.send()
+                self.create_bucket(bucket, region, kms_key_arn.as_deref())
                     .await
-                    .map_err(|e| call_error("s3:CreateBucket", res.clone(), e))?;
-                s3.put_public_access_block()
-                    .bucket(bucket)
-                    .public_access_block_configuration(
-                        s3t::PublicAccessBlockConfiguration::builder()
-                            .block_public_acls(true)
-                            .ignore_public_acls(true)
-                            .block_public_policy(true)
-                            .restrict_public_buckets(true)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| call_error("s3:PutBucketPublicAccessBlock", res.clone(), e))?;
-                let by_default = match kms_key_arn {
-                    Some(k) => s3t::ServerSideEncryptionByDefault::builder()
-                        .sse_algorithm(s3t::ServerSideEncryption::AwsKms)
-                        .kms_master_key_id(k),
-                    None => s3t::ServerSideEncryptionByDefault::builder()
-                        .sse_algorithm(s3t::ServerSideEncryption::Aes256),
-                }
-                .build()
-                .map_err(|e| {
-                    AwsError::data("s3:PutEncryptionConfiguration", res.clone(), e.to_string())
-                })?;
-                let conf = s3t::ServerSideEncryptionConfiguration::builder()
-                    .rules(
-                        s3t::ServerSideEncryptionRule::builder()
-                            .apply_server_side_encryption_by_default(by_default)
-                            .bucket_key_enabled(kms_key_arn.is_some())
-                            .build(),
-                    )
-                    .build()
-                    .map_err(|e| {
-                        AwsError::data("s3:PutEncryptionConfiguration", res.clone(), e.to_string())
-                    })?;
-                s3.put_bucket_encryption()
-                    .bucket(bucket)
-                    .server_side_encryption_configuration(conf)
-                    .send()
-                    .await
-                    .map_err(|e| call_error("s3:PutEncryptionConfiguration", res, e))?;
             }
             Action::PutBucketPolicy {
                 bucket,
                 region,
                 policy,
-            } => {
-                self.s3(region)
-                    .put_bucket_policy()
-                    .bucket(bucket)
-                    .policy(policy)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error("s3:PutBucketPolicy", format!("bucket `{bucket}`"), e)
-                    })?;
-            }
-            Action::CreateTrail { region, trail } => {
-                let mut tags = Vec::new();
-                for (k, v) in &trail.tags {
-                    tags.push(tag(k, v)?);
-                }
-                let (cw_group, cw_role) = match &trail.cloudwatch_logs {
-                    Some((g, r)) => (Some(g.clone()), Some(r.clone())),
-                    None => (None, None),
-                };
-                self.cloudtrail(region)
-                    .create_trail()
-                    .name(&trail.name)
-                    .s3_bucket_name(&trail.s3_bucket)
-                    .set_s3_key_prefix(trail.s3_key_prefix.clone())
-                    .is_organization_trail(trail.organization)
-                    .is_multi_region_trail(trail.multi_region)
-                    .include_global_service_events(trail.include_global_service_events)
-                    .enable_log_file_validation(trail.log_file_validation)
-                    .set_kms_key_id(trail.kms_key_id.clone())
-                    .set_sns_topic_name(trail.sns_topic.clone())
-                    .set_cloud_watch_logs_log_group_arn(cw_group)
-                    .set_cloud_watch_logs_role_arn(cw_role)
-                    .set_tags_list(if tags.is_empty() { None } else { Some(tags) })
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error(
-                            "cloudtrail:CreateTrail",
-                            format!("trail `{}` in {region}", trail.name),
-                            e,
-                        )
-                    })?;
-            }
+            } => self.put_bucket_policy(bucket, region, policy).await,
+            Action::CreateTrail { region, trail } => self.create_trail(region, trail).await,
             Action::UpdateTrail {
                 region,
                 trail_arn,
                 fields,
-            } => {
-                let mut req = self.cloudtrail(region).update_trail().name(trail_arn);
-                for f in fields {
-                    req = match f {
-                        TrailField::S3Bucket(b) => req.s3_bucket_name(b),
-                        // An empty string clears an optional setting.
-                        TrailField::S3KeyPrefix(p) => req.s3_key_prefix(opt_or_empty(p)),
-                        TrailField::Organization(v) => req.is_organization_trail(*v),
-                        TrailField::MultiRegion(v) => req.is_multi_region_trail(*v),
-                        TrailField::IncludeGlobalServiceEvents(v) => {
-                            req.include_global_service_events(*v)
-                        }
-                        TrailField::LogFileValidation(v) => req.enable_log_file_validation(*v),
-                        TrailField::KmsKeyId(k) => req.kms_key_id(opt_or_empty(k)),
-                        TrailField::SnsTopic(t) => req.sns_topic_name(opt_or_empty(t)),
-                        TrailField::CloudWatchLogs(Some((g, r))) => req
-                            .cloud_watch_logs_log_group_arn(g)
-                            .cloud_watch_logs_role_arn(r),
-                        TrailField::CloudWatchLogs(None) => req
-                            .cloud_watch_logs_log_group_arn("")
-                            .cloud_watch_logs_role_arn(""),
-                    };
-                }
-                req.send().await.map_err(|e| {
-                    call_error("cloudtrail:UpdateTrail", format!("trail {trail_arn}"), e)
-                })?;
-            }
+            } => self.update_trail(region, trail_arn, fields).await,
             Action::PutEventSelectors {
                 region,
                 trail_arn,
                 selectors,
-            } => {
-                let (basic, advanced) = sdk_selectors(selectors)?;
-                self.cloudtrail(region)
-                    .put_event_selectors()
-                    .trail_name(trail_arn)
-                    .set_event_selectors(if basic.is_empty() { None } else { Some(basic) })
-                    .set_advanced_event_selectors(if advanced.is_empty() {
-                        None
-                    } else {
-                        Some(advanced)
-                    })
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error(
-                            "cloudtrail:PutEventSelectors",
-                            format!("trail {trail_arn}"),
-                            e,
-                        )
-                    })?;
-            }
+            } => self.put_event_selectors(region, trail_arn, selectors).await,
             Action::PutInsightSelectors {
                 region,
                 trail_arn,
                 insights,
             } => {
-                let sel = insights
-                    .iter()
-                    .map(|i| {
-                        ct::InsightSelector::builder()
-                            .insight_type(ct::InsightType::from(i.as_str()))
-                            .build()
-                    })
-                    .collect();
-                self.cloudtrail(region)
-                    .put_insight_selectors()
-                    .trail_name(trail_arn)
-                    .set_insight_selectors(Some(sel))
-                    .send()
+                self.put_insight_selectors(region, trail_arn, insights)
                     .await
-                    .map_err(|e| {
-                        call_error(
-                            "cloudtrail:PutInsightSelectors",
-                            format!("trail {trail_arn}"),
-                            e,
-                        )
-                    })?;
             }
             Action::AddTags {
                 region,
                 trail_arn,
                 tags,
-            } => {
-                let mut list = Vec::new();
-                for (k, v) in tags {
-                    list.push(tag(k, v)?);
-                }
-                self.cloudtrail(region)
-                    .add_tags()
-                    .resource_id(trail_arn)
-                    .set_tags_list(Some(list))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error("cloudtrail:AddTags", format!("trail {trail_arn}"), e)
-                    })?;
-            }
+            } => self.add_tags(region, trail_arn, tags).await,
             Action::RemoveTags {
                 region,
                 trail_arn,
                 keys,
-            } => {
-                let mut list = Vec::new();
-                for k in keys {
-                    list.push(ct::Tag::builder().key(k).build().map_err(|e| {
-                        AwsError::data("cloudtrail:RemoveTags", format!("tag `{k}`"), e.to_string())
-                    })?);
-                }
-                self.cloudtrail(region)
-                    .remove_tags()
-                    .resource_id(trail_arn)
-                    .set_tags_list(Some(list))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error("cloudtrail:RemoveTags", format!("trail {trail_arn}"), e)
-                    })?;
-            }
+            } => self.remove_tags(region, trail_arn, keys).await,
             Action::StartLogging { region, trail_arn } => {
-                self.cloudtrail(region)
-                    .start_logging()
-                    .name(trail_arn)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error("cloudtrail:StartLogging", format!("trail {trail_arn}"), e)
-                    })?;
+                self.set_logging(region, trail_arn, true).await
             }
             Action::StopLogging { region, trail_arn } => {
-                self.cloudtrail(region)
-                    .stop_logging()
-                    .name(trail_arn)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        call_error("cloudtrail:StopLogging", format!("trail {trail_arn}"), e)
-                    })?;
+                self.set_logging(region, trail_arn, false).await
             }
+        }
+    }
+
+    // Organization.
+
+    async fn enable_all_features(&self) -> Result<(), AwsError> {
+        self.organizations()
+            .enable_all_features()
+            .send()
+            .await
+            .map_err(|e| call_error("organizations:EnableAllFeatures", "the organization", e))?;
+        Ok(())
+    }
+
+    async fn set_trusted_access(&self, enabled: bool) -> Result<(), AwsError> {
+        let orgs = self.organizations();
+        let service = orgtrail_core::policy::CLOUDTRAIL_SERVICE;
+        if enabled {
+            orgs.enable_aws_service_access()
+                .service_principal(service)
+                .send()
+                .await
+                .map_err(|e| {
+                    call_error(
+                        "organizations:EnableAWSServiceAccess",
+                        "the organization",
+                        e,
+                    )
+                })?;
+        } else {
+            orgs.disable_aws_service_access()
+                .service_principal(service)
+                .send()
+                .await
+                .map_err(|e| {
+                    call_error(
+                        "organizations:DisableAWSServiceAccess",
+                        "the organization",
+                        e,
+                    )
+                })?;
+        }
+        Ok(())
+    }
+
+    // Bucket.
+
+    /// A new bucket: in its region, all public access blocked, encrypted by default.
+    async fn create_bucket(
+        &self,
+        bucket: &str,
+        region: &str,
+        kms_key_arn: Option<&str>,
+    ) -> Result<(), AwsError> {
+        let s3 = self.s3(region);
+        let res = format!("bucket `{bucket}`");
+        let mut req = s3.create_bucket().bucket(bucket);
+        if region != "us-east-1" {
+            req = req.create_bucket_configuration(
+                s3t::CreateBucketConfiguration::builder()
+                    .location_constraint(s3t::BucketLocationConstraint::from(region))
+                    .build(),
+            );
+        }
+        req.send()
+            .await
+            .map_err(|e| call_error("s3:CreateBucket", res.clone(), e))?;
+        s3.put_public_access_block()
+            .bucket(bucket)
+            .public_access_block_configuration(
+                s3t::PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(true)
+                    .ignore_public_acls(true)
+                    .block_public_policy(true)
+                    .restrict_public_buckets(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutBucketPublicAccessBlock", res.clone(), e))?;
+        s3.put_bucket_encryption()
+            .bucket(bucket)
+            .server_side_encryption_configuration(encryption(kms_key_arn, &res)?)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutEncryptionConfiguration", res, e))?;
+        Ok(())
+    }
+
+    async fn put_bucket_policy(
+        &self,
+        bucket: &str,
+        region: &str,
+        policy: &str,
+    ) -> Result<(), AwsError> {
+        self.s3(region)
+            .put_bucket_policy()
+            .bucket(bucket)
+            .policy(policy)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutBucketPolicy", format!("bucket `{bucket}`"), e))?;
+        Ok(())
+    }
+
+    // Trail.
+
+    async fn create_trail(&self, region: &str, trail: &NewTrail) -> Result<(), AwsError> {
+        let mut tags = Vec::new();
+        for (k, v) in &trail.tags {
+            tags.push(tag(k, v)?);
+        }
+        let (cw_group, cw_role) = match &trail.cloudwatch_logs {
+            Some((g, r)) => (Some(g.clone()), Some(r.clone())),
+            None => (None, None),
+        };
+        self.cloudtrail(region)
+            .create_trail()
+            .name(&trail.name)
+            .s3_bucket_name(&trail.s3_bucket)
+            .set_s3_key_prefix(trail.s3_key_prefix.clone())
+            .is_organization_trail(trail.organization)
+            .is_multi_region_trail(trail.multi_region)
+            .include_global_service_events(trail.include_global_service_events)
+            .enable_log_file_validation(trail.log_file_validation)
+            .set_kms_key_id(trail.kms_key_id.clone())
+            .set_sns_topic_name(trail.sns_topic.clone())
+            .set_cloud_watch_logs_log_group_arn(cw_group)
+            .set_cloud_watch_logs_role_arn(cw_role)
+            .set_tags_list(some_unless_empty(tags))
+            .send()
+            .await
+            .map_err(|e| {
+                call_error(
+                    "cloudtrail:CreateTrail",
+                    format!("trail `{}` in {region}", trail.name),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    async fn update_trail(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        fields: &[TrailField],
+    ) -> Result<(), AwsError> {
+        let mut req = self.cloudtrail(region).update_trail().name(trail_arn);
+        for f in fields {
+            req = match f {
+                TrailField::S3Bucket(b) => req.s3_bucket_name(b),
+                // An empty string clears an optional setting.
+                TrailField::S3KeyPrefix(p) => req.s3_key_prefix(opt_or_empty(p)),
+                TrailField::Organization(v) => req.is_organization_trail(*v),
+                TrailField::MultiRegion(v) => req.is_multi_region_trail(*v),
+                TrailField::IncludeGlobalServiceEvents(v) => req.include_global_service_events(*v),
+                TrailField::LogFileValidation(v) => req.enable_log_file_validation(*v),
+                TrailField::KmsKeyId(k) => req.kms_key_id(opt_or_empty(k)),
+                TrailField::SnsTopic(t) => req.sns_topic_name(opt_or_empty(t)),
+                TrailField::CloudWatchLogs(Some((g, r))) => req
+                    .cloud_watch_logs_log_group_arn(g)
+                    .cloud_watch_logs_role_arn(r),
+                TrailField::CloudWatchLogs(None) => req
+                    .cloud_watch_logs_log_group_arn("")
+                    .cloud_watch_logs_role_arn(""),
+            };
+        }
+        req.send()
+            .await
+            .map_err(|e| call_error("cloudtrail:UpdateTrail", format!("trail {trail_arn}"), e))?;
+        Ok(())
+    }
+
+    // Selectors.
+
+    async fn put_event_selectors(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        selectors: &Selectors,
+    ) -> Result<(), AwsError> {
+        let (basic, advanced) = sdk_selectors(selectors)?;
+        self.cloudtrail(region)
+            .put_event_selectors()
+            .trail_name(trail_arn)
+            .set_event_selectors(some_unless_empty(basic))
+            .set_advanced_event_selectors(some_unless_empty(advanced))
+            .send()
+            .await
+            .map_err(|e| {
+                call_error(
+                    "cloudtrail:PutEventSelectors",
+                    format!("trail {trail_arn}"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    async fn put_insight_selectors(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        insights: &[InsightType],
+    ) -> Result<(), AwsError> {
+        let sel = insights
+            .iter()
+            .map(|i| {
+                ct::InsightSelector::builder()
+                    .insight_type(ct::InsightType::from(i.as_str()))
+                    .build()
+            })
+            .collect();
+        self.cloudtrail(region)
+            .put_insight_selectors()
+            .trail_name(trail_arn)
+            .set_insight_selectors(Some(sel))
+            .send()
+            .await
+            .map_err(|e| {
+                call_error(
+                    "cloudtrail:PutInsightSelectors",
+                    format!("trail {trail_arn}"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    // Tags.
+
+    async fn add_tags(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        let mut list = Vec::new();
+        for (k, v) in tags {
+            list.push(tag(k, v)?);
+        }
+        self.cloudtrail(region)
+            .add_tags()
+            .resource_id(trail_arn)
+            .set_tags_list(Some(list))
+            .send()
+            .await
+            .map_err(|e| call_error("cloudtrail:AddTags", format!("trail {trail_arn}"), e))?;
+        Ok(())
+    }
+
+    async fn remove_tags(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        keys: &[String],
+    ) -> Result<(), AwsError> {
+        let mut list = Vec::new();
+        for k in keys {
+            list.push(ct::Tag::builder().key(k).build().map_err(|e| {
+                AwsError::data("cloudtrail:RemoveTags", format!("tag `{k}`"), e.to_string())
+            })?);
+        }
+        self.cloudtrail(region)
+            .remove_tags()
+            .resource_id(trail_arn)
+            .set_tags_list(Some(list))
+            .send()
+            .await
+            .map_err(|e| call_error("cloudtrail:RemoveTags", format!("trail {trail_arn}"), e))?;
+        Ok(())
+    }
+
+    // Logging.
+
+    async fn set_logging(&self, region: &str, trail_arn: &str, on: bool) -> Result<(), AwsError> {
+        let ct = self.cloudtrail(region);
+        let res = format!("trail {trail_arn}");
+        if on {
+            ct.start_logging()
+                .name(trail_arn)
+                .send()
+                .await
+                .map_err(|e| call_error("cloudtrail:StartLogging", res, e))?;
+        } else {
+            ct.stop_logging()
+                .name(trail_arn)
+                .send()
+                .await
+                .map_err(|e| call_error("cloudtrail:StopLogging", res, e))?;
         }
         Ok(())
     }

@@ -6,22 +6,27 @@
 //! trails by ARN in their home region. It never prints and never decides *what* to change:
 //! that is `orgtrail_core::diff`.
 
+#![warn(clippy::too_many_lines)]
+
 mod error;
 mod exec;
+mod profile;
 mod read;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::interceptors::InterceptorContext;
+use aws_sdk_sts::config::retry::{ClassifyRetry, RetryAction};
 use aws_smithy_http_client::tls;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-pub use error::AwsError;
+pub use error::{AwsError, ErrorKind};
 pub use exec::RetryPolicy;
 
 /// How to reach AWS.
@@ -54,21 +59,77 @@ impl Default for AwsOptions {
     }
 }
 
-/// A connection to AWS: one loaded configuration, clients built per region on demand.
+/// A connection to AWS: one loaded configuration, one client per service and region (built on
+/// first use and shared by every task of the run).
 #[derive(Clone)]
 pub struct Aws {
     config: SdkConfig,
-    /// A custom endpoint is in use (moto, LocalStack): S3 then needs path-style addressing.
-    custom_endpoint: bool,
+    /// The custom endpoint in use (moto, LocalStack), if any: S3 then needs path-style
+    /// addressing, and errors name it.
+    custom_endpoint: Option<String>,
+    clients: Arc<Clients>,
     /// One request limit per endpoint (`service/region`), created on first use.
     limits: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     max_concurrency: usize,
     calls: Arc<AtomicUsize>,
 }
 
+/// The SDK clients of a run. A client holds its own connection pool, identity cache and
+/// endpoint resolver, so building one per call would throw those away.
+#[derive(Default)]
+struct Clients {
+    cloudtrail: Mutex<HashMap<String, aws_sdk_cloudtrail::Client>>,
+    s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+    kms: Mutex<HashMap<String, aws_sdk_kms::Client>>,
+    organizations: OnceLock<aws_sdk_organizations::Client>,
+    sts: OnceLock<aws_sdk_sts::Client>,
+}
+
+/// The client of `region` in `map`, built by `build` the first time.
+fn per_region<C: Clone>(
+    map: &Mutex<HashMap<String, C>>,
+    region: &str,
+    build: impl FnOnce(Region) -> C,
+) -> C {
+    map.lock()
+        .expect("no panic while holding a client cache lock")
+        .entry(region.to_string())
+        .or_insert_with(|| build(Region::new(region.to_string())))
+        .clone()
+}
+
+/// The SDK retries I/O errors; a refused connection is not worth it (see
+/// [`ErrorKind::ConnectionRefused`]). The kind is decided by the same function that converts
+/// errors for the user.
+#[derive(Debug)]
+struct RefusedIsFinal;
+
+impl ClassifyRetry for RefusedIsFinal {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        match ctx
+            .output_or_error()
+            .and_then(Result::err)
+            .and_then(|e| e.as_connector_error())
+        {
+            Some(c) if error::transport_kind(c) == ErrorKind::ConnectionRefused => {
+                RetryAction::RetryForbidden
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "orgtrail: a refused connection is final"
+    }
+}
+
 impl Aws {
-    /// Load the standard AWS configuration chain.
-    pub async fn connect(opts: &AwsOptions) -> Aws {
+    /// Load the standard AWS configuration chain. Fails only when a named profile
+    /// (`--profile`, `AWS_PROFILE`) is defined in neither shared file.
+    pub async fn connect(opts: &AwsOptions) -> Result<Aws, AwsError> {
+        if let Some(p) = &opts.profile {
+            profile::check_profile(p)?;
+        }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)))
             .timeout_config(
@@ -120,14 +181,15 @@ impl Aws {
                 .region(Region::from_static("us-east-1"))
                 .build();
         }
-        let custom_endpoint = config.endpoint_url().is_some();
-        Aws {
+        let custom_endpoint = config.endpoint_url().map(str::to_string);
+        Ok(Aws {
             config,
             custom_endpoint,
+            clients: Arc::default(),
             limits: Arc::default(),
             max_concurrency: opts.max_concurrency.max(1),
             calls: Arc::new(AtomicUsize::new(0)),
-        }
+        })
     }
 
     /// Number of AWS API calls issued so far (each logical call once, SDK retries not counted).
@@ -135,10 +197,24 @@ impl Aws {
         self.calls.load(Ordering::Relaxed)
     }
 
+    /// Name the custom endpoint in a failed call's error (the SDK's errors do not).
+    fn located<T>(&self, result: Result<T, AwsError>) -> Result<T, AwsError> {
+        result.map_err(|e| e.at_endpoint(self.custom_endpoint.as_deref()))
+    }
+
     /// Wait for a request slot at `endpoint` (`service/region`, or just `service` for the global
     /// ones); the permit is held for the duration of one call.
     async fn slot(&self, endpoint: &str) -> OwnedSemaphorePermit {
+        self.count_call();
+        self.permit(endpoint).await
+    }
+
+    fn count_call(&self) {
         self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request slot at `endpoint`, without counting a call.
+    async fn permit(&self, endpoint: &str) -> OwnedSemaphorePermit {
         let limit = self
             .limits
             .lock()
@@ -154,32 +230,57 @@ impl Aws {
     }
 
     fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
-        let conf = aws_sdk_cloudtrail::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .build();
-        aws_sdk_cloudtrail::Client::from_conf(conf)
+        per_region(&self.clients.cloudtrail, region, |region| {
+            let conf = aws_sdk_cloudtrail::config::Builder::from(&self.config)
+                .region(region)
+                .retry_classifier(RefusedIsFinal)
+                .build();
+            aws_sdk_cloudtrail::Client::from_conf(conf)
+        })
     }
 
     fn s3(&self, region: &str) -> aws_sdk_s3::Client {
-        let conf = aws_sdk_s3::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .force_path_style(self.custom_endpoint)
-            .build();
-        aws_sdk_s3::Client::from_conf(conf)
+        per_region(&self.clients.s3, region, |region| {
+            let conf = aws_sdk_s3::config::Builder::from(&self.config)
+                .region(region)
+                .force_path_style(self.custom_endpoint.is_some())
+                .retry_classifier(RefusedIsFinal)
+                .build();
+            aws_sdk_s3::Client::from_conf(conf)
+        })
     }
 
     fn kms(&self, region: &str) -> aws_sdk_kms::Client {
-        let conf = aws_sdk_kms::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .build();
-        aws_sdk_kms::Client::from_conf(conf)
+        per_region(&self.clients.kms, region, |region| {
+            let conf = aws_sdk_kms::config::Builder::from(&self.config)
+                .region(region)
+                .retry_classifier(RefusedIsFinal)
+                .build();
+            aws_sdk_kms::Client::from_conf(conf)
+        })
     }
 
     fn organizations(&self) -> aws_sdk_organizations::Client {
-        aws_sdk_organizations::Client::new(&self.config)
+        self.clients
+            .organizations
+            .get_or_init(|| {
+                let conf = aws_sdk_organizations::config::Builder::from(&self.config)
+                    .retry_classifier(RefusedIsFinal)
+                    .build();
+                aws_sdk_organizations::Client::from_conf(conf)
+            })
+            .clone()
     }
 
     fn sts(&self) -> aws_sdk_sts::Client {
-        aws_sdk_sts::Client::new(&self.config)
+        self.clients
+            .sts
+            .get_or_init(|| {
+                let conf = aws_sdk_sts::config::Builder::from(&self.config)
+                    .retry_classifier(RefusedIsFinal)
+                    .build();
+                aws_sdk_sts::Client::from_conf(conf)
+            })
+            .clone()
     }
 }

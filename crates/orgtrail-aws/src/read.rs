@@ -97,31 +97,19 @@ where
     }
 }
 
-impl Aws {
-    /// Read everything the plan for `specs` depends on.
-    pub async fn read_live(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
-        with_read_retries(|| self.read_live_once(specs, true)).await
-    }
+/// What the specs need read, each read once.
+struct Reads {
+    /// (bucket, region)
+    buckets: BTreeSet<(String, String)>,
+    /// Home regions.
+    regions: BTreeSet<String>,
+    /// (KMS key id, region)
+    keys: BTreeSet<(String, String)>,
+}
 
-    /// Like [`Aws::read_live`] without reading the buckets: each spec's bucket comes back as not
-    /// read (`exists: false`, no region, no policy). `import` uses it to learn a trail's bucket
-    /// from the trail before reading that bucket with [`Aws::read_bucket`].
-    pub async fn read_live_without_buckets(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
-        with_read_retries(|| self.read_live_once(specs, false)).await
-    }
-
-    /// Read one bucket (existence, region and policy) with one GetBucketPolicy call.
-    pub async fn read_bucket(&self, name: &str, region: &str) -> Result<BucketState, AwsError> {
-        with_read_retries(|| self.bucket(name, region)).await
-    }
-
-    async fn read_live_once(
-        &self,
-        specs: &[&Spec],
-        read_buckets: bool,
-    ) -> Result<LiveState, AwsError> {
-        // Unique reads.
-        let buckets: BTreeSet<(String, String)> = if read_buckets {
+impl Reads {
+    fn of(specs: &[&Spec], read_buckets: bool) -> Reads {
+        let buckets = if read_buckets {
             specs
                 .iter()
                 .map(|s| (s.bucket.name.clone(), s.bucket_region().to_string()))
@@ -129,74 +117,55 @@ impl Aws {
         } else {
             BTreeSet::new()
         };
-        let regions: BTreeSet<String> = specs.iter().map(|s| s.trail.home_region.clone()).collect();
-        let keys: BTreeSet<(String, String)> = specs
-            .iter()
-            .filter_map(|s| Some((s.trail.kms_key_id.clone()?, s.trail.home_region.clone())))
-            .collect();
-
-        // Round 1.
-        let caller = self.caller();
-        let org = self.organization();
-        let access = self.trusted_access();
-        let bucket_reads = join_all(
-            buckets
+        Reads {
+            buckets,
+            regions: specs.iter().map(|s| s.trail.home_region.clone()).collect(),
+            keys: specs
                 .iter()
-                .map(|(b, r)| {
-                    let (me, b, r) = (self.clone(), b.clone(), r.clone());
-                    async move { me.bucket(&b, &r).await }
-                })
+                .filter_map(|s| Some((s.trail.kms_key_id.clone()?, s.trail.home_region.clone())))
                 .collect(),
-        );
-        let trail_lists = join_all(
-            regions
-                .iter()
-                .map(|r| {
-                    let (me, r) = (self.clone(), r.clone());
-                    async move { me.describe_trails(&r).await }
-                })
-                .collect(),
-        );
-        let key_reads = join_all(
-            keys.iter()
-                .map(|(k, r)| {
-                    let (me, k, r) = (self.clone(), k.clone(), r.clone());
-                    async move { me.describe_key(&k, &r).await }
-                })
-                .collect(),
-        );
-        let (caller, org, access, bucket_reads, trail_lists, key_reads) =
-            tokio::join!(caller, org, access, bucket_reads, trail_lists, key_reads);
-        let caller = caller?;
-        let org = org?;
-        let bucket_map: BTreeMap<(String, String), BucketState> = buckets
-            .into_iter()
-            .zip(bucket_reads.into_iter().collect::<Result<Vec<_>, _>>()?)
-            .collect();
-        let trail_map: BTreeMap<String, Vec<ct::Trail>> = regions
-            .into_iter()
-            .zip(trail_lists.into_iter().collect::<Result<Vec<_>, _>>()?)
-            .collect();
-        let key_arns: BTreeMap<(String, String), Option<String>> = keys
-            .into_iter()
-            .zip(key_reads.into_iter().collect::<Result<Vec<_>, _>>()?)
-            .collect();
+        }
+    }
+}
 
-        let owner = org
+/// Round 1: the independent reads.
+struct Round1 {
+    caller: Caller,
+    org: Option<OrgRead>,
+    /// Only used (and its error only reported) in an organization.
+    trusted_access: Result<bool, AwsError>,
+    buckets: BTreeMap<(String, String), BucketState>,
+    /// Trails by home region.
+    trails: BTreeMap<String, Vec<ct::Trail>>,
+    /// (key id, region) -> key ARN, `None` when the key does not exist.
+    key_arns: BTreeMap<(String, String), Option<String>>,
+}
+
+impl Round1 {
+    /// The account that owns the specs' trails: the management account in an organization.
+    fn owner(&self) -> &str {
+        self.org
             .as_ref()
-            .map(|o| o.management_account.clone())
-            .unwrap_or_else(|| caller.account.clone());
+            .map_or(&self.caller.account, |o| &o.management_account)
+    }
 
-        // Which trail each spec manages: same name, home region and owner.
-        let mut ours: BTreeMap<String, (String, ct::Trail)> = BTreeMap::new(); // arn -> (region, trail)
+    /// The ARN the trail of `s` has when it exists.
+    fn wanted_arn(&self, s: &Spec) -> String {
+        trail_arn(
+            &self.caller.partition,
+            &s.trail.home_region,
+            self.owner(),
+            &s.trail.name,
+        )
+    }
+
+    /// The trails the specs manage (same name, home region and owner): ARN -> (region, trail).
+    fn ours(&self, specs: &[&Spec]) -> BTreeMap<String, (String, ct::Trail)> {
+        let mut ours = BTreeMap::new();
         for s in specs {
-            let want = trail_arn(
-                &caller.partition,
-                &s.trail.home_region,
-                &owner,
-                &s.trail.name,
-            );
-            if let Some(t) = trail_map
+            let want = self.wanted_arn(s);
+            if let Some(t) = self
+                .trails
                 .get(&s.trail.home_region)
                 .into_iter()
                 .flatten()
@@ -205,54 +174,274 @@ impl Aws {
                 ours.insert(want, (s.trail.home_region.clone(), t.clone()));
             }
         }
+        ours
+    }
+}
 
-        // Round 2.
-        let details = join_all(
-            ours.iter()
-                .map(|(arn, (region, _))| {
-                    let (me, arn, region) = (self.clone(), arn.clone(), region.clone());
-                    async move { me.trail_detail(&arn, &region).await }
-                })
-                .collect(),
+/// Round 2: the reads that need round 1's answers.
+struct Round2 {
+    details: BTreeMap<String, TrailDetail>,
+    kms: BTreeMap<(String, String), KmsState>,
+    /// Only used (and its error only reported) in an organization.
+    admins: Result<Vec<String>, AwsError>,
+}
+
+/// Pair each key with its read, failing on the first failed read (in key order).
+fn zip_reads<K: Ord, V>(
+    keys: impl IntoIterator<Item = K>,
+    reads: Vec<Result<V, AwsError>>,
+) -> Result<BTreeMap<K, V>, AwsError> {
+    keys.into_iter()
+        .zip(reads)
+        .map(|(k, v)| Ok((k, v?)))
+        .collect()
+}
+
+/// ListTags takes up to 20 trails of one region per call: (region, ARNs) per call.
+fn tag_batches(ours: &BTreeMap<String, (String, ct::Trail)>) -> Vec<(String, Vec<String>)> {
+    let mut by_region: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (arn, (region, _)) in ours {
+        by_region
+            .entry(region.as_str())
+            .or_default()
+            .push(arn.clone());
+    }
+    by_region
+        .into_iter()
+        .flat_map(|(region, arns)| {
+            arns.chunks(20)
+                .map(|c| (region.to_string(), c.to_vec()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The other trails of the home region `list` (not `want`), sorted by ARN.
+fn other_trails(list: &[ct::Trail], want: &str) -> Vec<OtherTrail> {
+    let mut others: Vec<OtherTrail> = list
+        .iter()
+        .filter(|t| t.trail_arn() != Some(want))
+        .map(|t| {
+            let arn = t.trail_arn().unwrap_or_default().to_string();
+            let (region, account) = arn_parts(&arn);
+            OtherTrail {
+                name: t.name().unwrap_or_default().to_string(),
+                home_region: t.home_region().map(str::to_string).unwrap_or(region),
+                account,
+                s3_bucket: non_empty(t.s3_bucket_name()),
+                organization: t.is_organization_trail().unwrap_or(false),
+                multi_region: t.is_multi_region_trail().unwrap_or(false),
+                arn,
+            }
+        })
+        .collect();
+    others.sort_by(|a, b| a.arn.cmp(&b.arn));
+    others
+}
+
+/// The live state of a trail from DescribeTrails' entry and the round-2 details.
+fn trail_state(arn: &str, region: &str, t: &ct::Trail, d: &TrailDetail) -> TrailState {
+    TrailState {
+        arn: arn.to_string(),
+        name: t.name().unwrap_or_default().to_string(),
+        home_region: region.to_string(),
+        s3_bucket: t.s3_bucket_name().unwrap_or_default().to_string(),
+        s3_key_prefix: non_empty(t.s3_key_prefix()),
+        organization: t.is_organization_trail().unwrap_or(false),
+        multi_region: t.is_multi_region_trail().unwrap_or(false),
+        include_global_service_events: t.include_global_service_events().unwrap_or(false),
+        log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
+        kms_key_arn: non_empty(t.kms_key_id()),
+        sns_topic_arn: non_empty(t.sns_topic_arn()),
+        cloudwatch_log_group_arn: non_empty(t.cloud_watch_logs_log_group_arn())
+            .map(|g| normalise_log_group_arn(&g)),
+        cloudwatch_role_arn: non_empty(t.cloud_watch_logs_role_arn()),
+        logging: d.logging,
+        selectors: d.selectors.clone(),
+        insights: d.insights.clone(),
+        tags: d.tags.clone(),
+    }
+}
+
+/// Everything one spec's plan depends on, from both rounds.
+fn trail_live(
+    s: &Spec,
+    r1: &Round1,
+    ours: &BTreeMap<String, (String, ct::Trail)>,
+    r2: &Round2,
+) -> TrailLive {
+    let bucket = r1
+        .buckets
+        .get(&(s.bucket.name.clone(), s.bucket_region().to_string()))
+        .cloned()
+        .unwrap_or(BucketState {
+            name: s.bucket.name.clone(),
+            exists: false,
+            region: None,
+            policy: None,
+        });
+    let want = r1.wanted_arn(s);
+    let list = r1
+        .trails
+        .get(&s.trail.home_region)
+        .map_or(&[][..], Vec::as_slice);
+    let (trail, health) = match (ours.get(&want), r2.details.get(&want)) {
+        (Some((region, t)), Some(d)) => (
+            Some(trail_state(&want, region, t, d)),
+            Some(d.health.clone()),
+        ),
+        _ => (None, None),
+    };
+    let kms = s.trail.kms_key_id.as_ref().and_then(|k| {
+        r2.kms
+            .get(&(k.clone(), s.trail.home_region.clone()))
+            .cloned()
+    });
+    TrailLive {
+        bucket,
+        trail,
+        other_trails: other_trails(list, &want),
+        kms,
+        health,
+    }
+}
+
+impl Aws {
+    /// Read everything the plan for `specs` depends on.
+    pub async fn read_live(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
+        self.located(with_read_retries(|| self.read_live_once(specs, true)).await)
+    }
+
+    /// Like [`Aws::read_live`] without reading the buckets: each spec's bucket comes back as not
+    /// read (`exists: false`, no region, no policy). `import` uses it to learn a trail's bucket
+    /// from the trail before reading that bucket with [`Aws::read_bucket`].
+    pub async fn read_live_without_buckets(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
+        self.located(with_read_retries(|| self.read_live_once(specs, false)).await)
+    }
+
+    /// Read one bucket (existence, region and policy) with one GetBucketPolicy call.
+    pub async fn read_bucket(&self, name: &str, region: &str) -> Result<BucketState, AwsError> {
+        self.located(with_read_retries(|| self.bucket(name, region)).await)
+    }
+
+    /// The next page of a paginator, holding a request slot at `endpoint` while it is fetched.
+    /// Counted as a call only when one was made (the paginator knows when there is no page).
+    async fn next_page<T>(
+        &self,
+        endpoint: &str,
+        page: impl Future<Output = Option<T>>,
+    ) -> Option<T> {
+        let _s = self.permit(endpoint).await;
+        let page = page.await;
+        if page.is_some() {
+            self.count_call();
+        }
+        page
+    }
+
+    /// Run `read` concurrently for each key; the outputs come back in key order.
+    fn for_each<K, T, Fut>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        read: impl Fn(Aws, K) -> Fut,
+    ) -> impl Future<Output = Vec<T>>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = T> + Send + 'static,
+    {
+        join_all(keys.into_iter().map(|k| read(self.clone(), k)).collect())
+    }
+
+    async fn read_live_once(
+        &self,
+        specs: &[&Spec],
+        read_buckets: bool,
+    ) -> Result<LiveState, AwsError> {
+        let r1 = self.round1(Reads::of(specs, read_buckets)).await?;
+        let ours = r1.ours(specs);
+        let need_admins = r1
+            .org
+            .as_ref()
+            .is_some_and(|o| o.management_account != r1.caller.account);
+        let r2 = self.round2(&ours, &r1.key_arns, need_admins).await?;
+        let trails = specs
+            .iter()
+            .map(|s| trail_live(s, &r1, &ours, &r2))
+            .collect();
+        let organization = match r1.org {
+            None => None,
+            Some(o) => Some(OrgState {
+                id: o.id,
+                all_features: o.all_features,
+                management_account: o.management_account,
+                trusted_access: r1.trusted_access?,
+                delegated_admins: r2.admins?,
+            }),
+        };
+        Ok(LiveState {
+            caller: r1.caller,
+            organization,
+            trails,
+        })
+    }
+
+    /// The independent reads, concurrently.
+    async fn round1(&self, reads: Reads) -> Result<Round1, AwsError> {
+        let buckets = self.for_each(reads.buckets.iter().cloned(), |me, (b, r)| async move {
+            me.bucket(&b, &r).await
+        });
+        let trails = self.for_each(reads.regions.iter().cloned(), |me, r| async move {
+            me.describe_trails(&r).await
+        });
+        let keys = self.for_each(reads.keys.iter().cloned(), |me, (k, r)| async move {
+            me.describe_key(&k, &r).await
+        });
+        let (caller, org, trusted_access, buckets, trails, keys) = tokio::join!(
+            self.caller(),
+            self.organization(),
+            self.trusted_access(),
+            buckets,
+            trails,
+            keys
         );
-        let policies = join_all(
+        Ok(Round1 {
+            caller: caller?,
+            org: org?,
+            trusted_access,
+            buckets: zip_reads(reads.buckets, buckets)?,
+            trails: zip_reads(reads.regions, trails)?,
+            key_arns: zip_reads(reads.keys, keys)?,
+        })
+    }
+
+    /// The reads that need round 1: per trail found its status, selectors, insights and tags;
+    /// per key found its policy; the delegated administrators when the caller is not the
+    /// management account.
+    async fn round2(
+        &self,
+        ours: &BTreeMap<String, (String, ct::Trail)>,
+        key_arns: &BTreeMap<(String, String), Option<String>>,
+        need_admins: bool,
+    ) -> Result<Round2, AwsError> {
+        let details = self.for_each(
+            ours.iter()
+                .map(|(arn, (region, _))| (arn.clone(), region.clone())),
+            |me, (arn, region)| async move { me.trail_detail(&arn, &region).await },
+        );
+        let policies = self.for_each(
             key_arns
                 .iter()
-                .map(|((_, region), arn)| {
-                    let (me, arn, region) = (self.clone(), arn.clone(), region.clone());
-                    async move {
-                        match arn {
-                            Some(a) => me.key_policy(&a, &region).await,
-                            None => Ok(None),
-                        }
-                    }
-                })
-                .collect(),
+                .map(|((_, region), arn)| (arn.clone(), region.clone())),
+            |me, (arn, region)| async move {
+                match arn {
+                    Some(a) => me.key_policy(&a, &region).await,
+                    None => Ok(None),
+                }
+            },
         );
-        // ListTags takes up to 20 trails of a region per call.
-        let mut by_region: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for (arn, (region, _)) in &ours {
-            by_region
-                .entry(region.as_str())
-                .or_default()
-                .push(arn.clone());
-        }
-        let tag_reads = join_all(
-            by_region
-                .iter()
-                .flat_map(|(region, arns)| {
-                    arns.chunks(20)
-                        .map(move |c| (region.to_string(), c.to_vec()))
-                })
-                .map(|(region, chunk)| {
-                    let me = self.clone();
-                    async move { me.tags(&region, &chunk).await }
-                })
-                .collect(),
-        );
-        let need_admins = org
-            .as_ref()
-            .is_some_and(|o| o.management_account != caller.account);
+        let tag_reads = self.for_each(tag_batches(ours), |me, (region, arns)| async move {
+            me.tags(&region, &arns).await
+        });
         let admins = async {
             if need_admins {
                 self.delegated_admins().await
@@ -266,119 +455,18 @@ impl Aws {
         for t in tag_reads {
             tags.extend(t?);
         }
-        let details: BTreeMap<String, TrailDetail> = ours
-            .keys()
-            .cloned()
-            .zip(details.into_iter().collect::<Result<Vec<_>, _>>()?)
-            .map(|(arn, mut d)| {
-                d.tags = tags.remove(&arn).unwrap_or_default();
-                (arn, d)
-            })
-            .collect();
-        let kms: BTreeMap<(String, String), KmsState> = key_arns
-            .into_iter()
-            .zip(policies.into_iter().collect::<Result<Vec<_>, _>>()?)
-            .map(|((k, arn), policy)| {
-                (
-                    k,
-                    KmsState {
-                        key_arn: arn,
-                        policy,
-                    },
-                )
-            })
-            .collect();
-        let organization = match org {
-            None => None,
-            Some(o) => Some(OrgState {
-                id: o.id,
-                all_features: o.all_features,
-                management_account: o.management_account,
-                trusted_access: access?,
-                delegated_admins: admins?,
-            }),
-        };
-
-        let mut trails = Vec::new();
-        for s in specs {
-            let bucket = bucket_map
-                .get(&(s.bucket.name.clone(), s.bucket_region().to_string()))
-                .cloned()
-                .unwrap_or(BucketState {
-                    name: s.bucket.name.clone(),
-                    exists: false,
-                    region: None,
-                    policy: None,
-                });
-            let want = trail_arn(
-                &caller.partition,
-                &s.trail.home_region,
-                &owner,
-                &s.trail.name,
-            );
-            let mut others = Vec::new();
-            for t in trail_map.get(&s.trail.home_region).into_iter().flatten() {
-                let arn = t.trail_arn().unwrap_or_default().to_string();
-                if arn == want {
-                    continue;
-                }
-                let (region, account) = arn_parts(&arn);
-                others.push(OtherTrail {
-                    name: t.name().unwrap_or_default().to_string(),
-                    home_region: t.home_region().map(str::to_string).unwrap_or(region),
-                    account,
-                    s3_bucket: non_empty(t.s3_bucket_name()),
-                    organization: t.is_organization_trail().unwrap_or(false),
-                    multi_region: t.is_multi_region_trail().unwrap_or(false),
-                    arn,
-                });
-            }
-            others.sort_by(|a, b| a.arn.cmp(&b.arn));
-            let (trail, health) = match (ours.get(&want), details.get(&want)) {
-                (Some((region, t)), Some(d)) => (
-                    Some(TrailState {
-                        arn: want.clone(),
-                        name: t.name().unwrap_or_default().to_string(),
-                        home_region: region.clone(),
-                        s3_bucket: t.s3_bucket_name().unwrap_or_default().to_string(),
-                        s3_key_prefix: non_empty(t.s3_key_prefix()),
-                        organization: t.is_organization_trail().unwrap_or(false),
-                        multi_region: t.is_multi_region_trail().unwrap_or(false),
-                        include_global_service_events: t
-                            .include_global_service_events()
-                            .unwrap_or(false),
-                        log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
-                        kms_key_arn: non_empty(t.kms_key_id()),
-                        sns_topic_arn: non_empty(t.sns_topic_arn()),
-                        cloudwatch_log_group_arn: non_empty(t.cloud_watch_logs_log_group_arn())
-                            .map(|g| normalise_log_group_arn(&g)),
-                        cloudwatch_role_arn: non_empty(t.cloud_watch_logs_role_arn()),
-                        logging: d.logging,
-                        selectors: d.selectors.clone(),
-                        insights: d.insights.clone(),
-                        tags: d.tags.clone(),
-                    }),
-                    Some(d.health.clone()),
-                ),
-                _ => (None, None),
-            };
-            let kms = s
-                .trail
-                .kms_key_id
-                .as_ref()
-                .and_then(|k| kms.get(&(k.clone(), s.trail.home_region.clone())).cloned());
-            trails.push(TrailLive {
-                bucket,
-                trail,
-                other_trails: others,
-                kms,
-                health,
-            });
+        let mut details = zip_reads(ours.keys().cloned(), details)?;
+        for (arn, d) in &mut details {
+            d.tags = tags.remove(arn).unwrap_or_default();
         }
-        Ok(LiveState {
-            caller,
-            organization,
-            trails,
+        let kms = zip_reads(key_arns.clone(), policies)?
+            .into_iter()
+            .map(|((k, key_arn), policy)| (k, KmsState { key_arn, policy }))
+            .collect();
+        Ok(Round2 {
+            details,
+            kms,
+            admins,
         })
     }
 
@@ -435,7 +523,7 @@ impl Aws {
             }
             Err(e) => {
                 let err = call_error("organizations:DescribeOrganization", "the organization", e);
-                if err.code() == Some("AWSOrganizationsNotInUseException") {
+                if err.is_service_code("AWSOrganizationsNotInUseException") {
                     Ok(None)
                 } else {
                     Err(err)
@@ -444,25 +532,23 @@ impl Aws {
         }
     }
 
+    /// Whether trusted access for CloudTrail is enabled; the pages stop at the first match.
     async fn trusted_access(&self) -> Result<bool, AwsError> {
-        let mut token: Option<String> = None;
-        loop {
-            let _s = self.slot("organizations").await;
-            let res = self
-                .organizations()
-                .list_aws_service_access_for_organization()
-                .set_next_token(token.clone())
-                .send()
-                .await;
-            let out = match res {
-                Ok(o) => o,
+        let mut pages = self
+            .organizations()
+            .list_aws_service_access_for_organization()
+            .into_paginator()
+            .send();
+        while let Some(page) = self.next_page("organizations", pages.next()).await {
+            let out = match page {
+                Ok(out) => out,
                 Err(e) => {
                     let err = call_error(
                         "organizations:ListAWSServiceAccessForOrganization",
                         "the organization",
                         e,
                     );
-                    if err.code() == Some("AWSOrganizationsNotInUseException") {
+                    if err.is_service_code("AWSOrganizationsNotInUseException") {
                         return Ok(false);
                     }
                     return Err(err);
@@ -475,55 +561,43 @@ impl Aws {
             {
                 return Ok(true);
             }
-            match out.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                    token = Some(t.to_string())
-                }
-                _ => return Ok(false),
-            }
         }
+        Ok(false)
     }
 
     async fn delegated_admins(&self) -> Result<Vec<String>, AwsError> {
-        let mut token: Option<String> = None;
-        let mut out_ids = Vec::new();
-        loop {
-            let _s = self.slot("organizations").await;
-            let out = self
-                .organizations()
-                .list_delegated_administrators()
-                .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| {
-                    call_error(
+        let mut pages = self
+            .organizations()
+            .list_delegated_administrators()
+            .service_principal(orgtrail_core::policy::CLOUDTRAIL_SERVICE)
+            .into_paginator()
+            .send();
+        let mut ids = Vec::new();
+        while let Some(page) = self.next_page("organizations", pages.next()).await {
+            let out = match page {
+                Ok(out) => out,
+                Err(e) => {
+                    let err = call_error(
                         "organizations:ListDelegatedAdministrators",
                         "the organization",
                         e,
-                    )
-                });
-            let out = match out {
-                Ok(o) => o,
-                // Emulators that do not know CloudTrail as a delegable service answer
-                // InvalidInputException; AWS itself accepts it. Either way: no delegated admin.
-                Err(e) if e.code() == Some("InvalidInputException") => break,
-                Err(e) => return Err(e),
+                    );
+                    // Emulators that do not know CloudTrail as a delegable service answer
+                    // InvalidInputException; AWS itself accepts it. Either way: no delegated admin.
+                    if err.is_service_code("InvalidInputException") {
+                        break;
+                    }
+                    return Err(err);
+                }
             };
-            out_ids.extend(
+            ids.extend(
                 out.delegated_administrators()
                     .iter()
                     .filter_map(|a| a.id().map(str::to_string)),
             );
-            match out.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
-            }
         }
-        out_ids.sort();
-        Ok(out_ids)
+        ids.sort();
+        Ok(ids)
     }
 
     /// One call answers existence, region and policy: GetBucketPolicy returns the policy (the
@@ -556,17 +630,19 @@ impl Aws {
                     .raw_response()
                     .and_then(|r| r.headers().get("x-amz-bucket-region"))
                     .map(str::to_string);
-                let status = e.raw_response().map(|r| r.status().as_u16());
                 let err = call_error("s3:GetBucketPolicy", format!("bucket `{name}`"), e);
-                match (err.code(), status, moved_to) {
-                    (Some("NoSuchBucketPolicy"), _, _) => {
-                        Ok(state(true, Some(region.to_string()), None))
-                    }
-                    (Some("NoSuchBucket" | "NotFound"), _, _) | (_, Some(404), _) => {
-                        Ok(state(false, None, None))
-                    }
+                if err.is_service_code("NoSuchBucketPolicy") {
+                    return Ok(state(true, Some(region.to_string()), None));
+                }
+                if err.is_service_code("NoSuchBucket")
+                    || err.is_service_code("NotFound")
+                    || err.status() == Some(404)
+                {
+                    return Ok(state(false, None, None));
+                }
+                match (err.status(), moved_to) {
                     // Another region: the plan reports the mismatch (and reads nothing more there).
-                    (_, Some(301), Some(r)) if r != region => Ok(state(true, Some(r), None)),
+                    (Some(301), Some(r)) if r != region => Ok(state(true, Some(r), None)),
                     _ => Err(err),
                 }
             }
@@ -616,7 +692,7 @@ impl Aws {
             Ok(o) => convert_insights(o.insight_selectors(), &resource)?,
             Err(e) => {
                 let err = call_error("cloudtrail:GetInsightSelectors", resource.clone(), e);
-                if err.code() == Some("InsightNotEnabledException") {
+                if err.is_service_code("InsightNotEnabledException") {
                     Vec::new()
                 } else {
                     return Err(err);
@@ -684,7 +760,7 @@ impl Aws {
             Ok(out) => Ok(out.key_metadata().and_then(|m| m.arn()).map(str::to_string)),
             Err(e) => {
                 let err = call_error("kms:DescribeKey", format!("KMS key `{key}` in {region}"), e);
-                if err.code() == Some("NotFoundException") {
+                if err.is_service_code("NotFoundException") {
                     Ok(None)
                 } else {
                     Err(err)

@@ -47,7 +47,7 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
             let specs = load_all(&paths)?;
             let rt = runtime()?;
             rt.block_on(async {
-                let aws = connect(&cli.global).await;
+                let aws = connect(&cli.global).await?;
                 let (plan, _) = make_plan(&aws, &specs, &cli.global, p).await?;
                 let text = match format {
                     PlanFormat::Text => orgtrail_render::plan_text(&plan, p.style),
@@ -95,7 +95,7 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
             let specs = load_all(&paths)?;
             let rt = runtime()?;
             rt.block_on(async {
-                let aws = connect(&cli.global).await;
+                let aws = connect(&cli.global).await?;
                 let (plan, live) = make_plan(&aws, &specs, &cli.global, p).await?;
                 let report = orgtrail_core::drift::report(&plan, &live);
                 let text = match format {
@@ -123,7 +123,7 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
         } => {
             let rt = runtime()?;
             rt.block_on(async {
-                let aws = connect(&cli.global).await;
+                let aws = connect(&cli.global).await?;
                 let region = home_region.or(cli.global.region.clone()).or_else(|| std::env::var("AWS_REGION").ok()).ok_or_else(|| {
                     anyhow!("no home region: pass --home-region (the region the trail was created in)")
                 })?;
@@ -161,16 +161,16 @@ fn aws_options(g: &Global) -> AwsOptions {
     }
 }
 
-async fn connect(g: &Global) -> Aws {
+async fn connect(g: &Global) -> Result<Aws> {
     let start = Instant::now();
-    let aws = Aws::connect(&aws_options(g)).await;
+    let aws = Aws::connect(&aws_options(g)).await?;
     if g.verbose >= 1 {
         crate::printer::Printer::new(true).info(&format!(
             "loaded AWS configuration in {:.1} ms",
             start.elapsed().as_secs_f64() * 1000.0
         ));
     }
-    aws
+    Ok(aws)
 }
 
 fn validate(paths: &[PathBuf], p: &Printer) -> Result<Exit> {
@@ -302,7 +302,7 @@ fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exi
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let aws = connect(g).await;
+        let aws = connect(g).await?;
         let (plan, _live) = make_plan(&aws, &specs, g, p).await?;
         if let Some(saved) = &saved {
             let reasons = stale_reasons(saved, &plan.live_components, &spec_hash(&inputs(&specs)));
@@ -352,7 +352,7 @@ fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exi
                         &format!(
                             "waiting {:.1}s for AWS to catch up ({})",
                             wait.as_secs_f64(),
-                            err.code().unwrap_or("eventual consistency")
+                            err.kind()
                         ),
                     );
                 })
