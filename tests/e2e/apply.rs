@@ -40,10 +40,12 @@ fn greenfield_converges_and_second_apply_writes_nothing() {
     second_apply_writes_nothing(&moto, "specs/org-trail.yaml");
 }
 
-/// Greenfield apply: one read of the live state, the writes back to back (no read between steps),
-/// then one re-read that proves convergence. Counted at moto's recorder.
+/// Greenfield apply: one read of the live state; before the first write to each resource
+/// (organization, bucket, trail) a re-read of just that resource (compare before write), and no
+/// other read between the writes; then one re-read that proves convergence. Counted at moto's
+/// recorder.
 #[test]
-fn greenfield_apply_reads_once_before_and_once_after_contiguous_writes() {
+fn greenfield_apply_rereads_each_resource_once_right_before_its_first_write() {
     let (moto, _) = greenfield();
     moto.reset_requests();
     apply(&moto, "specs/org-trail.yaml");
@@ -51,33 +53,34 @@ fn greenfield_apply_reads_once_before_and_once_after_contiguous_writes() {
     let is_write: Vec<bool> = reqs.iter().map(|r| r.is_write()).collect();
     let first = is_write.iter().position(|w| *w).expect("some write");
     let last = is_write.iter().rposition(|w| *w).expect("some write");
-    let ops = |r: &[orgtrail_testsupport::Request]| -> Vec<String> {
+    let sorted = |r: &[orgtrail_testsupport::Request]| -> Vec<String> {
         let mut v: Vec<String> = r.iter().map(|r| r.operation.clone()).collect();
         v.sort();
         v
     };
-    assert!(
-        is_write[first..=last].iter().all(|w| *w),
-        "a read between steps: {:?}",
-        ops(&reqs[first..=last])
-    );
-    let writes: Vec<String> = reqs[first..=last]
+    // The organization is re-read with two concurrent calls, in either order.
+    let mut between: Vec<String> = reqs[first - 2..=last]
         .iter()
         .map(|r| r.operation.clone())
         .collect();
+    between[..2].sort();
     assert_eq!(
-        writes,
+        between,
         [
+            "AWSOrganizationsV20161128.DescribeOrganization",
+            "AWSOrganizationsV20161128.ListAWSServiceAccessForOrganization",
             "AWSOrganizationsV20161128.EnableAWSServiceAccess",
+            "S3 GET ?policy",
             "S3 PUT ?policy",
+            "CloudTrail_20131101.DescribeTrails",
             "CloudTrail_20131101.CreateTrail",
             "CloudTrail_20131101.StartLogging",
         ],
-        "greenfield writes, in dependency order"
+        "writes in dependency order, each resource re-read right before its first write"
     );
     // Before: the round-1 reads (no trail yet, so no round 2). After: the full nine-call read.
-    let before = ops(&reqs[..first]);
-    let after = ops(&reqs[last + 1..]);
+    let before = sorted(&reqs[..first - 2]);
+    let after = sorted(&reqs[last + 1..]);
     assert_eq!(before.len(), 5, "reads before the writes: {before:?}");
     assert_eq!(after.len(), 9, "reads after the writes: {after:?}");
     assert!(
@@ -215,8 +218,11 @@ fn foreign_bucket_policy_statements_survive_apply() {
     assert_eq!(stmts[1], foreign["Statement"][1]);
 }
 
+/// The guide's unscoped statements let any trail of the account write, which is more than the
+/// scoped statements allow: they are kept (with a warning), the scoped ones added, and the
+/// repeated Sid made unique so that S3 accepts the policy.
 #[test]
-fn seed_policy_with_duplicate_sids_is_replaced_by_scoped_statements() {
+fn seed_policy_unscoped_grants_are_kept_and_sids_made_unique() {
     let (moto, org) = greenfield();
     let seed = serde_json::json!({"Version": "2012-10-17", "Statement": [
         {"Sid": "AWSCloudTrailAclCheck20150319", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::my-bucket"},
@@ -226,17 +232,24 @@ fn seed_policy_with_duplicate_sids_is_replaced_by_scoped_statements() {
     moto.put_bucket_policy("my-bucket", "us-east-2", &seed.to_string());
     moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml"])
         .expect_code(0)
-        .expect_contains("replace 3 unscoped CloudTrail statement(s)");
+        .expect_contains("keeps the CloudTrail statement `AWSCloudTrailAclCheck20150319`")
+        .expect_contains("Plan: 1 to add, 3 to change, 0 reducing coverage.");
     apply(&moto, "specs/org-trail.yaml");
     let after: serde_json::Value =
         serde_json::from_str(&moto.bucket_policy("my-bucket", "us-east-2").unwrap()).unwrap();
     let stmts = after["Statement"].as_array().unwrap();
-    assert_eq!(stmts.len(), 3);
-    assert!(
+    assert_eq!(stmts.len(), 6);
+    let sids: std::collections::BTreeSet<&str> =
+        stmts.iter().filter_map(|s| s["Sid"].as_str()).collect();
+    assert_eq!(sids.len(), 6, "{sids:?}");
+    assert_eq!(
         stmts
             .iter()
-            .all(|s| s["Condition"]["StringEquals"]["aws:SourceArn"] == ARN)
+            .filter(|s| s["Condition"]["StringEquals"]["aws:SourceArn"] == ARN)
+            .count(),
+        3
     );
+    second_apply_writes_nothing(&moto, "specs/org-trail.yaml");
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod faults;
 mod harness;
 mod hostile;
 mod plan;
+mod safety;
 
 use orgtrail_testsupport::{Moto, TempDir, write_spec};
 

@@ -77,7 +77,7 @@ fn plan_renders_text_markdown_and_json() {
     insta::assert_snapshot!("plan_greenfield_markdown", redact(&md.stdout));
     let json = moto.orgtrail(BIN, &["plan", "specs/org-trail.yaml", "--format", "json"]);
     let mut v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
     assert_eq!(v["live_fingerprint"].as_str().unwrap().len(), 64);
     v["live_fingerprint"] = "<hash>".into();
     v["spec_hash"] = "<hash>".into();

@@ -140,6 +140,25 @@ impl AwsError {
         self.0.kind.status()
     }
 
+    /// An answer that means "there is none" (e.g. `NoSuchPublicAccessBlockConfiguration`): read
+    /// it as `absent`; any other error stays an error.
+    pub(crate) fn absent_as<T>(self, code: &str, absent: T) -> Result<T, AwsError> {
+        if self.is_service_code(code) {
+            Ok(absent)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// AWS refused the call for lack of permission (any service's access-denied code, or a 403
+    /// without one).
+    pub fn is_access_denied(&self) -> bool {
+        match self.code() {
+            Some(c) => c.starts_with("AccessDenied") || c == "UnauthorizedOperation",
+            None => self.status() == Some(403),
+        }
+    }
+
     /// Whether the failure says nothing about the request itself (throttling, a 5xx, a timeout,
     /// a broken connection, a truncated response): the same call may well succeed a moment later.
     pub fn is_transient(&self) -> bool {

@@ -218,12 +218,16 @@ impl Aws {
             Action::EnableAllFeatures => self.enable_all_features().await,
             Action::EnableTrustedAccess => self.set_trusted_access(true).await,
             Action::DisableTrustedAccess => self.set_trusted_access(false).await,
-            Action::CreateBucket {
+            Action::CreateBucket { bucket, region } => self.create_bucket(bucket, region).await,
+            Action::PutPublicAccessBlock { bucket, region } => {
+                self.put_public_access_block(bucket, region).await
+            }
+            Action::PutBucketEncryption {
                 bucket,
                 region,
                 kms_key_arn,
             } => {
-                self.create_bucket(bucket, region, kms_key_arn.as_deref())
+                self.put_bucket_encryption(bucket, region, kms_key_arn.as_deref())
                     .await
             }
             Action::PutBucketPolicy {
@@ -313,16 +317,10 @@ impl Aws {
 
     // Bucket.
 
-    /// A new bucket: in its region, all public access blocked, encrypted by default.
-    async fn create_bucket(
-        &self,
-        bucket: &str,
-        region: &str,
-        kms_key_arn: Option<&str>,
-    ) -> Result<(), AwsError> {
-        let s3 = self.s3(region);
-        let res = format!("bucket `{bucket}`");
-        let mut req = s3.create_bucket().bucket(bucket);
+    /// A new bucket in its region. Public access block and default encryption are steps of
+    /// their own, so a failure of either is planned again on the next run.
+    async fn create_bucket(&self, bucket: &str, region: &str) -> Result<(), AwsError> {
+        let mut req = self.s3(region).create_bucket().bucket(bucket);
         if region != "us-east-1" {
             req = req.create_bucket_configuration(
                 s3t::CreateBucketConfiguration::builder()
@@ -332,8 +330,13 @@ impl Aws {
         }
         req.send()
             .await
-            .map_err(|e| call_error("s3:CreateBucket", res.clone(), e))?;
-        s3.put_public_access_block()
+            .map_err(|e| call_error("s3:CreateBucket", format!("bucket `{bucket}`"), e))?;
+        Ok(())
+    }
+
+    async fn put_public_access_block(&self, bucket: &str, region: &str) -> Result<(), AwsError> {
+        self.s3(region)
+            .put_public_access_block()
             .bucket(bucket)
             .public_access_block_configuration(
                 s3t::PublicAccessBlockConfiguration::builder()
@@ -345,8 +348,25 @@ impl Aws {
             )
             .send()
             .await
-            .map_err(|e| call_error("s3:PutBucketPublicAccessBlock", res.clone(), e))?;
-        s3.put_bucket_encryption()
+            .map_err(|e| {
+                call_error(
+                    "s3:PutBucketPublicAccessBlock",
+                    format!("bucket `{bucket}`"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    async fn put_bucket_encryption(
+        &self,
+        bucket: &str,
+        region: &str,
+        kms_key_arn: Option<&str>,
+    ) -> Result<(), AwsError> {
+        let res = format!("bucket `{bucket}`");
+        self.s3(region)
+            .put_bucket_encryption()
             .bucket(bucket)
             .server_side_encryption_configuration(encryption(kms_key_arn, &res)?)
             .send()

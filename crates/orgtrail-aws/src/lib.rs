@@ -10,6 +10,7 @@
 
 mod error;
 mod exec;
+mod poll;
 mod profile;
 mod read;
 
@@ -28,6 +29,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use error::{AwsError, ErrorKind};
 pub use exec::RetryPolicy;
+pub use poll::{Backoff, poll_until};
 
 /// How to reach AWS.
 #[derive(Debug, Clone)]

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use aws_sdk_cloudtrail::types as ct;
+use orgtrail_core::guard::{Reread, Resource};
 use orgtrail_core::*;
 use orgtrail_spec::{
     AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightType, ReadWriteType,
@@ -99,11 +100,11 @@ where
 
 /// What the specs need read, each read once.
 struct Reads {
-    /// (bucket, region)
-    buckets: BTreeSet<(String, String)>,
+    /// (bucket, region, managed: the spec lets orgtrail create it, so its set-up is read too)
+    buckets: BTreeSet<(String, String, bool)>,
     /// Home regions.
     regions: BTreeSet<String>,
-    /// (KMS key id, region)
+    /// (KMS key id, region): the bucket's region, where CloudTrail needs the key.
     keys: BTreeSet<(String, String)>,
 }
 
@@ -112,7 +113,10 @@ impl Reads {
         let buckets = if read_buckets {
             specs
                 .iter()
-                .map(|s| (s.bucket.name.clone(), s.bucket_region().to_string()))
+                .map(|s| {
+                    let b = &s.bucket;
+                    (b.name.clone(), s.bucket_region().to_string(), b.create)
+                })
                 .collect()
         } else {
             BTreeSet::new()
@@ -122,7 +126,7 @@ impl Reads {
             regions: specs.iter().map(|s| s.trail.home_region.clone()).collect(),
             keys: specs
                 .iter()
-                .filter_map(|s| Some((s.trail.kms_key_id.clone()?, s.trail.home_region.clone())))
+                .filter_map(|s| Some((s.trail.kms_key_id.clone()?, s.bucket_region().to_string())))
                 .collect(),
         }
     }
@@ -134,7 +138,7 @@ struct Round1 {
     org: Option<OrgRead>,
     /// Only used (and its error only reported) in an organization.
     trusted_access: Result<bool, AwsError>,
-    buckets: BTreeMap<(String, String), BucketState>,
+    buckets: BTreeMap<(String, String, bool), BucketState>,
     /// Trails by home region.
     trails: BTreeMap<String, Vec<ct::Trail>>,
     /// (key id, region) -> key ARN, `None` when the key does not exist.
@@ -142,11 +146,13 @@ struct Round1 {
 }
 
 impl Round1 {
-    /// The account that owns the specs' trails: the management account in an organization.
-    fn owner(&self) -> &str {
-        self.org
-            .as_ref()
-            .map_or(&self.caller.account, |o| &o.management_account)
+    /// The account that owns the trail of `s`: the management account for an organization
+    /// trail (also when a delegated administrator made it), the caller's account otherwise.
+    fn owner(&self, s: &Spec) -> &str {
+        match &self.org {
+            Some(o) if s.trail.organization => &o.management_account,
+            _ => &self.caller.account,
+        }
     }
 
     /// The ARN the trail of `s` has when it exists.
@@ -154,7 +160,7 @@ impl Round1 {
         trail_arn(
             &self.caller.partition,
             &s.trail.home_region,
-            self.owner(),
+            self.owner(s),
             &s.trail.name,
         )
     }
@@ -270,16 +276,18 @@ fn trail_live(
     ours: &BTreeMap<String, (String, ct::Trail)>,
     r2: &Round2,
 ) -> TrailLive {
-    let bucket = r1
-        .buckets
-        .get(&(s.bucket.name.clone(), s.bucket_region().to_string()))
-        .cloned()
-        .unwrap_or(BucketState {
-            name: s.bucket.name.clone(),
-            exists: false,
-            region: None,
-            policy: None,
-        });
+    let key = (
+        s.bucket.name.clone(),
+        s.bucket_region().to_string(),
+        s.bucket.create,
+    );
+    let bucket = r1.buckets.get(&key).cloned().unwrap_or(BucketState {
+        name: s.bucket.name.clone(),
+        exists: false,
+        region: None,
+        policy: None,
+        protection: None,
+    });
     let want = r1.wanted_arn(s);
     let list = r1
         .trails
@@ -294,7 +302,7 @@ fn trail_live(
     };
     let kms = s.trail.kms_key_id.as_ref().and_then(|k| {
         r2.kms
-            .get(&(k.clone(), s.trail.home_region.clone()))
+            .get(&(k.clone(), s.bucket_region().to_string()))
             .cloned()
     });
     TrailLive {
@@ -317,6 +325,41 @@ impl Aws {
     /// from the trail before reading that bucket with [`Aws::read_bucket`].
     pub async fn read_live_without_buckets(&self, specs: &[&Spec]) -> Result<LiveState, AwsError> {
         self.located(with_read_retries(|| self.read_live_once(specs, false)).await)
+    }
+
+    /// Read again what a step is about to write, for the compare-before-write check: the
+    /// organization (2 calls), a bucket (1 call), or a trail (DescribeTrails, and when it
+    /// exists its status, selectors, insights and tags).
+    pub async fn reread(&self, resource: &Resource) -> Result<Reread, AwsError> {
+        self.located(with_read_retries(|| self.reread_once(resource)).await)
+    }
+
+    async fn reread_once(&self, resource: &Resource) -> Result<Reread, AwsError> {
+        match resource {
+            Resource::Organization => {
+                let (org, trusted) = tokio::join!(self.organization(), self.trusted_access());
+                Ok(Reread::Organization {
+                    all_features: org?.is_some_and(|o| o.all_features),
+                    trusted_access: trusted?,
+                })
+            }
+            Resource::Bucket { name, region } => {
+                Ok(Reread::Bucket(self.bucket(name, region).await?))
+            }
+            Resource::Trail { arn, region } => {
+                let list = self.describe_trails(region).await?;
+                let Some(t) = list.iter().find(|t| t.trail_arn() == Some(arn.as_str())) else {
+                    return Ok(Reread::Trail(None));
+                };
+                let (detail, tags) = tokio::join!(
+                    self.trail_detail(arn, region),
+                    self.tags(region, std::slice::from_ref(arn))
+                );
+                let mut detail = detail?;
+                detail.tags = tags?.remove(arn).unwrap_or_default();
+                Ok(Reread::Trail(Some(trail_state(arn, region, t, &detail))))
+            }
+        }
     }
 
     /// Read one bucket (existence, region and policy) with one GetBucketPolicy call.
@@ -363,7 +406,9 @@ impl Aws {
             .org
             .as_ref()
             .is_some_and(|o| o.management_account != r1.caller.account);
-        let r2 = self.round2(&ours, &r1.key_arns, need_admins).await?;
+        let r2 = self
+            .round2(&ours, &r1.key_arns, need_admins, &r1.caller.account)
+            .await?;
         let trails = specs
             .iter()
             .map(|s| trail_live(s, &r1, &ours, &r2))
@@ -387,9 +432,10 @@ impl Aws {
 
     /// The independent reads, concurrently.
     async fn round1(&self, reads: Reads) -> Result<Round1, AwsError> {
-        let buckets = self.for_each(reads.buckets.iter().cloned(), |me, (b, r)| async move {
-            me.bucket(&b, &r).await
-        });
+        let buckets = self.for_each(
+            reads.buckets.iter().cloned(),
+            |me, (b, r, managed)| async move { me.bucket_and_setup(&b, &r, managed).await },
+        );
         let trails = self.for_each(reads.regions.iter().cloned(), |me, r| async move {
             me.describe_trails(&r).await
         });
@@ -422,6 +468,7 @@ impl Aws {
         ours: &BTreeMap<String, (String, ct::Trail)>,
         key_arns: &BTreeMap<(String, String), Option<String>>,
         need_admins: bool,
+        caller: &str,
     ) -> Result<Round2, AwsError> {
         let details = self.for_each(
             ours.iter()
@@ -432,10 +479,13 @@ impl Aws {
             key_arns
                 .iter()
                 .map(|((_, region), arn)| (arn.clone(), region.clone())),
-            |me, (arn, region)| async move {
-                match arn {
-                    Some(a) => me.key_policy(&a, &region).await,
-                    None => Ok(None),
+            |me, (arn, region)| {
+                let caller = caller.to_string();
+                async move {
+                    match arn {
+                        Some(a) => me.key_policy(&a, &region, &caller).await,
+                        None => Ok(None),
+                    }
                 }
             },
         );
@@ -618,6 +668,7 @@ impl Aws {
             exists,
             region: actual,
             policy,
+            protection: None,
         };
         match res {
             Ok(out) => Ok(state(
@@ -646,6 +697,81 @@ impl Aws {
                     _ => Err(err),
                 }
             }
+        }
+    }
+
+    /// The bucket, and for a bucket orgtrail manages (`managed`) that exists in `region`, its
+    /// public access block and default encryption (concurrently).
+    async fn bucket_and_setup(
+        &self,
+        name: &str,
+        region: &str,
+        managed: bool,
+    ) -> Result<BucketState, AwsError> {
+        let mut state = self.bucket(name, region).await?;
+        if managed && state.exists && state.region.as_deref() == Some(region) {
+            let (blocked, encryption) = tokio::join!(
+                self.public_access_blocked(name, region),
+                self.default_encryption(name, region)
+            );
+            state.protection = Some(BucketProtection {
+                public_access_blocked: blocked?,
+                encryption: encryption?,
+            });
+        }
+        Ok(state)
+    }
+
+    /// Whether all four public access block settings are on (none configured: false).
+    async fn public_access_blocked(&self, name: &str, region: &str) -> Result<bool, AwsError> {
+        let _s = self.slot(&format!("s3/{region}")).await;
+        match self
+            .s3(region)
+            .get_public_access_block()
+            .bucket(name)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
+                c.block_public_acls() == Some(true)
+                    && c.ignore_public_acls() == Some(true)
+                    && c.block_public_policy() == Some(true)
+                    && c.restrict_public_buckets() == Some(true)
+            })),
+            Err(e) => call_error(
+                "s3:GetBucketPublicAccessBlock",
+                format!("bucket `{name}`"),
+                e,
+            )
+            .absent_as("NoSuchPublicAccessBlockConfiguration", false),
+        }
+    }
+
+    /// The default encryption algorithm, if any.
+    async fn default_encryption(
+        &self,
+        name: &str,
+        region: &str,
+    ) -> Result<Option<String>, AwsError> {
+        let _s = self.slot(&format!("s3/{region}")).await;
+        match self
+            .s3(region)
+            .get_bucket_encryption()
+            .bucket(name)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .server_side_encryption_configuration()
+                .and_then(|c| c.rules().first())
+                .and_then(|r| r.apply_server_side_encryption_by_default())
+                .map(|d| d.sse_algorithm().as_str().to_string())),
+            Err(e) => call_error(
+                "s3:GetEncryptionConfiguration",
+                format!("bucket `{name}`"),
+                e,
+            )
+            .absent_as("ServerSideEncryptionConfigurationNotFoundError", None),
         }
     }
 
@@ -705,6 +831,11 @@ impl Aws {
             latest_cloudwatch_logs_delivery_error: non_empty(
                 status.latest_cloud_watch_logs_delivery_error(),
             ),
+            latest_delivery_time: status.latest_delivery_time().map(|t| t.secs()),
+            read_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_secs()).ok()),
         };
         Ok(TrailDetail {
             logging: status.is_logging().unwrap_or(false),
@@ -758,28 +889,39 @@ impl Aws {
         let _s = self.slot(&format!("kms/{region}")).await;
         match self.kms(region).describe_key().key_id(key).send().await {
             Ok(out) => Ok(out.key_metadata().and_then(|m| m.arn()).map(str::to_string)),
+            Err(e) => call_error("kms:DescribeKey", format!("KMS key `{key}` in {region}"), e)
+                .absent_as("NotFoundException", None),
+        }
+    }
+
+    /// The key policy; `None` for a key of another account (a security account) that does not
+    /// let this account read its policy: the plan warns instead of failing.
+    async fn key_policy(
+        &self,
+        arn: &str,
+        region: &str,
+        caller: &str,
+    ) -> Result<Option<String>, AwsError> {
+        let _s = self.slot(&format!("kms/{region}")).await;
+        let res = self
+            .kms(region)
+            .get_key_policy()
+            .key_id(arn)
+            .policy_name("default")
+            .send()
+            .await;
+        match res {
+            Ok(out) => Ok(out.policy().map(str::to_string)),
             Err(e) => {
-                let err = call_error("kms:DescribeKey", format!("KMS key `{key}` in {region}"), e);
-                if err.is_service_code("NotFoundException") {
+                let err = call_error("kms:GetKeyPolicy", format!("KMS key `{arn}`"), e);
+                let foreign = arn.split(':').nth(4).is_some_and(|a| a != caller);
+                if foreign && err.is_access_denied() {
                     Ok(None)
                 } else {
                     Err(err)
                 }
             }
         }
-    }
-
-    async fn key_policy(&self, arn: &str, region: &str) -> Result<Option<String>, AwsError> {
-        let _s = self.slot(&format!("kms/{region}")).await;
-        let out = self
-            .kms(region)
-            .get_key_policy()
-            .key_id(arn)
-            .policy_name("default")
-            .send()
-            .await
-            .map_err(|e| call_error("kms:GetKeyPolicy", format!("KMS key `{arn}`"), e))?;
-        Ok(out.policy().map(str::to_string))
     }
 }
 

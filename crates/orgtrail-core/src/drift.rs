@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::live::LiveState;
-use crate::plan::{Action, FieldChange, Plan, Severity, Step, StepKind, TrailField};
+use crate::live::{LiveState, TrailHealth};
+use crate::plan::{FieldChange, Plan, Severity, Step, StepKind};
 
 /// Version of the drift JSON format.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
@@ -69,118 +69,141 @@ impl DriftReport {
     }
 }
 
-type Classified = (&'static str, DriftSeverity, String);
-
-fn lost(rule: &'static str, message: String) -> Classified {
-    (rule, DriftSeverity::CoverageLost, message)
+/// The drift rule a step answers to. Severity is the coverage model's call: a step that restores
+/// coverage the live state lacks (`Step::coverage_restored`) is coverage lost, anything else a
+/// setting that differs. Plan and drift use the same model, so they never disagree.
+fn classify(step: &Step) -> (&'static str, DriftSeverity, String) {
+    let lost = !step.coverage_restored.is_empty();
+    let (rule, message) = describe(step, lost);
+    if lost {
+        let message = format!("{message}; lost: {}", step.coverage_restored.join("; "));
+        (rule, DriftSeverity::CoverageLost, message)
+    } else {
+        (rule, DriftSeverity::ConfigDrift, message)
+    }
 }
 
-fn drifted(rule: &'static str, message: String) -> Classified {
-    (rule, DriftSeverity::ConfigDrift, message)
-}
-
-/// The drift rule a step answers to: what drifted and how bad it is.
-fn classify(step: &Step) -> Classified {
+/// (rule id, message) of a step, picked by whether it restores coverage.
+fn describe(step: &Step, lost: bool) -> (&'static str, String) {
     let t = &step.target;
+    let pick = |a: &'static str, b: &'static str| if lost { a } else { b };
     match step.kind {
-        StepKind::CreateTrail => lost(
+        StepKind::CreateTrail => (
             "trail-missing",
             format!("trail {t} does not exist (deleted?)"),
         ),
-        StepKind::StartLogging => lost("logging-stopped", format!("trail {t} is not logging")),
-        StepKind::StopLogging => drifted(
+        StepKind::StartLogging => ("logging-stopped", format!("trail {t} is not logging")),
+        StepKind::StopLogging => (
             "logging-on",
             format!("trail {t} is logging, the spec says it should not"),
         ),
-        StepKind::EnableTrustedAccess => lost(
+        StepKind::EnableTrustedAccess => (
             "trusted-access-removed",
             "CloudTrail is no longer a trusted service of the organization".into(),
         ),
-        StepKind::DisableTrustedAccess => drifted(
+        StepKind::DisableTrustedAccess => (
             "trusted-access-on",
             "CloudTrail trusted access is on, the spec says off".into(),
         ),
-        StepKind::EnableAllFeatures => lost(
+        StepKind::EnableAllFeatures => (
             "all-features-off",
             "the organization does not have all features enabled".into(),
         ),
-        StepKind::CreateBucket => lost("bucket-missing", format!("log bucket {t} does not exist")),
-        StepKind::PutBucketPolicy => lost(
-            "bucket-policy-drift",
+        StepKind::CreateBucket => ("bucket-missing", format!("log bucket {t} does not exist")),
+        StepKind::PutPublicAccessBlock => (
+            "bucket-public-access",
+            format!("public access block of log bucket {t} is not fully on"),
+        ),
+        StepKind::PutBucketEncryption => (
+            "bucket-encryption-off",
+            format!("log bucket {t} has no default encryption"),
+        ),
+        StepKind::PutBucketPolicy => (
+            pick("bucket-policy-drift", "bucket-policy-tidy"),
             format!(
-                "bucket policy of {t} no longer grants CloudTrail what the trail needs ({})",
+                "bucket policy of {t} differs from what the trails need ({})",
                 step.reason
             ),
         ),
-        StepKind::ConvertToOrganizationTrail => lost(
+        StepKind::ConvertToOrganizationTrail => (
             "not-organization-trail",
             format!("trail {t} is no longer an organization trail"),
         ),
-        StepKind::ConvertToMultiRegion => lost(
+        StepKind::ConvertToMultiRegion => (
             "not-multi-region",
             format!("trail {t} is no longer a multi-region trail"),
         ),
-        StepKind::PutEventSelectors => selectors_drift(step),
-        StepKind::UpdateTrail => settings_drift(step),
-        StepKind::PutInsightSelectors => drifted(
-            "insights-drift",
+        StepKind::PutEventSelectors => (
+            pick("events-not-logged", "event-selectors-drift"),
+            format!("event selectors of {t} differ from the spec"),
+        ),
+        StepKind::UpdateTrail => (
+            pick("trail-settings-weakened", "trail-settings-drift"),
+            format!("settings of trail {t} differ from the spec"),
+        ),
+        StepKind::PutInsightSelectors => (
+            pick("insights-off", "insights-drift"),
             format!("insight selectors of {t} differ from the spec"),
         ),
         StepKind::TagTrail | StepKind::UntagTrail => {
-            drifted("tags-drift", format!("tags of {t} differ from the spec"))
+            ("tags-drift", format!("tags of {t} differ from the spec"))
         }
     }
 }
 
-fn selectors_drift(step: &Step) -> Classified {
-    let t = &step.target;
-    let drops = match &step.action {
-        Action::PutEventSelectors { selectors, .. } => {
-            selectors.logs_management_events()
-                && step.changes.iter().any(|c| {
-                    serde_json::from_value::<crate::live::Selectors>(c.before.clone())
-                        .is_ok_and(|s| !s.logs_management_events())
-                })
-        }
-        _ => false,
-    };
-    if drops {
-        lost(
-            "management-events-off",
-            format!("event selectors of {t} no longer log management events"),
-        )
-    } else {
-        drifted(
-            "event-selectors-drift",
-            format!("event selectors of {t} differ from the spec"),
-        )
-    }
-}
-
-fn settings_drift(step: &Step) -> Classified {
-    let t = &step.target;
-    let weakened = match &step.action {
-        Action::UpdateTrail { fields, .. } => fields.iter().any(|f| {
-            matches!(
-                f,
-                TrailField::LogFileValidation(true)
-                    | TrailField::IncludeGlobalServiceEvents(true)
-                    | TrailField::S3Bucket(_)
+/// Delivery errors from GetTrailStatus. Log delivery that is failing now (an error and no
+/// successful delivery for [`DELIVERY_STALE_SECS`]) means no log is arriving: coverage lost.
+/// An older error is a warning.
+fn health_findings(spec: &str, arn: &str, h: &TrailHealth) -> Vec<DriftFinding> {
+    let logs_failing = h.delivery_failing();
+    let checks = [
+        (
+            "delivery-error",
+            "log delivery to S3",
+            &h.latest_delivery_error,
+            logs_failing,
+        ),
+        (
+            "digest-delivery-error",
+            "digest delivery to S3",
+            &h.latest_digest_delivery_error,
+            false,
+        ),
+        (
+            "cloudwatch-delivery-error",
+            "delivery to CloudWatch Logs",
+            &h.latest_cloudwatch_logs_delivery_error,
+            false,
+        ),
+    ];
+    let mut out = Vec::new();
+    for (rule, what, err, failing) in checks {
+        let Some(e) = err else { continue };
+        let (rule, severity, message) = if failing {
+            (
+                "delivery-failing",
+                DriftSeverity::CoverageLost,
+                format!("{what} is failing and no log file arrived for over an hour: {e}"),
             )
-        }),
-        _ => false,
-    };
-    if weakened {
-        lost(
-            "trail-settings-weakened",
-            format!("settings of trail {t} differ from the spec and weaken the audit trail"),
-        )
-    } else {
-        drifted(
-            "trail-settings-drift",
-            format!("settings of trail {t} differ from the spec"),
-        )
+        } else {
+            (
+                rule,
+                DriftSeverity::Warning,
+                format!("recent {what} failed: {e}"),
+            )
+        };
+        out.push(DriftFinding {
+            rule: rule.into(),
+            severity,
+            spec: spec.to_string(),
+            target: arn.to_string(),
+            message,
+            changes: Vec::new(),
+            policy_diff: None,
+            fixed_by_apply: false,
+        });
     }
+    out
 }
 
 /// Build the drift report from a plan and the live state it was computed from.
@@ -200,39 +223,9 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
         });
     }
     for (i, t) in live.trails.iter().enumerate() {
-        let (Some(trail), Some(h)) = (&t.trail, &t.health) else {
-            continue;
-        };
-        let spec = plan.specs.get(i).cloned().unwrap_or_default();
-        for (rule, what, err) in [
-            (
-                "delivery-error",
-                "log delivery to S3",
-                &h.latest_delivery_error,
-            ),
-            (
-                "digest-delivery-error",
-                "digest delivery to S3",
-                &h.latest_digest_delivery_error,
-            ),
-            (
-                "cloudwatch-delivery-error",
-                "delivery to CloudWatch Logs",
-                &h.latest_cloudwatch_logs_delivery_error,
-            ),
-        ] {
-            if let Some(e) = err {
-                findings.push(DriftFinding {
-                    rule: rule.into(),
-                    severity: DriftSeverity::Warning,
-                    spec: spec.clone(),
-                    target: trail.arn.clone(),
-                    message: format!("recent {what} failed: {e}"),
-                    changes: Vec::new(),
-                    policy_diff: None,
-                    fixed_by_apply: false,
-                });
-            }
+        if let (Some(trail), Some(h)) = (&t.trail, &t.health) {
+            let spec = plan.specs.get(i).map_or("", String::as_str);
+            findings.extend(health_findings(spec, &trail.arn, h));
         }
     }
     findings.sort_by(|a, b| {
@@ -250,3 +243,7 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
             .collect(),
     }
 }
+
+#[cfg(test)]
+#[path = "drift_tests.rs"]
+mod tests;

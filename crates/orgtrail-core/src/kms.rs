@@ -1,26 +1,31 @@
-//! Whether a KMS key policy lets CloudTrail encrypt log files with the key.
+//! Whether a KMS key policy lets CloudTrail encrypt a trail's log files with the key, evaluated
+//! as IAM does (an Allow applies and no Deny does, conditions included) for the request
+//! CloudTrail makes: `kms:GenerateDataKey` by `cloudtrail.amazonaws.com` with `aws:SourceArn`
+//! and the encryption context `aws:cloudtrail:arn` set to the trail ARN (CloudTrail user guide,
+//! "Configure AWS KMS key policies for CloudTrail").
 
+use crate::coverage::delivery::{self, Delivery};
 use crate::policy;
 
-/// Whether a KMS key policy lets CloudTrail encrypt with the key.
-pub fn kms_policy_allows_cloudtrail(text: &str) -> bool {
+/// Whether the key policy `text` lets CloudTrail encrypt log files of `trail_arn`.
+pub fn kms_policy_allows_cloudtrail(text: &str, trail_arn: &str) -> bool {
     let Ok(doc) = policy::parse_policy("", text) else {
         return false;
     };
-    doc.statements.iter().any(|s| {
-        let Ok(n) = policy::normalise_statement(s) else {
-            return false;
-        };
-        n.effect == "Allow"
-            && n.principal.as_ref().is_some_and(|p| {
-                p.get("service")
-                    .is_some_and(|v| v.contains(policy::CLOUDTRAIL_SERVICE))
-                    || p.contains_key("*")
-            })
-            && n.action.as_ref().is_some_and(|a| {
-                a.iter().any(|x| {
-                    x == "kms:generatedatakey*" || x == "kms:generatedatakey" || x == "kms:*"
-                })
-            })
-    })
+    let Ok(statements) = doc
+        .statements
+        .iter()
+        .map(policy::normalise_statement)
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return false;
+    };
+    let request = Delivery {
+        source_arn: trail_arn.to_string(),
+        source_account: trail_arn.split(':').nth(4).unwrap_or_default().to_string(),
+        action: "kms:generatedatakey",
+        resource: "*".to_string(),
+        key: String::new(),
+    };
+    delivery::allows(&statements, &request)
 }

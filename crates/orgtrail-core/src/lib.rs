@@ -6,7 +6,9 @@
 //! Reading AWS lives in `orgtrail-aws`; rendering in `orgtrail-render`.
 #![warn(clippy::too_many_lines)]
 
+pub mod coverage;
 pub mod drift;
+pub mod guard;
 mod kms;
 pub mod live;
 pub mod plan;

@@ -38,6 +38,19 @@ pub struct BucketState {
     pub region: Option<String>,
     /// The policy document exactly as S3 returned it; `None` when the bucket has no policy.
     pub policy: Option<String>,
+    /// The set-up orgtrail manages on buckets it creates; `None` when not read (a bucket the
+    /// spec does not let orgtrail create, or one that does not exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protection: Option<BucketProtection>,
+}
+
+/// GetPublicAccessBlock and GetBucketEncryption of a bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketProtection {
+    /// All four public access block settings are on.
+    pub public_access_blocked: bool,
+    /// The default encryption algorithm (`AES256`, `aws:kms`, `aws:kms:dsse`), if any.
+    pub encryption: Option<String>,
 }
 
 /// A trail's event selectors, normalised: a trail with neither basic nor advanced selectors
@@ -54,16 +67,9 @@ impl Selectors {
         Selectors::Basic(vec![EventSelector::aws_default()])
     }
 
-    /// Whether these selectors log management events at all.
+    /// Whether these selectors log management events at all (the coverage model decides).
     pub fn logs_management_events(&self) -> bool {
-        match self {
-            Selectors::Basic(v) => v.iter().any(|s| s.include_management_events),
-            Selectors::Advanced(v) => v.iter().any(|s| {
-                s.field_selectors.iter().any(|f| {
-                    f.field == "eventCategory" && f.equals.iter().any(|e| e == "Management")
-                })
-            }),
-        }
+        crate::coverage::logs_management_events(self)
     }
 
     /// Sort for comparison: selector order carries no meaning.
@@ -115,6 +121,32 @@ pub struct TrailHealth {
     pub latest_delivery_error: Option<String>,
     pub latest_digest_delivery_error: Option<String>,
     pub latest_cloudwatch_logs_delivery_error: Option<String>,
+    /// LatestDeliveryTime (seconds since the epoch): the last successful log delivery.
+    #[serde(default)]
+    pub latest_delivery_time: Option<i64>,
+    /// When the status was read (seconds since the epoch).
+    #[serde(default)]
+    pub read_at: Option<i64>,
+}
+
+/// A log delivery error with no successful delivery for this long means delivery is failing
+/// now. CloudTrail delivers log files about every 5 minutes (CloudTrail user guide, "How
+/// CloudTrail works"), so an hour without one is far beyond normal.
+pub const DELIVERY_STALE_SECS: i64 = 3600;
+
+impl TrailHealth {
+    /// GetTrailStatus has no time for its latest error: the error is current when the last
+    /// successful delivery is older than [`DELIVERY_STALE_SECS`] (or there never was one).
+    pub fn delivery_failing(&self) -> bool {
+        if self.latest_delivery_error.is_none() {
+            return false;
+        }
+        match (self.latest_delivery_time, self.read_at) {
+            (None, _) => true,
+            (Some(last), Some(now)) => now - last > DELIVERY_STALE_SECS,
+            (Some(_), None) => false,
+        }
+    }
 }
 
 /// Another trail seen by DescribeTrails in the home region (shadow trails included).

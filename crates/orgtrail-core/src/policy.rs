@@ -4,12 +4,13 @@
 //! Comparison follows IAM's meaning, not the bytes: a string equals a one-element list,
 //! statement and list order do not matter, action names and condition operators/keys compare
 //! case-insensitively, an account-id principal equals its `:root` ARN, `{"AWS": "*"}` equals
-//! `"*"`, and Sids are ignored (they may repeat: the AWS guide's own example does).
+//! `"*"`, and Sids are ignored when comparing (but every policy orgtrail writes has unique Sids).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::coverage::delivery::{self, Delivery};
 use crate::live::trail_arn;
 
 pub const CLOUDTRAIL_SERVICE: &str = "cloudtrail.amazonaws.com";
@@ -62,45 +63,60 @@ pub struct Required {
     pub purpose: String,
 }
 
+/// A Sid unique to this trail and statement: alphanumeric (what IAM accepts everywhere),
+/// readable, and stable across runs. S3 answers MalformedPolicy to a policy whose Sids repeat,
+/// so two trails sharing a bucket must never derive the same Sid.
+fn sid(kind: &str, t: &TrailRef) -> String {
+    use sha2::{Digest, Sha256};
+    let name: String = t
+        .trail_name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(40)
+        .collect();
+    let hash = Sha256::digest(t.trail_arn().as_bytes());
+    let short: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{kind}{name}{short}")
+}
+
+/// A CloudTrail grant: one action on one resource, under `condition`.
+fn grant(sid: String, action: &str, resource: String, condition: Value) -> Value {
+    json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": CLOUDTRAIL_SERVICE},
+        "Action": action,
+        "Resource": resource,
+        "Condition": condition,
+    })
+}
+
 /// The three statements AWS documents for an organization trail, each conditioned on
 /// `aws:SourceArn` of this trail (confused-deputy protection).
 pub fn required_statements(t: &TrailRef) -> Vec<Required> {
     let source = json!({"StringEquals": {"aws:SourceArn": t.trail_arn()}});
     let write_cond = json!({"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": t.trail_arn()}});
+    let write = |kind: &str, id: &str| Required {
+        statement: grant(
+            sid(kind, t),
+            "s3:PutObject",
+            t.logs_arn(id),
+            write_cond.clone(),
+        ),
+        purpose: format!("lets CloudTrail write `{}`", t.logs_path(id)),
+    };
     vec![
         Required {
-            statement: json!({
-                "Sid": "AWSCloudTrailAclCheck20150319",
-                "Effect": "Allow",
-                "Principal": {"Service": CLOUDTRAIL_SERVICE},
-                "Action": "s3:GetBucketAcl",
-                "Resource": t.bucket_arn(),
-                "Condition": source,
-            }),
+            statement: grant(
+                sid("CloudTrailAclCheck", t),
+                "s3:GetBucketAcl",
+                t.bucket_arn(),
+                source,
+            ),
             purpose: format!("lets CloudTrail check the ACL of `{}`", t.bucket),
         },
-        Required {
-            statement: json!({
-                "Sid": "AWSCloudTrailWrite20150319",
-                "Effect": "Allow",
-                "Principal": {"Service": CLOUDTRAIL_SERVICE},
-                "Action": "s3:PutObject",
-                "Resource": t.logs_arn(&t.account),
-                "Condition": write_cond.clone(),
-            }),
-            purpose: format!("lets CloudTrail write `{}`", t.logs_path(&t.account)),
-        },
-        Required {
-            statement: json!({
-                "Sid": "AWSCloudTrailOrganizationWrite20150319",
-                "Effect": "Allow",
-                "Principal": {"Service": CLOUDTRAIL_SERVICE},
-                "Action": "s3:PutObject",
-                "Resource": t.logs_arn(&t.org_id),
-                "Condition": write_cond,
-            }),
-            purpose: format!("lets CloudTrail write `{}`", t.logs_path(&t.org_id)),
-        },
+        write("CloudTrailWrite", &t.account),
+        write("CloudTrailOrgWrite", &t.org_id),
     ]
 }
 
@@ -119,7 +135,14 @@ pub enum PolicyError {
         "bucket policy of `{bucket}` has an Allow statement{sid} for `\"Principal\": \"*\"` without a condition: the organization's logs would be public; remove or restrict that statement first"
     )]
     PublicAllow { bucket: String, sid: String },
+    #[error(
+        "the merged bucket policy of `{bucket}` would be {size} bytes; S3 allows at most {MAX_POLICY_BYTES} bytes per bucket policy; remove statements that are no longer needed, or give trails their own buckets"
+    )]
+    TooLarge { bucket: String, size: usize },
 }
+
+/// S3's limit on a bucket policy's size (Amazon S3 user guide, "Bucket policies": 20 KB).
+pub const MAX_POLICY_BYTES: usize = 20 * 1024;
 
 /// A statement reduced to its meaning.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -294,70 +317,41 @@ fn is_cloudtrail_only(n: &NormStatement) -> bool {
     }
 }
 
-fn condition_values<'a>(n: &'a NormStatement, key: &str) -> Vec<&'a String> {
-    n.condition
-        .values()
-        .filter_map(|kv| kv.get(key))
-        .flatten()
-        .collect()
-}
-
-/// Classification of a live CloudTrail statement relative to the trails on this bucket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Legacy {
-    /// Not a CloudTrail statement for these trails' paths: foreign, never touched.
-    No,
-    /// Superseded by the derived statements (no source condition, or names one of our trails).
-    Superseded {
-        /// True when it has no aws:SourceArn/aws:SourceAccount at all.
-        unscoped: bool,
-    },
-}
-
-fn classify(n: &NormStatement, trails: &[TrailRef]) -> Legacy {
-    if n.effect != "Allow"
-        || !is_cloudtrail_only(n)
-        || n.not_action.is_some()
-        || n.not_resource.is_some()
-    {
-        return Legacy::No;
-    }
-    let Some(actions) = &n.action else {
-        return Legacy::No;
-    };
-    if actions.is_empty()
-        || !actions
-            .iter()
-            .all(|a| a == "s3:getbucketacl" || a == "s3:putobject")
-    {
-        return Legacy::No;
-    }
-    let Some(resources) = &n.resource else {
-        return Legacy::No;
-    };
+/// Whether a live statement is a CloudTrail grant on these trails' bucket paths: the only kind
+/// the merge may replace (everything else is foreign and never touched).
+fn is_cloudtrail_grant(n: &NormStatement, trails: &[TrailRef]) -> bool {
+    let actions_ok = n.action.as_ref().is_some_and(|a| {
+        !a.is_empty()
+            && a.iter()
+                .all(|a| a == "s3:getbucketacl" || a == "s3:putobject")
+    });
     let ours = |r: &String| {
         trails.iter().any(|t| {
             let bucket = t.bucket_arn();
-            let logs = match &t.prefix {
-                Some(p) => format!("{bucket}/{p}/AWSLogs/"),
-                None => format!("{bucket}/AWSLogs/"),
-            };
-            *r == bucket || r.starts_with(&logs)
+            *r == bucket || r.starts_with(&format!("{bucket}/"))
         })
     };
-    if resources.is_empty() || !resources.iter().all(ours) {
-        return Legacy::No;
-    }
-    let arns = condition_values(n, "aws:sourcearn");
-    let accounts = condition_values(n, "aws:sourceaccount");
-    if arns.is_empty() && accounts.is_empty() {
-        return Legacy::Superseded { unscoped: true };
-    }
-    let our_arns: Vec<String> = trails.iter().map(TrailRef::trail_arn).collect();
-    if !arns.is_empty() && arns.iter().all(|a| our_arns.contains(a)) {
-        return Legacy::Superseded { unscoped: false };
-    }
-    Legacy::No
+    // A grant scoped to other trails or accounts belongs to them: never ours to replace.
+    let names_others = n.condition.values().any(|kv| {
+        kv.get("aws:sourcearn")
+            .into_iter()
+            .flatten()
+            .any(|a| !trails.iter().any(|t| t.trail_arn() == *a))
+            || kv
+                .get("aws:sourceaccount")
+                .into_iter()
+                .flatten()
+                .any(|a| !trails.iter().any(|t| t.account == *a))
+    });
+    n.effect == "Allow"
+        && !names_others
+        && is_cloudtrail_only(n)
+        && n.not_action.is_none()
+        && n.not_resource.is_none()
+        && actions_ok
+        && n.resource
+            .as_ref()
+            .is_some_and(|r| !r.is_empty() && r.iter().all(ours))
 }
 
 /// An unconditioned Allow for everyone would make the organization's logs public: refuse to
@@ -404,19 +398,155 @@ pub struct Merge {
     pub missing: Vec<String>,
     /// Live statements replaced by the derived ones (as written).
     pub superseded: Vec<Value>,
-    /// Warnings (e.g. a legacy statement kept because another trail relies on it).
+    /// Warnings (a CloudTrail grant kept because it allows more than orgtrail's statements).
     pub warnings: Vec<String>,
+    /// CloudTrail deliveries the live policy allows and the new one would deny.
+    pub coverage_lost: Vec<String>,
+    /// Deliveries of these trails the live policy denies and the new one allows.
+    pub coverage_restored: Vec<String>,
+}
+
+struct Derived {
+    statements: Vec<(Required, NormStatement)>,
+}
+
+impl Derived {
+    fn new(trails: &[TrailRef]) -> Derived {
+        let mut statements: Vec<(Required, NormStatement)> = Vec::new();
+        for t in trails {
+            for r in required_statements(t) {
+                let n = normalise_statement(&r.statement).expect("derived statements are valid");
+                if !statements.iter().any(|(_, m)| *m == n) {
+                    statements.push((r, n));
+                }
+            }
+        }
+        Derived { statements }
+    }
+    fn position(&self, n: &NormStatement) -> Option<usize> {
+        self.statements.iter().position(|(_, r)| r == n)
+    }
+    fn norms(&self) -> Vec<NormStatement> {
+        self.statements.iter().map(|(_, n)| n.clone()).collect()
+    }
+}
+
+/// The deliveries a live grant allows that the derived statements do not: empty when the grant
+/// is exactly covered and can be replaced without losing anything.
+fn uncovered(n: &NormStatement, derived: &[NormStatement], universe: &[Delivery]) -> Vec<Delivery> {
+    delivery::denied_after(std::slice::from_ref(n), derived, universe)
+}
+
+fn sid_of(s: &Value) -> &str {
+    s.get("Sid").and_then(Value::as_str).unwrap_or("(no Sid)")
+}
+
+fn kept_warning(bucket: &str, s: &Value, lost: &[Delivery]) -> String {
+    let mut what: Vec<String> = lost.iter().map(|d| d.describe(bucket)).collect();
+    what.dedup();
+    let more = what.len().saturating_sub(3);
+    what.truncate(3);
+    let more = if more > 0 {
+        format!(" (and {more} more)")
+    } else {
+        String::new()
+    };
+    format!(
+        "bucket policy of `{bucket}` keeps the CloudTrail statement `{}`: it allows more than orgtrail's statements scoped to its trails, and without it these would be denied: {}{more}; scope it with aws:SourceArn once nothing relies on the rest",
+        sid_of(s),
+        what.join("; ")
+    )
+}
+
+/// The live statements sorted by what the merge does with them.
+struct Sorted {
+    kept: Vec<Value>,
+    superseded: Vec<Value>,
+    warnings: Vec<String>,
+    /// Where a superseded statement stood: (index in the result, its actions).
+    slots: Vec<(usize, Option<BTreeSet<String>>)>,
+    /// Which derived statements the live policy already has.
+    satisfied: Vec<bool>,
+}
+
+fn sort_live(
+    bucket: &str,
+    statements: &[Value],
+    norms: &[NormStatement],
+    trails: &[TrailRef],
+    derived: &Derived,
+    universe: &[Delivery],
+) -> Sorted {
+    let derived_norms = derived.norms();
+    let mut out = Sorted {
+        kept: Vec::new(),
+        superseded: Vec::new(),
+        warnings: Vec::new(),
+        slots: Vec::new(),
+        satisfied: vec![false; derived.statements.len()],
+    };
+    for (s, n) in statements.iter().zip(norms) {
+        if let Some(i) = derived.position(n) {
+            out.satisfied[i] = true;
+            out.kept.push(s.clone());
+        } else if !is_cloudtrail_grant(n, trails) {
+            out.kept.push(s.clone());
+        } else {
+            let lost = uncovered(n, &derived_norms, universe);
+            if lost.is_empty() {
+                out.slots
+                    .push((out.kept.len() + out.slots.len(), n.action.clone()));
+                out.superseded.push(s.clone());
+            } else {
+                out.warnings.push(kept_warning(bucket, s, &lost));
+                out.kept.push(s.clone());
+            }
+        }
+    }
+    out
+}
+
+/// (deliveries the new statements deny that live allows, deliveries of our trails live denies
+/// and the new statements allow), in words.
+fn coverage_change(
+    bucket: &str,
+    trails: &[TrailRef],
+    before: &[NormStatement],
+    statements: &[Value],
+    universe: &[Delivery],
+) -> (Vec<String>, Vec<String>) {
+    let after: Vec<NormStatement> = statements
+        .iter()
+        .filter_map(|s| normalise_statement(s).ok())
+        .collect();
+    let describe = |ds: Vec<Delivery>| -> Vec<String> {
+        let mut v: Vec<String> = ds.iter().map(|d| d.describe(bucket)).collect();
+        v.dedup();
+        v
+    };
+    let ours: Vec<Delivery> = universe
+        .iter()
+        .filter(|d| trails.iter().any(|t| t.trail_arn() == d.source_arn))
+        .cloned()
+        .collect();
+    (
+        describe(delivery::denied_after(before, &after, universe)),
+        describe(delivery::denied_after(&after, before, &ours)),
+    )
 }
 
 /// Merge the statements `trails` need into `live` (the policy text, if any).
 ///
-/// `other_trails_on_bucket`: names of trails not managed here that deliver to this bucket; an
-/// unscoped legacy statement may be what they rely on, so it is kept (with a warning).
+/// The live statement order is kept: a superseded statement is replaced in place by the derived
+/// statement with the same action, other derived statements are appended. A live CloudTrail
+/// grant is superseded only when the derived statements allow every delivery it allows
+/// (`other_trails`: ARNs of trails not managed here that write to this bucket). Sids of the
+/// result are unique (S3 rejects repeats) and it must fit S3's size limit.
 pub fn merge(
     bucket: &str,
     live: Option<&str>,
     trails: &[TrailRef],
-    other_trails_on_bucket: &[String],
+    other_trails: &[String],
 ) -> Result<Merge, PolicyError> {
     let doc = match live {
         Some(text) => parse_policy(bucket, text)?,
@@ -426,68 +556,112 @@ pub fn merge(
             statements: Vec::new(),
         },
     };
-    let mut required: Vec<(Required, NormStatement)> = Vec::new();
-    for t in trails {
-        for r in required_statements(t) {
-            let n = normalise_statement(&r.statement).expect("derived statements are valid");
-            if !required.iter().any(|(_, m)| *m == n) {
-                required.push((r, n));
-            }
-        }
+    let norms = doc
+        .statements
+        .iter()
+        .map(|s| {
+            normalise_statement(s).map_err(|detail| PolicyError::NotAPolicy {
+                bucket: bucket.to_string(),
+                detail,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (s, n) in doc.statements.iter().zip(&norms) {
+        refuse_public_allow(bucket, s, n)?;
     }
-    let mut satisfied = vec![false; required.len()];
-    let mut kept = Vec::new();
-    let mut superseded = Vec::new();
-    let mut warnings = Vec::new();
-    for s in &doc.statements {
-        let n = normalise_statement(s).map_err(|detail| PolicyError::NotAPolicy {
-            bucket: bucket.to_string(),
-            detail,
-        })?;
-        refuse_public_allow(bucket, s, &n)?;
-        if let Some(i) = required.iter().position(|(_, r)| *r == n) {
-            satisfied[i] = true;
-            kept.push(s.clone());
-            continue;
-        }
-        match classify(&n, trails) {
-            Legacy::No => kept.push(s.clone()),
-            Legacy::Superseded { unscoped: true } if !other_trails_on_bucket.is_empty() => {
-                let sid = s.get("Sid").and_then(Value::as_str).unwrap_or("(no Sid)");
-                warnings.push(format!(
-                    "bucket policy of `{bucket}` keeps the unscoped CloudTrail statement `{sid}` because trail(s) {} also deliver to this bucket and may rely on it; scope it with aws:SourceArn once they have their own statements",
-                    other_trails_on_bucket.join(", ")
-                ));
-                kept.push(s.clone());
-            }
-            Legacy::Superseded { .. } => superseded.push(s.clone()),
-        }
-    }
-    let missing: Vec<String> = required
+    let derived = Derived::new(trails);
+    let universe = delivery::universe(trails, &norms, other_trails);
+    let Sorted {
+        kept,
+        superseded,
+        warnings,
+        slots,
+        satisfied,
+    } = sort_live(bucket, &doc.statements, &norms, trails, &derived, &universe);
+    let missing: Vec<String> = derived
+        .statements
         .iter()
         .zip(&satisfied)
         .filter(|(_, ok)| !**ok)
         .map(|((r, _), _)| r.purpose.clone())
         .collect();
-    if missing.is_empty() && superseded.is_empty() && live.is_some() {
-        return Ok(Merge {
-            new_policy: None,
-            missing,
-            superseded,
-            warnings,
-        });
-    }
-    for ((r, _), ok) in required.iter().zip(&satisfied) {
-        if !ok {
-            kept.push(r.statement.clone());
+    let no_change = missing.is_empty() && superseded.is_empty() && live.is_some();
+    let statements = if no_change {
+        doc.statements.clone()
+    } else {
+        place(kept, &slots, &derived, &satisfied)
+    };
+    let (coverage_lost, coverage_restored) =
+        coverage_change(bucket, trails, &norms, &statements, &universe);
+    let new_policy = if no_change {
+        None
+    } else {
+        let v = document(doc.version, doc.id, unique_sids(statements));
+        let size = serde_json::to_string(&v).map_or(0, |t| t.len());
+        if size > MAX_POLICY_BYTES {
+            return Err(PolicyError::TooLarge {
+                bucket: bucket.to_string(),
+                size,
+            });
         }
-    }
+        Some(v)
+    };
     Ok(Merge {
-        new_policy: Some(document(doc.version, doc.id, kept)),
+        new_policy,
         missing,
         superseded,
         warnings,
+        coverage_lost,
+        coverage_restored,
     })
+}
+
+/// The kept statements with the missing derived ones: each fills the slot of a superseded
+/// statement with the same actions when there is one, the rest are appended.
+fn place(
+    mut kept: Vec<Value>,
+    slots: &[(usize, Option<BTreeSet<String>>)],
+    derived: &Derived,
+    satisfied: &[bool],
+) -> Vec<Value> {
+    let mut todo: Vec<&(Required, NormStatement)> = derived
+        .statements
+        .iter()
+        .zip(satisfied)
+        .filter(|(_, ok)| !**ok)
+        .map(|(r, _)| r)
+        .collect();
+    for (at, actions) in slots {
+        let pick = todo.iter().position(|(_, n)| n.action == *actions);
+        let at = (*at).min(kept.len());
+        if let Some(i) = pick {
+            kept.insert(at, todo.remove(i).0.statement.clone());
+        }
+    }
+    kept.extend(todo.into_iter().map(|(r, _)| r.statement.clone()));
+    kept
+}
+
+/// Make Sids unique: a repeated Sid gets a numeric suffix (a Sid is only a label; S3 rejects a
+/// policy whose Sids repeat).
+fn unique_sids(mut statements: Vec<Value>) -> Vec<Value> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for s in &mut statements {
+        let Some(sid) = s.get("Sid").and_then(Value::as_str).map(str::to_string) else {
+            continue;
+        };
+        let mut candidate = sid.clone();
+        let mut n = 2;
+        while seen.contains(&candidate) {
+            candidate = format!("{sid}{n}");
+            n += 1;
+        }
+        if candidate != sid {
+            s["Sid"] = Value::String(candidate.clone());
+        }
+        seen.insert(candidate);
+    }
+    statements
 }
 
 /// Canonical pretty JSON (keys sorted at every level) for stable diffs and hashes.

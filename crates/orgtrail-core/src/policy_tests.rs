@@ -204,13 +204,21 @@ fn merge_cases() -> Vec<MergeCase> {
             0,
         ),
         ("duplicate_sids_are_fine", Some(dup_sid), false, 0, 0),
-        ("seed_policy_is_superseded", Some(seed_policy()), true, 3, 3),
+        // Unscoped grants let any trail of the account write: broader than the scoped
+        // statements, so they are kept (with a warning) and the scoped ones added.
         (
-            "seed_plus_required_removes_legacy_only",
-            Some(seed_plus),
+            "seed_policy_unscoped_grants_kept",
+            Some(seed_policy()),
             true,
-            0,
             3,
+            0,
+        ),
+        (
+            "seed_plus_required_is_no_change",
+            Some(seed_plus),
+            false,
+            0,
+            0,
         ),
         (
             "foreign_statements_kept_no_change",
@@ -365,6 +373,117 @@ fn shared_bucket_carries_each_trails_statements() {
     assert_eq!(stmts, 6);
 }
 
+fn sids(policy: &Value) -> Vec<String> {
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["Sid"].as_str().map(String::from))
+        .collect()
+}
+
+/// Situation 1 of the safety issue: two trails on one bucket (one with a prefix) used to get
+/// the same three Sids twice; S3 answers MalformedPolicy to that.
+#[test]
+fn shared_bucket_policy_has_unique_alphanumeric_sids_and_is_stable() {
+    let mut other = tref();
+    other.trail_name = "second-trail".into();
+    other.prefix = Some("data".into());
+    let trails = [tref(), other];
+    let m = merge("my-bucket", None, &trails, &[]).unwrap();
+    let policy = m.new_policy.unwrap();
+    let ids = sids(&policy);
+    assert_eq!(ids.len(), 6);
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), 6, "{ids:?}");
+    assert!(
+        ids.iter()
+            .all(|s| s.chars().all(|c| c.is_ascii_alphanumeric())),
+        "{ids:?}"
+    );
+    // Deterministic, and a second merge changes nothing.
+    let again = merge("my-bucket", None, &trails, &[])
+        .unwrap()
+        .new_policy
+        .unwrap();
+    assert_eq!(sids(&again), ids);
+    assert_eq!(
+        merge("my-bucket", Some(&policy.to_string()), &trails, &[])
+            .unwrap()
+            .new_policy,
+        None
+    );
+}
+
+/// How AWS's multi-account example grants CloudTrail access for a member account's own trail.
+fn member_grants() -> Vec<Value> {
+    vec![
+        json!({"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::my-bucket"}),
+        json!({"Sid": "AWSCloudTrailWriteMember", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/222222222222/*", "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}),
+    ]
+}
+
+/// Situation 2: the member account's grants are broader than the scoped statements, so they
+/// are kept (in place), with a warning naming the account; nothing is lost.
+#[test]
+fn another_accounts_grants_survive_the_merge_in_place() {
+    let live = member_grants();
+    let m = merge("my-bucket", Some(&doc(live.clone())), &[tref()], &[]).unwrap();
+    assert!(m.superseded.is_empty());
+    assert!(m.coverage_lost.is_empty(), "{:?}", m.coverage_lost);
+    let stmts = m.new_policy.unwrap()["Statement"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(&stmts[..2], &live[..]);
+    assert_eq!(stmts.len(), 5);
+    assert!(
+        m.warnings.iter().any(|w| w.contains("222222222222")),
+        "{:?}",
+        m.warnings
+    );
+}
+
+/// A live statement scoped to our trail but written differently is replaced where it stood,
+/// so the reviewer's diff shows one changed statement, not a move.
+#[test]
+fn superseded_statement_is_replaced_in_place() {
+    let scoped_no_acl = json!({"Sid": "Old", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*", "Condition": {"StringEquals": {"aws:SourceArn": ARN}}});
+    let live = vec![config_stmt(), scoped_no_acl, deny_insecure()];
+    let m = merge("my-bucket", Some(&doc(live)), &[tref()], &[]).unwrap();
+    assert_eq!(m.superseded.len(), 1);
+    let stmts = m.new_policy.unwrap()["Statement"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(stmts[0], config_stmt());
+    assert_eq!(stmts[1]["Action"], "s3:PutObject");
+    assert_eq!(
+        stmts[1]["Resource"],
+        "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*"
+    );
+    assert_eq!(stmts[2], deny_insecure());
+    assert_eq!(stmts.len(), 5);
+}
+
+#[test]
+fn repeated_live_sids_are_made_unique_when_the_policy_is_written() {
+    let m = merge("my-bucket", Some(&doc(seed_policy())), &[tref()], &[]).unwrap();
+    let ids = sids(&m.new_policy.unwrap());
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+}
+
+#[test]
+fn a_policy_over_s3s_size_limit_is_an_error_before_any_write() {
+    let big: Vec<Value> = (0..200)
+        .map(|i| json!({"Sid": format!("Foreign{i}"), "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{:012}:root", i)}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::my-bucket/reports/*"}))
+        .collect();
+    let err = merge("my-bucket", Some(&doc(big)), &[tref()], &[]).unwrap_err();
+    assert!(matches!(err, PolicyError::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("20480"), "{err}");
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;
@@ -408,7 +527,125 @@ mod props {
             })
     }
 
+    /// CloudTrail grants a real bucket may carry: other accounts' paths, broader `AWSLogs/*`,
+    /// unscoped, scoped to other trails or accounts, and ours written differently.
+    fn cloudtrail_statement() -> impl Strategy<Value = Value> {
+        let resource = prop::sample::select(vec![
+            "arn:aws:s3:::my-bucket",
+            "arn:aws:s3:::my-bucket/*",
+            "arn:aws:s3:::my-bucket/AWSLogs/*",
+            "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*",
+            "arn:aws:s3:::my-bucket/AWSLogs/222222222222/*",
+            "arn:aws:s3:::my-bucket/AWSLogs/o-exampleorgid/*",
+            "arn:aws:s3:::my-bucket/AWSLogs/o-exampleorgid/333333333333/*",
+            "arn:aws:s3:::my-bucket/data/AWSLogs/111111111111/*",
+        ]);
+        let action = prop::sample::select(vec!["s3:GetBucketAcl", "s3:PutObject", "s3:Put*"]);
+        let scope = prop::sample::select(vec![
+            json!(null),
+            json!({"StringEquals": {"aws:SourceArn": ARN}}),
+            json!({"StringEquals": {"aws:SourceArn": "arn:aws:cloudtrail:us-east-1:222222222222:trail/member"}}),
+            json!({"StringEquals": {"aws:SourceAccount": "222222222222"}}),
+            json!({"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}),
+            json!({"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": ARN}}),
+            json!({"ArnLike": {"aws:SourceArn": "arn:aws:cloudtrail:*:111111111111:trail/*"}}),
+        ]);
+        (resource, action, scope).prop_map(|(r, a, c)| {
+            let mut s = json!({"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": a, "Resource": r});
+            if !c.is_null() {
+                s["Condition"] = c;
+            }
+            s
+        })
+    }
+
+    /// Deliveries checked independently of the merge's own universe: our trail, a member
+    /// account's trail, another trail of the management account, and the org paths.
+    fn deliveries() -> Vec<crate::coverage::delivery::Delivery> {
+        use crate::coverage::delivery::Delivery;
+        let sources = [
+            (ARN, "111111111111"),
+            (
+                "arn:aws:cloudtrail:us-east-1:222222222222:trail/member",
+                "222222222222",
+            ),
+            (
+                "arn:aws:cloudtrail:us-east-1:111111111111:trail/other",
+                "111111111111",
+            ),
+        ];
+        let keys = [
+            "AWSLogs/111111111111/CloudTrail/x.gz",
+            "AWSLogs/222222222222/CloudTrail/x.gz",
+            "AWSLogs/o-exampleorgid/333333333333/CloudTrail/x.gz",
+            "AWSLogs/o-exampleorgid/111111111111/CloudTrail/x.gz",
+            "data/AWSLogs/111111111111/CloudTrail/x.gz",
+        ];
+        let mut out = Vec::new();
+        for (arn, account) in sources {
+            out.push(Delivery {
+                source_arn: arn.into(),
+                source_account: account.into(),
+                action: "s3:getbucketacl",
+                resource: "arn:aws:s3:::my-bucket".into(),
+                key: String::new(),
+            });
+            // CloudTrail writes under the trail's own account id, or (an organization trail of
+            // the management account) under the organization id; our trail only at its own
+            // prefix (none), other trails at any prefix.
+            let plausible = |k: &str| {
+                let (prefix, rest) = k.split_once("AWSLogs/").unwrap();
+                let own = rest.starts_with(&format!("{account}/"))
+                    || (account == "111111111111" && rest.starts_with("o-exampleorgid/"));
+                own && (arn != ARN || prefix.is_empty())
+            };
+            for k in keys.into_iter().filter(|k| plausible(k)) {
+                out.push(Delivery {
+                    source_arn: arn.into(),
+                    source_account: account.into(),
+                    action: "s3:putobject",
+                    resource: format!("arn:aws:s3:::my-bucket/{k}"),
+                    key: k.into(),
+                });
+            }
+        }
+        out
+    }
+
+    fn norms(policy: &str) -> Vec<NormStatement> {
+        parse_policy("b", policy)
+            .unwrap()
+            .statements
+            .iter()
+            .map(|s| normalise_statement(s).unwrap())
+            .collect()
+    }
+
     proptest! {
+        /// No delivery a live policy allows is denied after the merge unless the merge reports
+        /// it as coverage lost (the plan then marks the step reducing); and the merge itself
+        /// never drops a grant something relies on.
+        #[test]
+        fn merge_never_silently_denies_a_delivery_the_live_policy_allowed(
+            stmts in prop::collection::vec(prop_oneof![cloudtrail_statement(), foreign_statement()], 0..6)
+        ) {
+            let text = doc(stmts);
+            let m = merge("my-bucket", Some(&text), &[tref()], &[]).unwrap();
+            let Some(new) = m.new_policy else { return Ok(()) };
+            let (before, after) = (norms(&text), norms(&new.to_string()));
+            let denied: Vec<_> = deliveries()
+                .into_iter()
+                .filter(|d| crate::coverage::delivery::allows(&before, d) && !crate::coverage::delivery::allows(&after, d))
+                .collect();
+            prop_assert!(denied.is_empty() || !m.coverage_lost.is_empty(), "silently denied: {:?}", denied);
+            prop_assert!(denied.is_empty(), "the merge denied: {:?}", denied);
+            // And our trail can deliver everything it needs.
+            for d in deliveries().iter().filter(|d| d.source_arn == ARN && !d.key.starts_with("data/") && !d.key.contains("222222222222")) {
+                if d.key.contains("o-exampleorgid") && !d.key.contains("111111111111") && !d.key.contains("333333333333") { continue; }
+                prop_assert!(crate::coverage::delivery::allows(&after, d), "our trail cannot deliver {:?}", d);
+            }
+        }
+
         #[test]
         fn merge_keeps_every_foreign_statement_and_adds_only_ours(stmts in prop::collection::vec(foreign_statement(), 0..8)) {
             let text = doc(stmts.clone());
@@ -416,8 +653,15 @@ mod props {
             prop_assert!(m.superseded.is_empty());
             let new = m.new_policy.expect("ours are missing, so the policy changes");
             let new_stmts = new["Statement"].as_array().unwrap();
-            // Foreign statements survive byte-for-byte and in order, ours follow.
-            prop_assert_eq!(&new_stmts[..stmts.len()], &stmts[..]);
+            // Foreign statements survive in order, ours follow; only a repeated Sid is renamed
+            // (S3 rejects repeats).
+            let no_sid = |v: &[Value]| -> Vec<Value> {
+                v.iter().map(|s| { let mut s = s.clone(); s.as_object_mut().unwrap().remove("Sid"); s }).collect()
+            };
+            prop_assert_eq!(no_sid(&new_stmts[..stmts.len()]), no_sid(&stmts));
+            let sids: Vec<&str> = new_stmts.iter().filter_map(|s| s["Sid"].as_str()).collect();
+            let unique: std::collections::BTreeSet<&str> = sids.iter().copied().collect();
+            prop_assert_eq!(sids.len(), unique.len(), "Sids repeat: {:?}", sids);
             let added = &new_stmts[stmts.len()..];
             prop_assert_eq!(added.len(), 3);
             for a in added {

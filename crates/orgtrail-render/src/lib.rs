@@ -133,6 +133,9 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
                     "# reduces audit coverage: apply refuses it without --allow-coverage-reduction"
                 )
             );
+            for lost in &s.coverage_lost {
+                let _ = writeln!(out, "      {}", style.red(&format!("#   loses: {lost}")));
+            }
         }
         for c in &s.changes {
             let _ = writeln!(out, "      {}", change_line(c));
@@ -219,6 +222,9 @@ pub fn plan_markdown(plan: &Plan) -> String {
             s.target,
             s.reason
         );
+        for lost in &s.coverage_lost {
+            let _ = writeln!(out, "- ⚠️ **loses** {}", lost.replace('|', "\\|"));
+        }
         if !s.changes.is_empty() {
             let _ = writeln!(out, "```diff");
             for c in &s.changes {
@@ -336,3 +342,6 @@ pub fn drift_markdown(r: &DriftReport) -> String {
 pub fn drift_json(r: &DriftReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;

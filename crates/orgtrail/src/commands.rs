@@ -1,12 +1,12 @@
 //! The subcommands. AWS configuration is loaded only by commands that call AWS.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::CommandFactory;
 use orgtrail_aws::{Aws, AwsOptions, RetryPolicy};
-use orgtrail_core::{Action, LiveState, Plan, SpecInput, StepKind, diff, spec_hash, stale_reasons};
+use orgtrail_core::{LiveState, Plan, SpecInput, diff};
 use orgtrail_spec::LoadedSpec;
 
 use crate::Exit;
@@ -80,7 +80,7 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
             allow_enable_all_features,
             retry_budget,
         } => {
-            let opts = ApplyOpts {
+            let opts = crate::apply::ApplyOpts {
                 auto_approve,
                 allow_coverage_reduction,
                 allow_enable_all_features,
@@ -89,7 +89,7 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
                     ..RetryPolicy::default()
                 },
             };
-            apply(&paths, opts, &cli.global, p)
+            crate::apply::apply(&paths, opts, &cli.global, p)
         }
         Command::Drift { paths, format } => {
             let specs = load_all(&paths)?;
@@ -140,7 +140,7 @@ pub fn schema_text() -> String {
     serde_json::to_string_pretty(&orgtrail_spec::json_schema()).unwrap_or_default() + "\n"
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     // Every AWS call is I/O-bound: one thread multiplexes them all and leaves the CPU to the
     // rest of the machine (measured: faster than a 2-worker runtime, see docs/performance.md).
     tokio::runtime::Builder::new_current_thread()
@@ -161,7 +161,7 @@ fn aws_options(g: &Global) -> AwsOptions {
     }
 }
 
-async fn connect(g: &Global) -> Result<Aws> {
+pub(crate) async fn connect(g: &Global) -> Result<Aws> {
     let start = Instant::now();
     let aws = Aws::connect(&aws_options(g)).await?;
     if g.verbose >= 1 {
@@ -194,7 +194,7 @@ fn validate(paths: &[PathBuf], p: &Printer) -> Result<Exit> {
 }
 
 /// Load every spec; all invalid files are reported before failing.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>> {
+pub(crate) fn load_all(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>> {
     let files = orgtrail_spec::expand_paths(paths)?;
     let mut specs = Vec::new();
     let mut errors = Vec::new();
@@ -213,7 +213,7 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>> {
     Ok(specs)
 }
 
-fn inputs(specs: &[LoadedSpec]) -> Vec<SpecInput<'_>> {
+pub(crate) fn inputs(specs: &[LoadedSpec]) -> Vec<SpecInput<'_>> {
     specs
         .iter()
         .map(|s| SpecInput {
@@ -241,7 +241,7 @@ async fn read(aws: &Aws, specs: &[LoadedSpec], g: &Global, p: &Printer) -> Resul
     Ok(live)
 }
 
-async fn make_plan(
+pub(crate) async fn make_plan(
     aws: &Aws,
     specs: &[LoadedSpec],
     g: &Global,
@@ -250,139 +250,4 @@ async fn make_plan(
     let live = read(aws, specs, g, p).await?;
     let plan = diff(&inputs(specs), &live);
     Ok((plan, live))
-}
-
-struct ApplyOpts {
-    auto_approve: bool,
-    allow_coverage_reduction: bool,
-    allow_enable_all_features: bool,
-    retry: RetryPolicy,
-}
-
-fn is_saved_plan(paths: &[PathBuf]) -> bool {
-    paths.len() == 1 && paths[0].extension().is_some_and(|e| e == "json")
-}
-
-fn load_saved(path: &Path) -> Result<Plan> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the saved plan {}", path.display()))?;
-    let plan: Plan = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a plan saved by `orgtrail plan --out`",
-            path.display()
-        )
-    })?;
-    if plan.format_version != orgtrail_core::PLAN_FORMAT_VERSION {
-        bail!(
-            "{} has plan format {}, this orgtrail reads format {}; make a new plan",
-            path.display(),
-            plan.format_version,
-            orgtrail_core::PLAN_FORMAT_VERSION
-        );
-    }
-    Ok(plan)
-}
-
-fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exit> {
-    let saved = if is_saved_plan(paths) {
-        Some(load_saved(&paths[0])?)
-    } else {
-        None
-    };
-    let spec_paths: Vec<PathBuf> = match &saved {
-        Some(plan) => plan.specs.iter().map(PathBuf::from).collect(),
-        None => paths.to_vec(),
-    };
-    let specs = load_all(&spec_paths)?;
-    let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin()) && p.stdout_tty;
-    if !o.auto_approve && !interactive {
-        bail!(
-            "apply needs confirmation: no terminal to ask on, so pass --auto-approve (nothing was changed)"
-        );
-    }
-    let rt = runtime()?;
-    rt.block_on(async {
-        let aws = connect(g).await?;
-        let (plan, _live) = make_plan(&aws, &specs, g, p).await?;
-        if let Some(saved) = &saved {
-            let reasons = stale_reasons(saved, &plan.live_components, &spec_hash(&inputs(&specs)));
-            if !reasons.is_empty() {
-                bail!("plan is stale: {}; run `orgtrail plan --out` again and review the new plan (nothing was changed)", reasons.join("; "));
-            }
-        }
-        p.out(&orgtrail_render::plan_text(&plan, p.style));
-        if plan.has_errors() {
-            bail!("the plan has errors (above); fix them first (nothing was changed)");
-        }
-        if plan.is_empty() {
-            return Ok(Exit::Success);
-        }
-        let reducing: Vec<&str> = plan.steps.iter().filter(|s| s.reduces_coverage).map(|s| s.kind.as_str()).collect();
-        if !reducing.is_empty() && !o.allow_coverage_reduction {
-            bail!(
-                "the plan reduces audit coverage ({}); re-run with --allow-coverage-reduction if that is intended (nothing was changed)",
-                reducing.join(", ")
-            );
-        }
-        let all_features = plan.steps.iter().any(|s| s.kind == StepKind::EnableAllFeatures);
-        if all_features && !o.allow_enable_all_features {
-            bail!(
-                "the organization must enable all features first. That sends a handshake to every invited member account and cannot be undone; the organization trail can only be created after every member accepted. Re-run with --allow-enable-all-features to start it (nothing was changed)"
-            );
-        }
-        if !o.auto_approve {
-            p.out(&format!("Apply these {} steps? [y/N] ", plan.steps.len()));
-            let mut answer = String::new();
-            std::io::stdin().read_line(&mut answer)?;
-            if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-                p.info("Apply cancelled; nothing was changed.");
-                return Ok(Exit::Error);
-            }
-        }
-        let total = plan.steps.len();
-        for (i, step) in plan.steps.iter().enumerate() {
-            let start = Instant::now();
-            p.info(&format!("[{}/{}] {} {} ...", i + 1, total, step.kind.as_str(), step.target));
-            let mut frame = 0usize;
-            let res = aws
-                .execute(&step.action, o.retry, |wait, err| {
-                    frame += 1;
-                    p.waiting(
-                        frame,
-                        &format!(
-                            "waiting {:.1}s for AWS to catch up ({})",
-                            wait.as_secs_f64(),
-                            err.kind()
-                        ),
-                    );
-                })
-                .await;
-            p.end_wait();
-            if let Err(e) = res {
-                bail!(
-                    "step {}/{} {} on {} failed after {:.1}s: {e}\nSteps before it are done; fix the cause and run apply again: it continues from the live state.",
-                    i + 1,
-                    total,
-                    step.kind.as_str(),
-                    step.target,
-                    start.elapsed().as_secs_f64()
-                );
-            }
-            p.info(&format!("[{}/{}] {} done in {:.1}s", i + 1, total, step.kind.as_str(), start.elapsed().as_secs_f64()));
-            if matches!(step.action, Action::EnableAllFeatures) {
-                p.line("All features requested: every invited member account must accept the handshake. Run apply again once they have; the trail is created then.");
-                return Ok(Exit::Success);
-            }
-        }
-        // Prove convergence against AWS itself.
-        let (after, _) = make_plan(&aws, &specs, g, p).await?;
-        if !after.is_empty() || after.has_errors() {
-            p.out(&orgtrail_render::plan_text(&after, p.style));
-            bail!(
-                "apply did not converge: the steps above are still needed after applying (something changed the live state during the apply, e.g. another tool or a delayed duplicate request)\n  fix: run `orgtrail apply` again; it continues from the live state. If it keeps happening, find what else is changing the trail (`orgtrail drift` shows what differs)"
-            );
-        }
-        p.line(&format!("Apply complete: {total} steps"));
-        Ok(Exit::Success)
-    })
 }

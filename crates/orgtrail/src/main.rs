@@ -2,6 +2,7 @@
 //! execute), orgtrail-core (diff) and orgtrail-render (show). All printing happens here,
 //! through [`printer::Printer`].
 
+mod apply;
 mod cli;
 mod commands;
 mod import;

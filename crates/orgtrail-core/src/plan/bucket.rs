@@ -6,9 +6,11 @@ use std::collections::BTreeSet;
 use orgtrail_spec::PolicyMode;
 use serde_json::{Value, json};
 
+use super::desired::trail_owner;
 use super::model::{Action, SpecInput, Step, StepKind, change};
 use super::out::Out;
-use crate::live::{LiveState, OrgState, TrailLive};
+use crate::coverage;
+use crate::live::{BucketProtection, LiveState, OrgState, TrailLive};
 use crate::policy::{self, Merge, TrailRef};
 
 /// The specs writing to one bucket, with their live reads (`live.trails[i]` is `specs[i]`'s).
@@ -44,28 +46,24 @@ pub(crate) fn groups<'a>(specs: &'a [SpecInput<'a>], live: &'a LiveState) -> Vec
     out
 }
 
-/// Steps for one bucket. `owner`: the account that owns the trails (and their log path).
-pub(crate) fn steps(
-    out: &mut Out,
-    g: &BucketGroup,
-    org: Option<&OrgState>,
-    partition: &str,
-    owner: &str,
-) {
+/// Steps for one bucket.
+pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: &LiveState, partition: &str) {
     if !exists_in_region(out, g) {
         return;
     }
-    if let Some(org) = org {
-        policy_step(out, g, &trail_refs(g, partition, owner, &org.id));
+    if let Some(org) = &live.organization {
+        policy_step(out, g, &trail_refs(g, live, partition, org));
     }
 }
 
-/// Plan the bucket's creation or check its region. False when nothing more can be planned.
+/// Plan the bucket's creation and set-up, or check its region. False when nothing more can be
+/// planned.
 fn exists_in_region(out: &mut Out, g: &BucketGroup) -> bool {
     let (path, region, bucket) = (g.path(), g.region(), g.name);
     let live = &g.live().bucket;
+    let create = g.members[0].0.spec.bucket.create;
     if !live.exists {
-        if !g.members[0].0.spec.bucket.create {
+        if !create {
             out.error(
                 path,
                 "bucket-missing",
@@ -75,6 +73,7 @@ fn exists_in_region(out: &mut Out, g: &BucketGroup) -> bool {
             return false;
         }
         out.step(create_step(g));
+        setup_steps(out, g, None);
         return true;
     }
     match &live.region {
@@ -87,52 +86,108 @@ fn exists_in_region(out: &mut Out, g: &BucketGroup) -> bool {
             );
             false
         }
-        _ => true,
+        _ => {
+            if let Some(p) = &live.protection {
+                setup_steps(out, g, Some(p));
+            }
+            true
+        }
     }
+}
+
+fn bucket_step(g: &BucketGroup, kind: StepKind, reason: &str, action: Action) -> Step {
+    Step::new(
+        kind,
+        format!("s3://{}", g.name),
+        g.path().to_string(),
+        reason.into(),
+        action,
+    )
 }
 
 fn create_step(g: &BucketGroup) -> Step {
     let region = g.region().to_string();
-    // Default encryption with the trails' KMS key when one is set.
-    let kms = g
-        .members
-        .iter()
-        .find_map(|(_, tl)| tl.kms.as_ref()?.key_arn.clone());
-    let encryption = if kms.is_some() { "aws:kms" } else { "AES256" };
-    Step::new(
+    let action = Action::CreateBucket {
+        bucket: g.name.to_string(),
+        region: region.clone(),
+    };
+    bucket_step(
+        g,
         StepKind::CreateBucket,
-        format!("s3://{}", g.name),
-        g.path().to_string(),
-        "the spec sets `bucket.create: true` and the bucket is missing".into(),
-        Action::CreateBucket {
-            bucket: g.name.to_string(),
-            region: region.clone(),
-            kms_key_arn: kms,
-        },
+        "the spec sets `bucket.create: true` and the bucket is missing",
+        action,
     )
-    .with_changes(vec![
-        change("region", Value::Null, json!(region)),
-        change("block_public_access", Value::Null, json!(true)),
-        change("default_encryption", Value::Null, json!(encryption)),
-    ])
+    .with_changes(vec![change("region", Value::Null, json!(region))])
+    .coverage(
+        Vec::new(),
+        coverage::missing("the log bucket does not exist"),
+    )
 }
 
-fn trail_refs(g: &BucketGroup, partition: &str, owner: &str, org_id: &str) -> Vec<TrailRef> {
+/// Public access block and default encryption of a bucket orgtrail creates: separate steps, so
+/// one that failed is planned again on the next run (`live`: `None` for a bucket not created yet).
+fn setup_steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtection>) {
+    let (bucket, region) = (g.name.to_string(), g.region().to_string());
+    if !live.is_some_and(|p| p.public_access_blocked) {
+        let action = Action::PutPublicAccessBlock {
+            bucket: bucket.clone(),
+            region: region.clone(),
+        };
+        let before = json!(live.map(|p| p.public_access_blocked));
+        out.step(
+            bucket_step(
+                g,
+                StepKind::PutPublicAccessBlock,
+                "a log bucket must never be public",
+                action,
+            )
+            .with_changes(vec![change("block_public_access", before, json!(true))]),
+        );
+    }
+    if live.is_none_or(|p| p.encryption.is_none()) {
+        // Default encryption with the trails' KMS key when one is set.
+        let kms = g
+            .members
+            .iter()
+            .find_map(|(_, tl)| tl.kms.as_ref()?.key_arn.clone());
+        let encryption = if kms.is_some() { "aws:kms" } else { "AES256" };
+        let action = Action::PutBucketEncryption {
+            bucket,
+            region,
+            kms_key_arn: kms,
+        };
+        out.step(
+            bucket_step(
+                g,
+                StepKind::PutBucketEncryption,
+                "log files are encrypted at rest by default",
+                action,
+            )
+            .with_changes(vec![change(
+                "default_encryption",
+                Value::Null,
+                json!(encryption),
+            )]),
+        );
+    }
+}
+
+fn trail_refs(g: &BucketGroup, live: &LiveState, partition: &str, org: &OrgState) -> Vec<TrailRef> {
     g.members
         .iter()
         .map(|(s, _)| TrailRef {
             partition: partition.to_string(),
             home_region: s.spec.trail.home_region.clone(),
-            account: owner.to_string(),
+            account: trail_owner(s.spec, live).to_string(),
             trail_name: s.spec.trail.name.clone(),
-            org_id: org_id.to_string(),
+            org_id: org.id.clone(),
             bucket: g.name.to_string(),
             prefix: s.spec.trail.s3_key_prefix.clone(),
         })
         .collect()
 }
 
-/// Names of trails not managed by these specs that deliver to this bucket.
+/// ARNs of trails not managed by these specs that deliver to this bucket.
 fn other_trails_on_bucket(g: &BucketGroup, refs: &[TrailRef]) -> Vec<String> {
     let managed: BTreeSet<String> = refs.iter().map(TrailRef::trail_arn).collect();
     let others: BTreeSet<String> = g
@@ -140,7 +195,7 @@ fn other_trails_on_bucket(g: &BucketGroup, refs: &[TrailRef]) -> Vec<String> {
         .iter()
         .flat_map(|(_, tl)| &tl.other_trails)
         .filter(|o| o.s3_bucket.as_deref() == Some(g.name) && !managed.contains(&o.arn))
-        .map(|o| o.name.clone())
+        .map(|o| o.arn.clone())
         .collect();
     others.into_iter().collect()
 }
@@ -182,7 +237,8 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef]) {
                 policy: serde_json::to_string(new).unwrap_or_default(),
             },
         )
-        .with_policy_diff(Some((before, policy::canonical_pretty(new)))),
+        .with_policy_diff(Some((before, policy::canonical_pretty(new))))
+        .coverage(m.coverage_lost.clone(), m.coverage_restored.clone()),
     );
 }
 

@@ -4,7 +4,7 @@
 use orgtrail_spec::{InsightType, Spec};
 
 use super::model::NewTrail;
-use crate::live::{KmsState, Selectors, normalise_log_group_arn, trail_arn};
+use crate::live::{KmsState, LiveState, Selectors, normalise_log_group_arn, trail_arn};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Desired {
@@ -14,6 +14,17 @@ pub(crate) struct Desired {
     pub selectors: Selectors,
     pub insights: Vec<InsightType>,
     pub logging: bool,
+}
+
+/// The account that owns the spec's trail (and its `AWSLogs/<account>/` path). An organization
+/// trail belongs to the management account even when a CloudTrail delegated administrator
+/// creates it; any other trail belongs to the caller's account (CloudTrail user guide,
+/// "Organization trail delegated administrator").
+pub(crate) fn trail_owner<'a>(spec: &Spec, live: &'a LiveState) -> &'a str {
+    match &live.organization {
+        Some(o) if spec.trail.organization => &o.management_account,
+        _ => &live.caller.account,
+    }
 }
 
 /// Resolve `spec` for a trail owned by `account`.

@@ -1,11 +1,12 @@
 //! The trail's own settings (what CreateTrail and UpdateTrail take), compared field by field
-//! with one table: name, live value, desired value, the UpdateTrail field that sets it, and
-//! whether the change loses audit coverage.
+//! with one table: name, live value, desired value, the UpdateTrail field that sets it. What a
+//! change loses is the coverage model's call (`crate::coverage::settings`).
 
 use serde_json::{Value, json};
 
 use super::model::{Action, FieldChange, NewTrail, Step, StepKind, TrailField, change};
 use super::trail::Target;
+use crate::coverage;
 use crate::live::{TrailState, normalise_log_group_arn};
 
 /// One row of the comparison.
@@ -15,8 +16,6 @@ pub(crate) struct Compared {
     pub desired: Value,
     /// What UpdateTrail sends to reach `desired`.
     pub set: TrailField,
-    /// Going from `live` to `desired` loses audit coverage.
-    pub loses_coverage: bool,
 }
 
 fn opt(v: &Option<String>) -> Value {
@@ -30,14 +29,12 @@ fn cloudwatch(c: &Option<(String, String)>) -> Value {
     )
 }
 
-/// A setting CloudTrail records more with when on: turning it off loses coverage.
 fn flag(name: &'static str, live: bool, want: bool, set: fn(bool) -> TrailField) -> Compared {
     Compared {
         name,
         live: json!(live),
         desired: json!(want),
         set: set(want),
-        loses_coverage: live && !want,
     }
 }
 
@@ -47,7 +44,6 @@ fn value(name: &'static str, live: Value, desired: Value, set: TrailField) -> Co
         live,
         desired,
         set,
-        loses_coverage: false,
     }
 }
 
@@ -152,11 +148,11 @@ pub(crate) fn differing(live: &TrailState, want: &NewTrail) -> Vec<Compared> {
 /// One UpdateTrail with only the changed fields, named after the change reviewers care about
 /// most (conversion to an organization or multi-region trail); `None` when nothing differs.
 pub(crate) fn update_step(t: &Target, live: &TrailState, want: &NewTrail) -> Option<Step> {
+    let now = settings_of(live);
     let rows = differing(live, want);
     if rows.is_empty() {
         return None;
     }
-    let reduces = rows.iter().any(|r| r.loses_coverage);
     let (kind, reason) = update_kind(live, want, t.region);
     let changes: Vec<FieldChange> = rows
         .iter()
@@ -174,7 +170,10 @@ pub(crate) fn update_step(t: &Target, live: &TrailState, want: &NewTrail) -> Opt
             },
         )
         .with_changes(changes)
-        .reducing(reduces),
+        .coverage(
+            coverage::settings(&now, want),
+            coverage::settings(want, &now),
+        ),
     )
 }
 

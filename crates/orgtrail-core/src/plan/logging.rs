@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::model::{Action, Step, StepKind, change};
 use super::trail::Target;
+use crate::coverage;
 
 /// Start logging a trail CreateTrail just made (a new trail does not log until started).
 pub(crate) fn start_new(t: &Target) -> Step {
@@ -45,5 +46,5 @@ fn step(t: &Target, live: bool, want: bool, reason: &str) -> Step {
     };
     t.step(kind, reason, action)
         .with_changes(vec![change("logging", json!(live), json!(want))])
-        .reducing(!want)
+        .coverage(coverage::logging(live, want), coverage::logging(want, live))
 }

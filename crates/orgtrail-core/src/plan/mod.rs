@@ -23,14 +23,15 @@ mod tags;
 mod trail;
 
 pub use model::*;
-pub use staleness::{fingerprint, live_components, spec_hash, stale_reasons};
+pub use staleness::{fingerprint, live_components, spec_hash, stale_reasons, steps_differ};
 
 pub use crate::kms::kms_policy_allows_cloudtrail;
 use crate::live::LiveState;
 use out::Out;
 
 /// Version of the JSON plan format (`orgtrail plan --format json`, saved plans).
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// 2: bucket set-up as separate steps, coverage lost/restored per step.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 /// Compute the plan for `specs` against `live` (`live.trails[i]` belongs to `specs[i]`).
 pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
@@ -39,16 +40,16 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
     preflight::cross_spec(&mut out, specs);
     let org = preflight::organization(&mut out, live);
     if let Some(o) = org {
-        organization::steps(&mut out, specs, o);
+        organization::steps(&mut out, specs, o, &live.caller.account);
     }
-    // The management account owns the trails (and their `AWSLogs/<account>/` path).
-    let owner = org.map_or(live.caller.account.as_str(), |o| &o.management_account);
     for g in bucket::groups(specs, live) {
-        bucket::steps(&mut out, &g, org, partition, owner);
+        bucket::steps(&mut out, &g, live, partition);
     }
     for (s, tl) in specs.iter().zip(&live.trails) {
-        trail::steps(&mut out, s, tl, partition, owner);
+        let owner = desired::trail_owner(s.spec, live);
+        trail::steps(&mut out, s, tl, partition, owner, &live.caller.account);
     }
+    preflight::management_events_logged(&mut out, specs);
     finish(specs, live, out)
 }
 
@@ -61,7 +62,7 @@ fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
     // Stable: within one kind, steps keep the order of the specs.
     steps.sort_by_key(|s| order(s.kind));
     findings.sort_by(|a, b| (a.severity, &a.spec, &a.code).cmp(&(b.severity, &b.spec, &b.code)));
-    let live_components = live_components(live);
+    let live_components = live_components(specs, live);
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         specs: specs.iter().map(|s| s.path.clone()).collect(),
@@ -78,7 +79,9 @@ fn order(k: StepKind) -> u8 {
     match k {
         StepKind::EnableAllFeatures => 0,
         StepKind::EnableTrustedAccess | StepKind::DisableTrustedAccess => 1,
-        StepKind::CreateBucket => 2,
+        StepKind::CreateBucket | StepKind::PutPublicAccessBlock | StepKind::PutBucketEncryption => {
+            2
+        }
         StepKind::PutBucketPolicy => 3,
         StepKind::CreateTrail
         | StepKind::UpdateTrail
@@ -92,4 +95,4 @@ fn order(k: StepKind) -> u8 {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

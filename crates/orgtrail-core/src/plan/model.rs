@@ -17,6 +17,8 @@ pub enum StepKind {
     EnableTrustedAccess,
     DisableTrustedAccess,
     CreateBucket,
+    PutPublicAccessBlock,
+    PutBucketEncryption,
     PutBucketPolicy,
     CreateTrail,
     UpdateTrail,
@@ -37,6 +39,8 @@ impl StepKind {
             StepKind::EnableTrustedAccess => "enable-trusted-access",
             StepKind::DisableTrustedAccess => "disable-trusted-access",
             StepKind::CreateBucket => "create-bucket",
+            StepKind::PutPublicAccessBlock => "put-public-access-block",
+            StepKind::PutBucketEncryption => "put-bucket-encryption",
             StepKind::PutBucketPolicy => "put-bucket-policy",
             StepKind::CreateTrail => "create-trail",
             StepKind::UpdateTrail => "update-trail",
@@ -99,7 +103,16 @@ pub enum Action {
     CreateBucket {
         bucket: String,
         region: String,
-        /// SSE-KMS key for default encryption; SSE-S3 when `None`.
+    },
+    /// All four public access block settings on.
+    PutPublicAccessBlock {
+        bucket: String,
+        region: String,
+    },
+    PutBucketEncryption {
+        bucket: String,
+        region: String,
+        /// SSE-KMS key for default encryption (with an S3 bucket key); SSE-S3 when `None`.
         kms_key_arn: Option<String>,
     },
     PutBucketPolicy {
@@ -168,7 +181,15 @@ pub struct Step {
     pub policy_diff: Option<(String, String)>,
     /// Display only; apply never reads it.
     pub reason: String,
+    /// `coverage_lost` is not empty: apply refuses the step without `--allow-coverage-reduction`.
     pub reduces_coverage: bool,
+    /// Audit coverage live has now that the step would lose, in words (see `crate::coverage`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage_lost: Vec<String>,
+    /// Audit coverage the live state lacks and the step restores; drift reports these as
+    /// coverage lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage_restored: Vec<String>,
     pub action: Action,
 }
 
@@ -197,6 +218,8 @@ impl Step {
             policy_diff: None,
             reason,
             reduces_coverage: false,
+            coverage_lost: Vec::new(),
+            coverage_restored: Vec::new(),
             action,
         }
     }
@@ -208,8 +231,11 @@ impl Step {
         self.policy_diff = diff;
         self
     }
-    pub(crate) fn reducing(mut self, reduces: bool) -> Step {
-        self.reduces_coverage = reduces;
+    /// What the step loses (live -> desired) and restores (desired -> live).
+    pub(crate) fn coverage(mut self, lost: Vec<String>, restored: Vec<String>) -> Step {
+        self.reduces_coverage = !lost.is_empty();
+        self.coverage_lost = lost;
+        self.coverage_restored = restored;
         self
     }
 }

@@ -4,21 +4,43 @@ use serde_json::json;
 
 use super::model::{Action, SpecInput, Step, StepKind, change};
 use super::out::Out;
+use crate::coverage;
 use crate::live::OrgState;
 
-/// Steps that bring the organization to what the specs need.
-pub(crate) fn steps(out: &mut Out, specs: &[SpecInput], org: &OrgState) {
+/// Steps that bring the organization to what the specs need. Only the management account may
+/// change the organization: run as a delegated administrator, each needed step is a preflight
+/// error naming the fix instead (apply would fail half way).
+pub(crate) fn steps(out: &mut Out, specs: &[SpecInput], org: &OrgState, caller: &str) {
     let want_all_features = specs
         .iter()
         .any(|s| s.spec.organization.all_features || s.spec.trail.organization);
     let want_trusted = specs
         .iter()
         .any(|s| s.spec.organization.trusted_access || s.spec.trail.organization);
+    let mut planned = Out::default();
     if want_all_features && !org.all_features {
-        enable_all_features(out, org);
+        enable_all_features(&mut planned, org);
     }
     if want_trusted != org.trusted_access {
-        out.step(trusted_access(org, want_trusted));
+        planned.step(trusted_access(org, want_trusted));
+    }
+    if caller == org.management_account {
+        out.steps.extend(planned.steps);
+        out.findings.extend(planned.findings);
+        return;
+    }
+    for s in planned.steps {
+        out.error(
+            "",
+            "management-account-only",
+            format!(
+                "{} on organization {} needs the management account ({}); account {caller} is a CloudTrail delegated administrator",
+                s.kind.as_str(),
+                org.id,
+                org.management_account
+            ),
+            format!("run `orgtrail apply` once with credentials of the management account {} (it plans this step), then again from the delegated administrator", org.management_account),
+        );
     }
 }
 
@@ -41,7 +63,11 @@ fn enable_all_features(out: &mut Out, org: &OrgState) {
             "feature_set",
             json!("CONSOLIDATED_BILLING"),
             json!("ALL"),
-        )]),
+        )])
+        .coverage(
+            Vec::new(),
+            coverage::missing("organization trails need all features"),
+        ),
     );
 }
 
@@ -73,5 +99,8 @@ fn trusted_access(org: &OrgState, enable: bool) -> Step {
         json!(!enable),
         json!(enable),
     )])
-    .reducing(!enable)
+    .coverage(
+        coverage::trusted_access(org.trusted_access, enable),
+        coverage::trusted_access(enable, org.trusted_access),
+    )
 }

@@ -82,35 +82,60 @@ pub(crate) fn organization<'a>(out: &mut Out, live: &'a LiveState) -> Option<&'a
     Some(o)
 }
 
-/// The KMS key must exist and its policy must let CloudTrail encrypt with it.
-pub(crate) fn kms_key(out: &mut Out, path: &str, spec: &Spec, kms: Option<&KmsState>) {
+/// The KMS key must exist in the bucket's region (CloudTrail encrypts where it writes: "the
+/// KMS key and the S3 bucket must be in the same AWS Region", CloudTrail user guide) and its
+/// policy must let CloudTrail encrypt this trail's log files. A key of another account (a
+/// security account) usually cannot be read from here: a warning, not an error.
+pub(crate) fn kms_key(
+    out: &mut Out,
+    path: &str,
+    spec: &Spec,
+    kms: Option<&KmsState>,
+    caller: &str,
+    trail_arn: &str,
+) {
     let Some(k) = kms else { return };
-    let t = &spec.trail;
-    match &k.key_arn {
-        None => out.error(
+    let region = spec.bucket_region();
+    let Some(arn) = &k.key_arn else {
+        out.error(
             path,
             "kms-key-missing",
             format!(
-                "KMS key `{}` does not exist in {}",
-                t.kms_key_id.clone().unwrap_or_default(),
-                t.home_region
+                "KMS key `{}` does not exist in {region}",
+                spec.trail.kms_key_id.clone().unwrap_or_default()
             ),
-            "create the key (in the trail's home region) or fix `trail.kms_key_id`",
+            "create the key in the bucket's region, or fix `trail.kms_key_id`",
+        );
+        return;
+    };
+    let mut parts = arn.split(':').skip(3);
+    let (key_region, key_account) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    if key_region != region {
+        out.error(
+            path,
+            "kms-key-region",
+            format!("KMS key `{arn}` is in {key_region}, but the trail writes to a bucket in {region}: CloudTrail needs the key in the bucket's region"),
+            format!("use a key (or a multi-Region replica) in {region} for `trail.kms_key_id`"),
+        );
+        return;
+    }
+    match k.policy.as_deref() {
+        None if key_account != caller => out.warn(
+            path,
+            "kms-key-policy-unreadable",
+            format!("cannot read the key policy of `{arn}` from account {caller} (the key belongs to account {key_account}), so orgtrail cannot check that CloudTrail may use it"),
+            "check that the key policy has the CloudTrail statement (\"Allow CloudTrail to encrypt logs\"), or give orgtrail kms:GetKeyPolicy on the key",
         ),
-        Some(arn) => {
-            if !k
-                .policy
-                .as_deref()
-                .is_some_and(kms_policy_allows_cloudtrail)
-            {
-                out.error(
-                    path,
-                    "kms-key-policy",
-                    format!("key policy of KMS key `{arn}` does not let cloudtrail.amazonaws.com call kms:GenerateDataKey*"),
-                    "add the key policy statement from the CloudTrail guide (\"Allow CloudTrail to encrypt logs\") to the key",
-                );
-            }
-        }
+        Some(p) if kms_policy_allows_cloudtrail(p, trail_arn) => {}
+        _ => out.error(
+            path,
+            "kms-key-policy",
+            format!("key policy of KMS key `{arn}` does not let cloudtrail.amazonaws.com call kms:GenerateDataKey* for trail {trail_arn}"),
+            "add the key policy statement from the CloudTrail guide (\"Allow CloudTrail to encrypt logs\") to the key, and check that no Deny or condition excludes this trail",
+        ),
     }
 }
 
@@ -219,6 +244,23 @@ pub(crate) fn trail_limit(out: &mut Out, path: &str, spec: &Spec, tl: &TrailLive
                 "{owned_here} trails already exist in {region} (CloudTrail allows 5 per region)"
             ),
             "delete a trail you no longer need, or choose another `trail.home_region`",
+        );
+    }
+}
+
+/// A spec set in which no trail logs management events leaves the organization's control plane
+/// unrecorded: warn (it is not a plan step, so it never blocks apply).
+pub(crate) fn management_events_logged(out: &mut Out, specs: &[SpecInput]) {
+    let any = specs.iter().any(|s| {
+        let d = super::desired::desired(s.spec, "aws", "", None);
+        d.logging && d.selectors.logs_management_events()
+    });
+    if !specs.is_empty() && !any {
+        out.warn(
+            "",
+            "no-management-events",
+            "no trail of these specs logs management events: changes to IAM, the organization and CloudTrail itself go unrecorded".into(),
+            "keep management events in one trail's selectors (eventCategory = Management, or a basic selector with include_management_events: true)",
         );
     }
 }

@@ -6,6 +6,7 @@ use super::desired::Desired;
 use super::model::{Action, Step, StepKind, change};
 use super::out::Out;
 use super::trail::Target;
+use crate::coverage;
 use crate::live::{Selectors, TrailState};
 
 fn value(s: &Selectors) -> Value {
@@ -52,8 +53,8 @@ pub(crate) fn for_new_trail(out: &mut Out, t: &Target, d: &Desired) {
     let default = Selectors::aws_default();
     if d.selectors != default {
         out.step(
-            put_event_selectors(t, "the spec sets event selectors", &default, &d.selectors)
-                .reducing(!d.selectors.logs_management_events()),
+            // A trail that does not exist yet has no coverage to lose.
+            put_event_selectors(t, "the spec sets event selectors", &default, &d.selectors),
         );
     }
     if !d.insights.is_empty() {
@@ -69,24 +70,26 @@ pub(crate) fn for_new_trail(out: &mut Out, t: &Target, d: &Desired) {
 /// An existing trail's selectors, replaced when they differ (order carries no meaning).
 pub(crate) fn update(out: &mut Out, t: &Target, live: &TrailState, d: &Desired) {
     if live.selectors.clone().normalised() != d.selectors {
-        let drops =
-            live.selectors.logs_management_events() && !d.selectors.logs_management_events();
-        let reason = if drops {
-            "the new selectors log no management events"
-        } else {
+        let lost = coverage::selectors(&live.selectors, &d.selectors);
+        let restored = coverage::selectors(&d.selectors, &live.selectors);
+        let reason = if lost.is_empty() {
             "event selectors differ from the spec"
+        } else {
+            "the new selectors log fewer events"
         };
-        out.step(put_event_selectors(t, reason, &live.selectors, &d.selectors).reducing(drops));
+        out.step(
+            put_event_selectors(t, reason, &live.selectors, &d.selectors).coverage(lost, restored),
+        );
     }
     let mut live_ins = live.insights.clone();
     live_ins.sort();
     live_ins.dedup();
     if live_ins != d.insights {
-        out.step(put_insight_selectors(
-            t,
-            "insight selectors differ from the spec",
-            &live_ins,
-            d,
-        ));
+        let lost = coverage::insights(&live_ins, &d.insights);
+        let restored = coverage::insights(&d.insights, &live_ins);
+        out.step(
+            put_insight_selectors(t, "insight selectors differ from the spec", &live_ins, d)
+                .coverage(lost, restored),
+        );
     }
 }

@@ -16,27 +16,71 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// Per-read hashes of the live state (health excluded: it changes on its own).
-pub fn live_components(live: &LiveState) -> BTreeMap<String, String> {
+/// Per-read hashes of the live state (health excluded: it changes on its own). Keys name the
+/// read with what makes it unique (bucket and region, trail ARN, home region, key and trail),
+/// so specs sharing a bucket or a region never overwrite each other's entries.
+pub fn live_components(specs: &[SpecInput], live: &LiveState) -> BTreeMap<String, String> {
     fn h<T: serde::Serialize>(v: &T) -> String {
         sha256_hex(serde_json::to_string(v).unwrap_or_default().as_bytes())
     }
     let mut out = BTreeMap::new();
     out.insert("caller identity".to_string(), h(&live.caller));
     out.insert("organization".to_string(), h(&live.organization));
-    for t in &live.trails {
-        out.insert(format!("bucket `{}`", t.bucket.name), h(&t.bucket));
-        let name = t.trail.as_ref().map(|t| t.arn.clone()).unwrap_or_default();
-        if !name.is_empty() {
-            out.insert(format!("trail `{name}`"), h(&t.trail));
+    for (s, t) in specs.iter().zip(&live.trails) {
+        let (trail, region) = (&s.spec.trail, s.spec.bucket_region());
+        out.insert(
+            format!("bucket `{}` in {region}", t.bucket.name),
+            h(&t.bucket),
+        );
+        if let Some(live_trail) = &t.trail {
+            out.insert(format!("trail `{}`", live_trail.arn), h(&t.trail));
         }
         out.insert(
-            format!("trails in the home region of `{}`", t.bucket.name),
+            format!("trails in {}", trail.home_region),
             h(&t.other_trails),
         );
-        if t.kms.is_some() {
-            out.insert(format!("KMS key for `{}`", t.bucket.name), h(&t.kms));
+        if let Some(k) = &t.kms {
+            let key = trail.kms_key_id.as_deref().unwrap_or_default();
+            out.insert(
+                format!(
+                    "KMS key `{key}` of trail `{}` in {}",
+                    trail.name, trail.home_region
+                ),
+                h(k),
+            );
         }
+    }
+    out
+}
+
+/// How a fresh plan's steps differ from the reviewed ones, in words (empty: the same calls).
+/// Only what apply executes is compared: kind, target and the exact call.
+pub fn steps_differ(saved: &Plan, fresh: &Plan) -> Vec<String> {
+    let key = |s: &crate::plan::Step| {
+        let call = serde_json::to_string(&s.action).unwrap_or_default();
+        format!("{} {} {call}", s.kind.as_str(), s.target)
+    };
+    let (a, b): (Vec<String>, Vec<String>) = (
+        saved.steps.iter().map(key).collect(),
+        fresh.steps.iter().map(key).collect(),
+    );
+    let only = |plan: &Plan, keys: &[String], other: &[String], what: &str| -> Vec<String> {
+        plan.steps
+            .iter()
+            .zip(keys)
+            .filter(|(_, k)| !other.contains(k))
+            .map(|(s, _)| format!("step `{} {}` {what}", s.kind.as_str(), s.target))
+            .collect()
+    };
+    let mut out = only(
+        saved,
+        &a,
+        &b,
+        "was reviewed but would not run now, or would send a different call",
+    );
+    out.extend(only(fresh, &b, &a, "would run now but was not reviewed"));
+    if out.is_empty() && a != b {
+        out.push("the same steps would run in a different order".into());
     }
     out
 }

@@ -95,6 +95,7 @@ pub(crate) fn in_sync(specs: &[&Spec]) -> LiveState {
                     exists: true,
                     region: Some(s.bucket_region().to_string()),
                     policy: Some(policy.clone()),
+                    protection: None,
                 },
                 trail: Some(live_trail(s)),
                 other_trails: Vec::new(),
@@ -195,26 +196,26 @@ fn each_trail_field_is_compared_once_and_weakening_is_flagged() {
             false,
         ),
         (
-            "prefix cleared",
+            "prefix changed: logs go elsewhere",
             |t| t.s3_key_prefix = Some("old".into()),
             StepKind::UpdateTrail,
-            false,
+            true,
         ),
         (
-            "bucket changed",
+            "bucket changed: logs go elsewhere",
             |t| t.s3_bucket = "other".into(),
             StepKind::UpdateTrail,
-            false,
+            true,
         ),
         (
-            "log group cleared",
+            "log group cleared: its alarms stop",
             |t| {
                 t.cloudwatch_log_group_arn =
                     Some("arn:aws:logs:us-east-2:111111111111:log-group:g".into());
                 t.cloudwatch_role_arn = Some("arn:aws:iam::111111111111:role/r".into());
             },
             StepKind::UpdateTrail,
-            false,
+            true,
         ),
     ];
     let s = spec("");
@@ -359,10 +360,16 @@ fn bucket_existence_region_and_policy_mode() {
                     exists: false,
                     region: None,
                     policy: None,
+                    protection: None,
                 };
             },
             None,
-            vec![StepKind::CreateBucket, StepKind::PutBucketPolicy],
+            vec![
+                StepKind::CreateBucket,
+                StepKind::PutPublicAccessBlock,
+                StepKind::PutBucketEncryption,
+                StepKind::PutBucketPolicy,
+            ],
         ),
         (
             "another region is an error",
@@ -497,24 +504,306 @@ fn a_directory_of_specs_refuses_duplicate_trails_and_conflicting_buckets() {
     assert!(codes(&p).contains(&(Severity::Error, "conflicting-bucket".into())));
 }
 
+/// (behaviour, key policy, allows CloudTrail to encrypt `ARN`'s logs)
 #[test]
-fn kms_policy_check_needs_cloudtrail_and_generate_data_key() {
+fn kms_policy_check_evaluates_allow_deny_and_conditions() {
+    let allow = r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*"}"#;
+    let doc = |stmts: &[&str]| format!(r#"{{"Statement":[{}]}}"#, stmts.join(","));
     let cases = [
+        ("the guide's statement", doc(&[allow]), true),
         (
-            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*"}]}"#,
+            "account root only",
+            doc(&[
+                r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}"#,
+            ]),
+            false,
+        ),
+        (
+            "decrypt only",
+            doc(&[
+                r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*"}"#,
+            ]),
+            false,
+        ),
+        (
+            "an explicit deny wins",
+            doc(&[
+                allow,
+                r#"{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}"#,
+            ]),
+            false,
+        ),
+        (
+            "scoped to this trail",
+            doc(&[&format!(
+                r#"{{"Effect":"Allow","Principal":{{"Service":"cloudtrail.amazonaws.com"}},"Action":"kms:GenerateDataKey*","Resource":"*","Condition":{{"StringLike":{{"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:{MGMT}:trail/*"}}}}}}"#
+            )]),
             true,
         ),
         (
-            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}"#,
+            "scoped to another account's trails",
+            doc(&[
+                r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*","Condition":{"StringLike":{"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:999999999999:trail/*"}}}"#,
+            ]),
             false,
         ),
         (
-            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*"}]}"#,
+            "source arn of another trail",
+            doc(&[
+                r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*","Condition":{"StringEquals":{"aws:SourceArn":"arn:aws:cloudtrail:us-east-2:111111111111:trail/other"}}}"#,
+            ]),
             false,
         ),
-        ("not json", false),
+        ("not json", "not json".to_string(), false),
     ];
-    for (policy, ok) in cases {
-        assert_eq!(kms_policy_allows_cloudtrail(policy), ok, "{policy}");
+    for (name, policy, ok) in cases {
+        assert_eq!(kms_policy_allows_cloudtrail(&policy, ARN), ok, "{name}");
     }
+}
+
+/// A bucket orgtrail created whose public access block or encryption did not get applied (the
+/// step failed half way): the next plan applies exactly what is missing.
+#[test]
+fn bucket_setup_missing_on_a_created_bucket_is_planned_again() {
+    let cases = [
+        (
+            false,
+            None,
+            vec![
+                StepKind::PutPublicAccessBlock,
+                StepKind::PutBucketEncryption,
+            ],
+        ),
+        (true, None, vec![StepKind::PutBucketEncryption]),
+        (false, Some("AES256"), vec![StepKind::PutPublicAccessBlock]),
+        (true, Some("aws:kms"), vec![]),
+    ];
+    for (blocked, encryption, want) in cases {
+        let mut s = spec("");
+        s.bucket.create = true;
+        let mut live = in_sync(&[&s]);
+        live.trails[0].bucket.protection = Some(BucketProtection {
+            public_access_blocked: blocked,
+            encryption: encryption.map(String::from),
+        });
+        let got: Vec<StepKind> = plan_of(&[&s], &live).steps.iter().map(|s| s.kind).collect();
+        assert_eq!(got, want, "blocked {blocked}, encryption {encryption:?}");
+    }
+}
+
+const DATA_ONLY: &str = "  advanced_event_selectors:\n    - field_selectors:\n        - field: eventCategory\n          equals: [Data]\n        - field: resources.type\n          equals: [AWS::S3::Object]\n";
+
+/// Situation 3: a trail that does not exist has no coverage to lose; that no trail logs
+/// management events is a warning, not a reducing step.
+#[test]
+fn new_data_only_trail_reduces_nothing_and_warns_about_management_events() {
+    let s = spec(DATA_ONLY);
+    let mut live = in_sync(&[&s]);
+    live.trails[0].trail = None;
+    let p = plan_of(&[&s], &live);
+    assert_eq!(
+        kinds(&p),
+        [
+            (StepKind::CreateTrail, false),
+            (StepKind::PutEventSelectors, false),
+            (StepKind::StartLogging, false),
+        ]
+    );
+    assert!(codes(&p).contains(&(Severity::Warning, "no-management-events".into())));
+    let with_mgmt = spec_with("mgmt", "my-bucket", "");
+    let p = plan_of(&[&s, &with_mgmt], &in_sync(&[&s, &with_mgmt]));
+    assert!(!codes(&p).iter().any(|(_, c)| c == "no-management-events"));
+}
+
+/// Situation 4: every way of logging less is a reducing step, and drift calls the opposite
+/// difference coverage lost (plan and drift use one model).
+#[test]
+fn narrowing_selectors_or_insights_reduces_and_drift_agrees() {
+    let cases = [
+        (
+            "read only",
+            "  event_selectors:\n    - read_write_type: ReadOnly\n",
+            "",
+        ),
+        (
+            "kms events excluded",
+            "  event_selectors:\n    - exclude_management_event_sources: [kms.amazonaws.com]\n",
+            "",
+        ),
+        (
+            "advanced read only",
+            "  advanced_event_selectors:\n    - field_selectors:\n        - field: eventCategory\n          equals: [Management]\n        - field: readOnly\n          equals: [\"true\"]\n",
+            "",
+        ),
+        (
+            "insights removed",
+            "",
+            "  insight_selectors: [ApiCallRateInsight]\n",
+        ),
+    ];
+    for (name, narrower, wider) in cases {
+        let want = spec(narrower);
+        let mut live = in_sync(&[&want]);
+        live.trails[0].trail = Some(live_trail(&spec(wider)));
+        let p = plan_of(&[&want], &live);
+        assert!(
+            !p.steps.is_empty() && p.steps.iter().all(|s| s.reduces_coverage),
+            "{name}: {:?}",
+            kinds(&p)
+        );
+        // The other way round: live is the narrower one, drift says coverage lost.
+        let want = spec(wider);
+        let mut live = in_sync(&[&want]);
+        live.trails[0].trail = Some(live_trail(&spec(narrower)));
+        let p = plan_of(&[&want], &live);
+        let report = crate::drift::report(&p, &live);
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.severity == crate::drift::DriftSeverity::CoverageLost),
+            "{name}: {:?}",
+            report.findings
+        );
+        assert!(p.steps.iter().all(|s| !s.reduces_coverage), "{name}");
+    }
+}
+
+/// Drift and plan agree on a bucket change: reducing in plan, coverage lost in drift.
+#[test]
+fn bucket_change_is_reducing_in_plan_and_coverage_lost_in_drift() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].trail.as_mut().unwrap().s3_bucket = "elsewhere".into();
+    let p = plan_of(&[&s], &live);
+    assert_eq!(kinds(&p), [(StepKind::UpdateTrail, true)]);
+    let report = crate::drift::report(&p, &live);
+    assert_eq!(
+        report.findings[0].severity,
+        crate::drift::DriftSeverity::CoverageLost
+    );
+}
+
+fn delegated_admin_live(s: &Spec) -> LiveState {
+    let mut live = in_sync(&[s]);
+    live.caller.account = "444444444444".into();
+    live.organization.as_mut().unwrap().delegated_admins = vec!["444444444444".into()];
+    live
+}
+
+/// Situation 8: a delegated administrator cannot change the organization: those steps are
+/// preflight errors with the fix; its own (non-organization) trails belong to its account.
+#[test]
+fn delegated_admin_gets_management_only_steps_as_errors() {
+    let s = spec("");
+    let mut live = delegated_admin_live(&s);
+    live.organization.as_mut().unwrap().trusted_access = false;
+    let p = plan_of(&[&s], &live);
+    assert!(
+        p.steps
+            .iter()
+            .all(|s| s.kind != StepKind::EnableTrustedAccess),
+        "{:?}",
+        kinds(&p)
+    );
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.code == "management-account-only")
+        .expect("error");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.message.contains("enable-trusted-access") && f.fix.contains(MGMT),
+        "{f:?}"
+    );
+    // The organization trail keeps the management account's ARN.
+    assert!(plan_of(&[&s], &delegated_admin_live(&s)).steps.is_empty());
+}
+
+#[test]
+fn delegated_admins_own_non_organization_trail_is_in_its_account() {
+    let s = spec("  organization: false\n");
+    let mut live = delegated_admin_live(&s);
+    live.trails[0].trail = None;
+    let p = plan_of(&[&s], &live);
+    let create = p
+        .steps
+        .iter()
+        .find(|s| s.kind == StepKind::CreateTrail)
+        .unwrap();
+    assert_eq!(
+        create.target,
+        "arn:aws:cloudtrail:us-east-2:444444444444:trail/my-trail"
+    );
+}
+
+/// Situation 9: the key must be in the bucket's region; a key of another account whose policy
+/// cannot be read is a warning, not an error.
+#[test]
+fn kms_key_region_and_cross_account_key() {
+    let s = spec("  kms_key_id: arn:aws:kms:us-east-2:555555555555:key/k\n");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].kms = Some(KmsState {
+        key_arn: Some("arn:aws:kms:us-east-2:555555555555:key/k".into()),
+        policy: None,
+    });
+    let p = plan_of(&[&s], &live);
+    assert!(!p.has_errors(), "{:?}", codes(&p));
+    assert!(codes(&p).contains(&(Severity::Warning, "kms-key-policy-unreadable".into())));
+    live.trails[0].kms = Some(KmsState {
+        key_arn: Some("arn:aws:kms:eu-west-1:555555555555:key/k".into()),
+        policy: None,
+    });
+    assert!(codes(&plan_of(&[&s], &live)).contains(&(Severity::Error, "kms-key-region".into())));
+}
+
+/// Situation 5: a saved plan must run exactly the reviewed steps; staleness keys are unique per
+/// spec and region.
+#[test]
+fn fresh_steps_are_compared_with_the_reviewed_ones() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].trail.as_mut().unwrap().logging = false;
+    let reviewed = plan_of(&[&s], &live);
+    assert!(steps_differ(&reviewed, &reviewed).is_empty());
+    live.trails[0].trail.as_mut().unwrap().log_file_validation = false;
+    let fresh = plan_of(&[&s], &live);
+    let diff = steps_differ(&reviewed, &fresh);
+    assert_eq!(diff.len(), 1, "{diff:?}");
+    assert!(
+        diff[0].contains("update-trail") && diff[0].contains("not reviewed"),
+        "{diff:?}"
+    );
+}
+
+#[test]
+fn staleness_keys_of_specs_sharing_a_bucket_do_not_collide() {
+    let a = spec("");
+    let mut b = spec_with("other", "my-bucket", "");
+    b.trail.home_region = "eu-west-1".into();
+    b.bucket.region = Some("us-east-2".into());
+    let p = plan_of(&[&a, &b], &in_sync(&[&a, &b]));
+    assert!(p.live_components.contains_key("trails in us-east-2"));
+    assert!(p.live_components.contains_key("trails in eu-west-1"));
+}
+
+/// Situation 2 through the plan: the member account's grants are kept, so the policy step does
+/// not reduce coverage, and the warning names the account.
+#[test]
+fn member_account_grants_make_no_reducing_step() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].bucket.policy = Some(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Sid":"AclCheck","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::my-bucket"},
+        {"Sid":"Member","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/AWSLogs/222222222222/*","Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}"#
+            .into(),
+    );
+    let p = plan_of(&[&s], &live);
+    assert_eq!(kinds(&p), [(StepKind::PutBucketPolicy, false)]);
+    assert!(
+        p.findings
+            .iter()
+            .any(|f| f.code == "legacy-statement-kept" && f.message.contains("222222222222"))
+    );
 }

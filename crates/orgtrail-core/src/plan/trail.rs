@@ -9,6 +9,7 @@ use super::fields;
 use super::model::{Action, SpecInput, Step, StepKind, change};
 use super::out::Out;
 use super::{logging, preflight, selectors, tags};
+use crate::coverage;
 use crate::live::{TrailLive, TrailState};
 
 /// Where a trail's steps point: the spec file, the trail ARN and its home region.
@@ -37,10 +38,17 @@ impl Target<'_> {
 }
 
 /// All steps and findings for one spec's trail. `owner`: the account that owns the trail.
-pub(crate) fn steps(out: &mut Out, s: &SpecInput, tl: &TrailLive, partition: &str, owner: &str) {
+pub(crate) fn steps(
+    out: &mut Out,
+    s: &SpecInput,
+    tl: &TrailLive,
+    partition: &str,
+    owner: &str,
+    caller: &str,
+) {
     let path = s.path.as_str();
-    preflight::kms_key(out, path, s.spec, tl.kms.as_ref());
     let d = desired(s.spec, partition, owner, tl.kms.as_ref());
+    preflight::kms_key(out, path, s.spec, tl.kms.as_ref(), caller, &d.arn);
     if preflight::name_taken(out, path, s.spec, tl, &d.arn) {
         return;
     }
@@ -80,7 +88,8 @@ fn create(out: &mut Out, t: &Target, d: &Desired) {
                 trail: nt,
             },
         )
-        .with_changes(changes),
+        .with_changes(changes)
+        .coverage(Vec::new(), coverage::missing("the trail does not exist")),
     );
     selectors::for_new_trail(out, t, d);
     if d.logging {

@@ -1,0 +1,309 @@
+//! The deliveries CloudTrail makes to a bucket, and whether a bucket policy allows each one.
+//!
+//! A delivery is one request CloudTrail sends with a trail's identity: `s3:GetBucketAcl` on the
+//! bucket, or `s3:PutObject` of a log file under `[prefix/]AWSLogs/<account>/` or
+//! `[prefix/]AWSLogs/<org-id>/<account>/`, with the request context AWS documents for it
+//! (`aws:SourceArn` = the trail ARN, `aws:SourceAccount` = the trail's account,
+//! `s3:x-amz-acl` = `bucket-owner-full-control`, over TLS). See "Amazon S3 bucket policy for
+//! CloudTrail" in the CloudTrail user guide.
+//!
+//! Policies are evaluated as IAM does for this request: allowed when an Allow statement matches
+//! and no Deny statement does. A condition orgtrail cannot evaluate counts as met in an Allow
+//! and as not met in a Deny, so a grant it does not understand is assumed to be relied on.
+
+use std::collections::BTreeSet;
+
+use crate::policy::{CLOUDTRAIL_SERVICE, NormStatement, TrailRef};
+
+pub(crate) const PROBE_TRAIL: &str = "orgtrail-probe";
+
+/// One request CloudTrail makes to the bucket.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Delivery {
+    pub source_arn: String,
+    pub source_account: String,
+    /// Lower-case IAM action: `s3:getbucketacl` or `s3:putobject`.
+    pub action: &'static str,
+    pub resource: String,
+    /// The object key (empty for the ACL check), for messages.
+    pub key: String,
+}
+
+impl Delivery {
+    /// Words for a reviewer, that read right after "loses:" or "lost:".
+    pub fn describe(&self, bucket: &str) -> String {
+        let who = if self.source_arn.ends_with(&format!("trail/{PROBE_TRAIL}")) {
+            format!("trails of account {}", self.source_account)
+        } else {
+            format!("trail {}", self.source_arn)
+        };
+        if self.key.is_empty() {
+            format!("the ACL check of `{bucket}` by {who}")
+        } else {
+            let dir = self
+                .key
+                .trim_end_matches("CloudTrail/us-east-1/log.json.gz");
+            format!("log file delivery by {who} to s3://{bucket}/{dir}")
+        }
+    }
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Prefixes, accounts, organization ids and source trails a set of statements names.
+#[derive(Default)]
+struct Named {
+    prefixes: BTreeSet<Option<String>>,
+    accounts: BTreeSet<String>,
+    orgs: BTreeSet<String>,
+    sources: BTreeSet<String>,
+}
+
+fn name_from_resource(n: &mut Named, bucket_arn: &str, r: &str) {
+    let Some(key) = r.strip_prefix(bucket_arn).and_then(|k| k.strip_prefix('/')) else {
+        return;
+    };
+    let Some(at) = key.find("AWSLogs/") else {
+        return;
+    };
+    let prefix = key[..at].trim_end_matches('/');
+    if !prefix.contains(['*', '?']) {
+        n.prefixes
+            .insert((!prefix.is_empty()).then(|| prefix.to_string()));
+    }
+    let mut segs = key[at + "AWSLogs/".len()..].split('/');
+    match segs.next() {
+        Some(a) if is_account(a) => {
+            n.accounts.insert(a.to_string());
+        }
+        Some(o) if o.starts_with("o-") && !o.contains(['*', '?']) => {
+            n.orgs.insert(o.to_string());
+            if let Some(m) = segs.next().filter(|m| is_account(m)) {
+                n.accounts.insert(m.to_string());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn name_from_statement(n: &mut Named, bucket_arn: &str, s: &NormStatement) {
+    for r in s.resource.iter().flatten() {
+        name_from_resource(n, bucket_arn, r);
+    }
+    for kv in s.condition.values() {
+        for a in kv.get("aws:sourceaccount").into_iter().flatten() {
+            if is_account(a) {
+                n.accounts.insert(a.clone());
+            }
+        }
+        for arn in kv.get("aws:sourcearn").into_iter().flatten() {
+            n.sources
+                .insert(arn.replace('*', PROBE_TRAIL).replace('?', "x"));
+        }
+    }
+}
+
+fn account_of(arn: &str) -> String {
+    arn.split(':').nth(4).unwrap_or_default().to_string()
+}
+
+/// Every delivery CloudTrail could make to this bucket for our trails, for the trails the
+/// statements name, and for any trail of an account the statements (or `other_trails`) name.
+pub fn universe(
+    trails: &[TrailRef],
+    statements: &[NormStatement],
+    other_trails: &[String],
+) -> Vec<Delivery> {
+    let Some(first) = trails.first() else {
+        return Vec::new();
+    };
+    let (partition, bucket) = (&first.partition, &first.bucket);
+    let bucket_arn = format!("arn:{partition}:s3:::{bucket}");
+    let mut n = Named::default();
+    for s in statements {
+        name_from_statement(&mut n, &bucket_arn, s);
+    }
+    for t in trails {
+        n.prefixes.insert(t.prefix.clone());
+        n.accounts.insert(t.account.clone());
+        n.orgs.insert(t.org_id.clone());
+        n.sources.insert(t.trail_arn());
+    }
+    n.sources.extend(other_trails.iter().cloned());
+    for a in &n.accounts {
+        n.sources.insert(format!(
+            "arn:{partition}:cloudtrail:us-east-1:{a}:trail/{PROBE_TRAIL}"
+        ));
+    }
+    let managers: BTreeSet<&str> = trails.iter().map(|t| t.account.as_str()).collect();
+    let mut out = Vec::new();
+    for src in &n.sources {
+        let account = account_of(src);
+        let put = |key: String| Delivery {
+            source_arn: src.clone(),
+            source_account: account.clone(),
+            action: "s3:putobject",
+            resource: format!("{bucket_arn}/{key}"),
+            key,
+        };
+        let mut batch = vec![Delivery {
+            source_arn: src.clone(),
+            source_account: account.clone(),
+            action: "s3:getbucketacl",
+            resource: bucket_arn.clone(),
+            key: String::new(),
+        }];
+        for p in &n.prefixes {
+            let base = p.as_ref().map_or(String::new(), |p| format!("{p}/"));
+            batch.push(put(format!(
+                "{base}AWSLogs/{account}/CloudTrail/us-east-1/log.json.gz"
+            )));
+            // Organization trails belong to the management account and write every member's logs.
+            if managers.contains(account.as_str()) {
+                for o in &n.orgs {
+                    for m in &n.accounts {
+                        batch.push(put(format!(
+                            "{base}AWSLogs/{o}/{m}/CloudTrail/us-east-1/log.json.gz"
+                        )));
+                    }
+                }
+            }
+        }
+        out.extend(batch);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// IAM's wildcard match: `*` any run of characters, `?` exactly one.
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+fn context_value(d: &Delivery, key: &str) -> Option<Option<String>> {
+    Some(match key {
+        "aws:sourcearn" => Some(d.source_arn.clone()),
+        "aws:sourceaccount" => Some(d.source_account.clone()),
+        "s3:x-amz-acl" => (d.action == "s3:putobject").then(|| "bucket-owner-full-control".into()),
+        "aws:securetransport" => Some("true".into()),
+        // KMS requests CloudTrail makes carry the trail ARN as encryption context.
+        "kms:encryptioncontext:aws:cloudtrail:arn" if d.action.starts_with("kms:") => {
+            Some(d.source_arn.clone())
+        }
+        _ => return None,
+    })
+}
+
+/// One condition: `Some(met)`, or `None` when orgtrail cannot evaluate it.
+fn condition(op: &str, key: &str, values: &BTreeSet<String>, d: &Delivery) -> Option<bool> {
+    let op = op
+        .trim_start_matches("forallvalues:")
+        .trim_start_matches("foranyvalue:");
+    let (op, if_exists) = match op.strip_suffix("ifexists") {
+        Some(o) => (o, true),
+        None => (op, false),
+    };
+    let actual = context_value(d, key)?;
+    if op == "null" {
+        return Some(values.iter().any(|v| (v == "true") == actual.is_none()));
+    }
+    let Some(v) = actual else {
+        return Some(if_exists || op.contains("not"));
+    };
+    let any = |f: &dyn Fn(&str) -> bool| values.iter().any(|x| f(x));
+    Some(match op {
+        "stringequals" => any(&|x| x == v),
+        "stringnotequals" => !any(&|x| x == v),
+        "stringequalsignorecase" => any(&|x| x.eq_ignore_ascii_case(&v)),
+        "stringnotequalsignorecase" => !any(&|x| x.eq_ignore_ascii_case(&v)),
+        "stringlike" | "arnequals" | "arnlike" => any(&|x| glob(x, &v)),
+        "stringnotlike" | "arnnotequals" | "arnnotlike" => !any(&|x| glob(x, &v)),
+        "bool" => any(&|x| x.eq_ignore_ascii_case(&v)),
+        _ => return None,
+    })
+}
+
+fn principal_matches(s: &NormStatement) -> bool {
+    let cloudtrail = |m: &std::collections::BTreeMap<String, BTreeSet<String>>| {
+        m.contains_key("*")
+            || m.get("service")
+                .is_some_and(|v| v.contains(CLOUDTRAIL_SERVICE))
+    };
+    match (&s.principal, &s.not_principal) {
+        (Some(p), _) => cloudtrail(p),
+        (None, Some(np)) => !cloudtrail(np),
+        (None, None) => false,
+    }
+}
+
+fn action_matches(s: &NormStatement, d: &Delivery) -> bool {
+    match (&s.action, &s.not_action) {
+        (Some(a), _) => a.iter().any(|p| glob(p, d.action)),
+        (None, Some(na)) => !na.iter().any(|p| glob(p, d.action)),
+        (None, None) => false,
+    }
+}
+
+fn resource_matches(s: &NormStatement, d: &Delivery) -> bool {
+    match (&s.resource, &s.not_resource) {
+        (Some(r), _) => r.iter().any(|p| glob(p, &d.resource)),
+        (None, Some(nr)) => !nr.iter().any(|p| glob(p, &d.resource)),
+        (None, None) => false,
+    }
+}
+
+/// Whether statement `s` applies to delivery `d`; unknown conditions count as met in an Allow
+/// and as not met in a Deny.
+pub(crate) fn applies(s: &NormStatement, d: &Delivery) -> bool {
+    principal_matches(s)
+        && action_matches(s, d)
+        && resource_matches(s, d)
+        && s.condition.iter().all(|(op, kv)| {
+            kv.iter()
+                .all(|(k, vals)| condition(op, k, vals, d).unwrap_or(s.effect == "Allow"))
+        })
+}
+
+/// IAM's decision for one delivery: an Allow applies and no Deny does.
+pub fn allows(statements: &[NormStatement], d: &Delivery) -> bool {
+    statements
+        .iter()
+        .any(|s| s.effect == "Allow" && applies(s, d))
+        && !statements
+            .iter()
+            .any(|s| s.effect == "Deny" && applies(s, d))
+}
+
+/// The deliveries `before` allows and `after` denies.
+pub fn denied_after(
+    before: &[NormStatement],
+    after: &[NormStatement],
+    universe: &[Delivery],
+) -> Vec<Delivery> {
+    universe
+        .iter()
+        .filter(|d| allows(before, d) && !allows(after, d))
+        .cloned()
+        .collect()
+}

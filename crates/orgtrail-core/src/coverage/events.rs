@@ -1,0 +1,252 @@
+//! Which events a trail's selectors log, decided by evaluating both selector sets against the
+//! same sample of events rather than by comparing their text.
+//!
+//! The sample is built from every value the two selector sets mention (event sources, event
+//! names, resource types and ARN prefixes), plus a probe value no filter names, each with
+//! `readOnly` true and false. Two selector sets that differ on some event differ on one of these:
+//! a filter can only tell apart values it mentions (or their prefixes/suffixes) from the rest.
+//! A field orgtrail does not model narrows a selector in an unknown way: on the side that had
+//! the coverage it counts as matching, on the side that would have it as not matching, so an
+//! unknown narrowing is reported, never hidden.
+
+use std::collections::BTreeSet;
+
+use orgtrail_spec::{AdvancedEventSelector, EventSelector, FieldSelector, ReadWriteType};
+
+use crate::live::Selectors;
+
+const PROBE_SOURCE: &str = "orgtrail-probe.amazonaws.com";
+const PROBE_NAME: &str = "OrgtrailProbe";
+const PROBE_ARN: &str = "arn:aws:orgtrail-probe:::probe";
+
+/// One event CloudTrail could record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Event {
+    pub management: bool,
+    pub read_only: bool,
+    pub source: String,
+    pub name: String,
+    /// Data events only: resource type and ARN.
+    pub resource: Option<(String, String)>,
+}
+
+impl Event {
+    /// Words for a reviewer.
+    pub fn describe(&self) -> String {
+        let rw = if self.read_only { "read" } else { "write" };
+        let named = if self.name == PROBE_NAME {
+            String::new()
+        } else {
+            format!(" named {}", self.name)
+        };
+        let what = match &self.resource {
+            None if self.source == PROBE_SOURCE => format!("{rw} management events"),
+            None => format!("{rw} management events of {}", self.source),
+            Some((t, arn)) if arn.ends_with("orgtrail-probe") || arn == PROBE_ARN => {
+                format!("{rw} data events of {t}")
+            }
+            Some((t, arn)) => format!(
+                "{rw} data events of {t} under {}",
+                arn.trim_end_matches("orgtrail-probe")
+            ),
+        };
+        what + &named
+    }
+}
+
+/// Which side of a comparison a selector set is on (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Had,
+    Would,
+}
+
+fn rw_matches(rw: ReadWriteType, read_only: bool) -> bool {
+    match rw {
+        ReadWriteType::All => true,
+        ReadWriteType::ReadOnly => read_only,
+        ReadWriteType::WriteOnly => !read_only,
+    }
+}
+
+fn basic_logs(s: &EventSelector, e: &Event) -> bool {
+    if !rw_matches(s.read_write_type, e.read_only) {
+        return false;
+    }
+    match &e.resource {
+        None => {
+            s.include_management_events && !s.exclude_management_event_sources.contains(&e.source)
+        }
+        Some((t, arn)) => s
+            .data_resources
+            .iter()
+            .any(|d| d.resource_type == *t && d.values.iter().any(|v| arn.starts_with(v.as_str()))),
+    }
+}
+
+fn field_value(e: &Event, field: &str) -> Option<String> {
+    Some(match field {
+        "eventCategory" => if e.management { "Management" } else { "Data" }.to_string(),
+        "readOnly" => e.read_only.to_string(),
+        "eventSource" => e.source.clone(),
+        "eventName" => e.name.clone(),
+        "resources.type" => e.resource.as_ref()?.0.clone(),
+        "resources.ARN" => e.resource.as_ref()?.1.clone(),
+        _ => return None,
+    })
+}
+
+fn field_matches(f: &FieldSelector, v: &str) -> bool {
+    (f.equals.is_empty() || f.equals.iter().any(|x| x == v))
+        && (f.starts_with.is_empty() || f.starts_with.iter().any(|x| v.starts_with(x.as_str())))
+        && (f.ends_with.is_empty() || f.ends_with.iter().any(|x| v.ends_with(x.as_str())))
+        && !f.not_equals.iter().any(|x| x == v)
+        && !f.not_starts_with.iter().any(|x| v.starts_with(x.as_str()))
+        && !f.not_ends_with.iter().any(|x| v.ends_with(x.as_str()))
+}
+
+fn advanced_logs(s: &AdvancedEventSelector, e: &Event, side: Side) -> bool {
+    s.field_selectors
+        .iter()
+        .all(|f| match field_value(e, &f.field) {
+            Some(v) => field_matches(f, &v),
+            // Resource fields on a management event: the selector is about data events.
+            None if f.field.starts_with("resources.") => false,
+            None => side == Side::Had,
+        })
+}
+
+/// Whether `selectors` log event `e`.
+pub(crate) fn logs(selectors: &Selectors, e: &Event, side: Side) -> bool {
+    match selectors {
+        Selectors::Basic(v) => v.iter().any(|s| basic_logs(s, e)),
+        Selectors::Advanced(v) => v.iter().any(|s| advanced_logs(s, e, side)),
+    }
+}
+
+#[derive(Default)]
+struct Mentioned {
+    sources: BTreeSet<String>,
+    names: BTreeSet<String>,
+    /// (resource type, ARN probe)
+    resources: BTreeSet<(String, String)>,
+}
+
+/// Values a filter tells apart: the value itself, and one string that starts or ends with it.
+fn probes(f: &FieldSelector) -> Vec<String> {
+    let exact = f.equals.iter().chain(&f.not_equals).cloned();
+    let prefixed = f
+        .starts_with
+        .iter()
+        .chain(&f.not_starts_with)
+        .map(|p| format!("{p}orgtrail-probe"));
+    let suffixed = f
+        .ends_with
+        .iter()
+        .chain(&f.not_ends_with)
+        .map(|s| format!("orgtrail-probe{s}"));
+    exact.chain(prefixed).chain(suffixed).collect()
+}
+
+fn mention(m: &mut Mentioned, s: &Selectors) {
+    match s {
+        Selectors::Basic(v) => {
+            for sel in v {
+                m.sources
+                    .extend(sel.exclude_management_event_sources.iter().cloned());
+                for d in &sel.data_resources {
+                    for value in &d.values {
+                        m.resources
+                            .insert((d.resource_type.clone(), format!("{value}orgtrail-probe")));
+                    }
+                }
+            }
+        }
+        Selectors::Advanced(v) => mention_advanced(m, v),
+    }
+}
+
+fn mention_advanced(m: &mut Mentioned, v: &[AdvancedEventSelector]) {
+    for sel in v {
+        let types: Vec<String> = sel
+            .field_selectors
+            .iter()
+            .filter(|f| f.field == "resources.type")
+            .flat_map(|f| f.equals.clone())
+            .collect();
+        for f in &sel.field_selectors {
+            match f.field.as_str() {
+                "eventSource" => m.sources.extend(probes(f)),
+                "eventName" => m.names.extend(probes(f)),
+                "resources.ARN" => {
+                    for arn in probes(f) {
+                        for t in &types {
+                            m.resources.insert((t.clone(), arn.clone()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for t in types {
+            m.resources.insert((t, PROBE_ARN.to_string()));
+        }
+    }
+}
+
+/// The sample of events that tells `a` and `b` apart wherever they differ.
+pub(crate) fn sample(a: &Selectors, b: &Selectors) -> Vec<Event> {
+    let mut m = Mentioned::default();
+    mention(&mut m, a);
+    mention(&mut m, b);
+    m.sources.insert(PROBE_SOURCE.into());
+    m.names.insert(PROBE_NAME.into());
+    let mut out = Vec::new();
+    for read_only in [true, false] {
+        for source in &m.sources {
+            for name in &m.names {
+                out.push(Event {
+                    management: true,
+                    read_only,
+                    source: source.clone(),
+                    name: name.clone(),
+                    resource: None,
+                });
+            }
+        }
+        for r in &m.resources {
+            out.push(Event {
+                management: false,
+                read_only,
+                source: PROBE_SOURCE.into(),
+                name: PROBE_NAME.into(),
+                resource: Some(r.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// Events `had` logs that `would` does not, in words, without repeats.
+pub(crate) fn lost(had: &Selectors, would: &Selectors) -> Vec<String> {
+    if had == would {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for e in sample(had, would) {
+        if logs(had, &e, Side::Had) && !logs(would, &e, Side::Would) {
+            let d = e.describe();
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+/// Whether the selectors log any management event at all.
+pub(crate) fn logs_management_events(s: &Selectors) -> bool {
+    sample(s, s)
+        .iter()
+        .any(|e| e.management && logs(s, e, Side::Would))
+}

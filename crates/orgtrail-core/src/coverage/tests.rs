@@ -1,0 +1,264 @@
+//! The coverage model, case by case: what a change loses (plan) is what drift reports missing
+//! when the same difference is found the other way round.
+
+use orgtrail_spec::{
+    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightType, ReadWriteType,
+};
+
+use super::*;
+
+fn basic(f: impl FnOnce(&mut EventSelector)) -> Selectors {
+    let mut s = EventSelector::aws_default();
+    f(&mut s);
+    Selectors::Basic(vec![s])
+}
+
+fn field(name: &str, equals: &[&str], not_equals: &[&str]) -> FieldSelector {
+    FieldSelector {
+        field: name.into(),
+        equals: equals.iter().map(|s| s.to_string()).collect(),
+        starts_with: Vec::new(),
+        ends_with: Vec::new(),
+        not_equals: not_equals.iter().map(|s| s.to_string()).collect(),
+        not_starts_with: Vec::new(),
+        not_ends_with: Vec::new(),
+    }
+}
+
+fn advanced(fields: Vec<FieldSelector>) -> Selectors {
+    Selectors::Advanced(vec![AdvancedEventSelector {
+        name: None,
+        field_selectors: fields,
+    }])
+}
+
+fn management() -> Selectors {
+    advanced(vec![field("eventCategory", &["Management"], &[])])
+}
+
+fn s3_data() -> Selectors {
+    advanced(vec![
+        field("eventCategory", &["Data"], &[]),
+        field("resources.type", &["AWS::S3::Object"], &[]),
+    ])
+}
+
+/// (behaviour, from, to, loses something)
+#[test]
+#[allow(clippy::too_many_lines, reason = "a table of cases, one per line")]
+fn selector_changes_are_judged_by_the_events_they_log() {
+    let all = Selectors::aws_default();
+    let cases: Vec<(&str, Selectors, Selectors, bool)> = vec![
+        ("same selectors", all.clone(), all.clone(), false),
+        (
+            "read/write all to read only",
+            all.clone(),
+            basic(|s| s.read_write_type = ReadWriteType::ReadOnly),
+            true,
+        ),
+        (
+            "read/write all to write only",
+            all.clone(),
+            basic(|s| s.read_write_type = ReadWriteType::WriteOnly),
+            true,
+        ),
+        (
+            "write only to all",
+            basic(|s| s.read_write_type = ReadWriteType::WriteOnly),
+            all.clone(),
+            false,
+        ),
+        (
+            "exclude kms events",
+            all.clone(),
+            basic(|s| s.exclude_management_event_sources = vec!["kms.amazonaws.com".into()]),
+            true,
+        ),
+        (
+            "stop excluding kms events",
+            basic(|s| s.exclude_management_event_sources = vec!["kms.amazonaws.com".into()]),
+            all.clone(),
+            false,
+        ),
+        (
+            "management off",
+            all.clone(),
+            basic(|s| s.include_management_events = false),
+            true,
+        ),
+        (
+            "basic all to advanced management",
+            all.clone(),
+            management(),
+            false,
+        ),
+        (
+            "advanced management to basic all",
+            management(),
+            all.clone(),
+            false,
+        ),
+        (
+            "advanced narrowed to read only",
+            management(),
+            advanced(vec![
+                field("eventCategory", &["Management"], &[]),
+                field("readOnly", &["true"], &[]),
+            ]),
+            true,
+        ),
+        (
+            "advanced narrowed by event source",
+            management(),
+            advanced(vec![
+                field("eventCategory", &["Management"], &[]),
+                field("eventSource", &[], &["kms.amazonaws.com"]),
+            ]),
+            true,
+        ),
+        ("advanced data only", management(), s3_data(), true),
+        (
+            "data events added",
+            all.clone(),
+            basic(|s| {
+                s.data_resources = vec![DataResource {
+                    resource_type: "AWS::S3::Object".into(),
+                    values: vec!["arn:aws:s3".into()],
+                }]
+            }),
+            false,
+        ),
+        (
+            "data events removed",
+            basic(|s| {
+                s.data_resources = vec![DataResource {
+                    resource_type: "AWS::S3::Object".into(),
+                    values: vec!["arn:aws:s3".into()],
+                }]
+            }),
+            all.clone(),
+            true,
+        ),
+        (
+            "unknown field narrows",
+            management(),
+            advanced(vec![
+                field("eventCategory", &["Management"], &[]),
+                field("userIdentity.arn", &[], &["x"]),
+            ]),
+            true,
+        ),
+    ];
+    for (name, from, to, loses) in cases {
+        let lost = selectors(&from, &to);
+        assert_eq!(!lost.is_empty(), loses, "{name}: {lost:?}");
+    }
+}
+
+#[test]
+fn management_events_are_found_in_basic_and_advanced_selectors() {
+    assert!(logs_management_events(&Selectors::aws_default()));
+    assert!(logs_management_events(&management()));
+    assert!(!logs_management_events(&s3_data()));
+    assert!(!logs_management_events(&basic(|s| s
+        .include_management_events =
+        false)));
+}
+
+fn trail() -> NewTrail {
+    NewTrail {
+        name: "t".into(),
+        s3_bucket: "b".into(),
+        s3_key_prefix: None,
+        organization: true,
+        multi_region: true,
+        include_global_service_events: true,
+        log_file_validation: true,
+        kms_key_id: Some("arn:aws:kms:us-east-2:111111111111:key/k".into()),
+        sns_topic: None,
+        cloudwatch_logs: Some((
+            "arn:aws:logs:us-east-2:111111111111:log-group:g:*".into(),
+            "r".into(),
+        )),
+        tags: Default::default(),
+    }
+}
+
+/// (behaviour, change to the trail, loses something going there, loses something coming back)
+#[test]
+fn trail_setting_changes_lose_coverage_one_way_or_both() {
+    type Mutate = fn(&mut NewTrail);
+    let cases: [(&str, Mutate, bool, bool); 10] = [
+        ("organization off", |t| t.organization = false, true, false),
+        ("multi-region off", |t| t.multi_region = false, true, false),
+        (
+            "global events off",
+            |t| t.include_global_service_events = false,
+            true,
+            false,
+        ),
+        (
+            "validation off",
+            |t| t.log_file_validation = false,
+            true,
+            false,
+        ),
+        ("kms cleared", |t| t.kms_key_id = None, true, false),
+        (
+            "kms changed",
+            |t| t.kms_key_id = Some("arn:aws:kms:us-east-2:111111111111:key/other".into()),
+            false,
+            false,
+        ),
+        (
+            "cloudwatch cleared",
+            |t| t.cloudwatch_logs = None,
+            true,
+            false,
+        ),
+        (
+            "bucket changed",
+            |t| t.s3_bucket = "elsewhere".into(),
+            true,
+            true,
+        ),
+        (
+            "prefix set",
+            |t| t.s3_key_prefix = Some("p".into()),
+            true,
+            true,
+        ),
+        (
+            "sns set",
+            |t| t.sns_topic = Some("arn:aws:sns:us-east-2:111111111111:t".into()),
+            false,
+            false,
+        ),
+    ];
+    for (name, mutate, there, back) in cases {
+        let a = trail();
+        let mut b = trail();
+        mutate(&mut b);
+        assert_eq!(
+            !settings(&a, &b).is_empty(),
+            there,
+            "{name}: live -> desired"
+        );
+        assert_eq!(
+            !settings(&b, &a).is_empty(),
+            back,
+            "{name}: desired -> live"
+        );
+    }
+}
+
+#[test]
+fn insights_logging_and_trusted_access_lose_when_turned_off() {
+    let api = [InsightType::ApiCallRateInsight];
+    assert_eq!(insights(&api, &[]).len(), 1);
+    assert!(insights(&[], &api).is_empty());
+    assert_eq!(logging(true, false).len(), 1);
+    assert!(logging(false, true).is_empty());
+    assert_eq!(trusted_access(true, false).len(), 1);
+    assert!(trusted_access(false, true).is_empty());
+}
