@@ -116,12 +116,27 @@ fn policy_actions(file: &str, skip_sid: &str) -> std::collections::BTreeSet<Stri
         .collect()
 }
 
+/// The IAM actions the code calls: reads in `read*.rs` and `assume.rs`, writes in `exec.rs`.
+fn code_actions() -> (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+) {
+    let dir = orgtrail_testsupport::repo_root().join("crates/orgtrail-aws/src");
+    let mut reads = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if name.starts_with("read") || name == "assume.rs" {
+            reads.extend(actions_in(&format!("crates/orgtrail-aws/src/{name}")));
+        }
+    }
+    (reads, actions_in("crates/orgtrail-aws/src/exec.rs"))
+}
+
 #[test]
 fn iam_policies_list_exactly_the_calls_the_code_makes() {
-    let reads = actions_in("crates/orgtrail-aws/src/read.rs");
-    let writes = actions_in("crates/orgtrail-aws/src/exec.rs");
+    let (reads, writes) = code_actions();
     assert!(
-        reads.len() >= 12 && writes.len() >= 14,
+        reads.len() >= 15 && writes.len() >= 16,
         "{reads:?} {writes:?}"
     );
     assert_eq!(
@@ -131,7 +146,8 @@ fn iam_policies_list_exactly_the_calls_the_code_makes() {
     );
     let all: std::collections::BTreeSet<String> = reads.union(&writes).cloned().collect();
     // CloudTrail itself calls these with the caller's credentials when it creates an
-    // organization trail (service-linked role, member accounts); orgtrail does not call them.
+    // organization trail or registers a delegated administrator (service-linked role, member
+    // accounts); orgtrail does not call them.
     assert_eq!(
         policy_actions("docs/iam/apply.json", "ImpliedByOrganizationTrail"),
         all,
@@ -140,6 +156,28 @@ fn iam_policies_list_exactly_the_calls_the_code_makes() {
     assert!(
         reads
             .iter()
-            .all(|a| !a.contains(":Put") && !a.contains(":Create"))
+            .all(|a| !a.contains(":Put") && !a.contains(":Create") && !a.contains(":Register"))
+    );
+    // The roles in other accounts grant exactly the calls orgtrail makes as them: every S3 call
+    // as the log-archive account's bucket role, the KMS reads as the security account's key role.
+    let s3: std::collections::BTreeSet<String> = all
+        .iter()
+        .filter(|a| a.starts_with("s3:"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        policy_actions("docs/iam/log-archive-bucket-role.json", ""),
+        s3,
+        "docs/iam/log-archive-bucket-role.json"
+    );
+    let kms: std::collections::BTreeSet<String> = reads
+        .iter()
+        .filter(|a| a.starts_with("kms:"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        policy_actions("docs/iam/security-key-reader-role.json", ""),
+        kms,
+        "docs/iam/security-key-reader-role.json"
     );
 }

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cloudtrail::types as ct;
 use aws_sdk_s3::types as s3t;
-use orgtrail_core::{Action, NewTrail, Selectors, TrailField};
+use orgtrail_core::{Action, BucketRef, NewTrail, Selectors, TrailField};
 use orgtrail_spec::InsightType;
 
+use crate::assume::bucket_role;
 use crate::error::call_error;
 use crate::{Aws, AwsError};
 
@@ -218,23 +219,24 @@ impl Aws {
             Action::EnableAllFeatures => self.enable_all_features().await,
             Action::EnableTrustedAccess => self.set_trusted_access(true).await,
             Action::DisableTrustedAccess => self.set_trusted_access(false).await,
-            Action::CreateBucket { bucket, region } => self.create_bucket(bucket, region).await,
-            Action::PutPublicAccessBlock { bucket, region } => {
-                self.put_public_access_block(bucket, region).await
+            Action::RegisterDelegatedAdmin { region, account } => {
+                self.set_delegated_admin(region, account, true).await
             }
+            Action::DeregisterDelegatedAdmin { region, account } => {
+                self.set_delegated_admin(region, account, false).await
+            }
+            Action::CreateBucket { bucket } => self.create_bucket(bucket).await,
+            Action::PutPublicAccessBlock { bucket } => self.put_public_access_block(bucket).await,
             Action::PutBucketEncryption {
                 bucket,
-                region,
                 kms_key_arn,
             } => {
-                self.put_bucket_encryption(bucket, region, kms_key_arn.as_deref())
+                self.put_bucket_encryption(bucket, kms_key_arn.as_deref())
                     .await
             }
-            Action::PutBucketPolicy {
-                bucket,
-                region,
-                policy,
-            } => self.put_bucket_policy(bucket, region, policy).await,
+            Action::PutBucketPolicy { bucket, policy } => {
+                self.put_bucket_policy(bucket, policy).await
+            }
             Action::CreateTrail { region, trail } => self.create_trail(region, trail).await,
             Action::UpdateTrail {
                 region,
@@ -317,41 +319,44 @@ impl Aws {
 
     // Bucket.
 
-    /// A new bucket in its region. Public access block and default encryption are steps of
-    /// their own, so a failure of either is planned again on the next run.
-    async fn create_bucket(&self, bucket: &str, region: &str) -> Result<(), AwsError> {
-        let mut req = self.s3(region).create_bucket().bucket(bucket);
-        if region != "us-east-1" {
+    /// A new bucket in its region (as the bucket's role when given: the role's account owns
+    /// it). Public access block and default encryption are steps of their own, so a failure of
+    /// either is planned again on the next run.
+    async fn create_bucket(&self, b: &BucketRef) -> Result<(), AwsError> {
+        let s3 = self.s3_as(&b.region, bucket_role(b).as_ref()).await?;
+        let mut req = s3.create_bucket().bucket(&b.name);
+        if b.region != "us-east-1" {
             req = req.create_bucket_configuration(
                 s3t::CreateBucketConfiguration::builder()
-                    .location_constraint(s3t::BucketLocationConstraint::from(region))
+                    .location_constraint(s3t::BucketLocationConstraint::from(b.region.as_str()))
                     .build(),
             );
         }
         req.send()
             .await
-            .map_err(|e| call_error("s3:CreateBucket", format!("bucket `{bucket}`"), e))?;
+            .map_err(|e| call_error("s3:CreateBucket", format!("bucket `{}`", b.name), e))?;
         Ok(())
     }
 
-    async fn put_public_access_block(&self, bucket: &str, region: &str) -> Result<(), AwsError> {
-        self.s3(region)
+    async fn put_public_access_block(&self, b: &BucketRef) -> Result<(), AwsError> {
+        let block = s3t::PublicAccessBlockConfiguration::builder()
+            .block_public_acls(true)
+            .ignore_public_acls(true)
+            .block_public_policy(true)
+            .restrict_public_buckets(true)
+            .build();
+        self.s3_as(&b.region, bucket_role(b).as_ref())
+            .await?
             .put_public_access_block()
-            .bucket(bucket)
-            .public_access_block_configuration(
-                s3t::PublicAccessBlockConfiguration::builder()
-                    .block_public_acls(true)
-                    .ignore_public_acls(true)
-                    .block_public_policy(true)
-                    .restrict_public_buckets(true)
-                    .build(),
-            )
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .public_access_block_configuration(block)
             .send()
             .await
             .map_err(|e| {
                 call_error(
                     "s3:PutBucketPublicAccessBlock",
-                    format!("bucket `{bucket}`"),
+                    format!("bucket `{}`", b.name),
                     e,
                 )
             })?;
@@ -360,14 +365,15 @@ impl Aws {
 
     async fn put_bucket_encryption(
         &self,
-        bucket: &str,
-        region: &str,
+        b: &BucketRef,
         kms_key_arn: Option<&str>,
     ) -> Result<(), AwsError> {
-        let res = format!("bucket `{bucket}`");
-        self.s3(region)
+        let res = format!("bucket `{}`", b.name);
+        self.s3_as(&b.region, bucket_role(b).as_ref())
+            .await?
             .put_bucket_encryption()
-            .bucket(bucket)
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
             .server_side_encryption_configuration(encryption(kms_key_arn, &res)?)
             .send()
             .await
@@ -375,19 +381,45 @@ impl Aws {
         Ok(())
     }
 
-    async fn put_bucket_policy(
-        &self,
-        bucket: &str,
-        region: &str,
-        policy: &str,
-    ) -> Result<(), AwsError> {
-        self.s3(region)
+    async fn put_bucket_policy(&self, b: &BucketRef, policy: &str) -> Result<(), AwsError> {
+        self.s3_as(&b.region, bucket_role(b).as_ref())
+            .await?
             .put_bucket_policy()
-            .bucket(bucket)
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
             .policy(policy)
             .send()
             .await
-            .map_err(|e| call_error("s3:PutBucketPolicy", format!("bucket `{bucket}`"), e))?;
+            .map_err(|e| call_error("s3:PutBucketPolicy", format!("bucket `{}`", b.name), e))?;
+        Ok(())
+    }
+
+    /// CloudTrail's own registration call, not Organizations': it also creates the
+    /// service-linked role CloudTrail needs in the delegated administrator's account
+    /// ("Add a CloudTrail delegated administrator", CloudTrail user guide).
+    async fn set_delegated_admin(
+        &self,
+        region: &str,
+        account: &str,
+        register: bool,
+    ) -> Result<(), AwsError> {
+        let ct = self.cloudtrail(region);
+        let res = format!("account {account}");
+        if register {
+            ct.register_organization_delegated_admin()
+                .member_account_id(account)
+                .send()
+                .await
+                .map_err(|e| call_error("cloudtrail:RegisterOrganizationDelegatedAdmin", res, e))?;
+        } else {
+            ct.deregister_organization_delegated_admin()
+                .delegated_admin_account_id(account)
+                .send()
+                .await
+                .map_err(|e| {
+                    call_error("cloudtrail:DeregisterOrganizationDelegatedAdmin", res, e)
+                })?;
+        }
         Ok(())
     }
 

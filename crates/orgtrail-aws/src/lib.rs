@@ -8,11 +8,14 @@
 
 #![warn(clippy::too_many_lines)]
 
+mod assume;
 mod error;
 mod exec;
 mod poll;
 mod profile;
 mod read;
+mod read_bucket;
+mod read_kms;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +30,7 @@ use aws_sdk_sts::config::retry::{ClassifyRetry, RetryAction};
 use aws_smithy_http_client::tls;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+pub use assume::Role;
 pub use error::{AwsError, ErrorKind};
 pub use exec::RetryPolicy;
 pub use poll::{Backoff, poll_until};
@@ -85,6 +89,8 @@ struct Clients {
     kms: Mutex<HashMap<String, aws_sdk_kms::Client>>,
     organizations: OnceLock<aws_sdk_organizations::Client>,
     sts: OnceLock<aws_sdk_sts::Client>,
+    /// Credentials of the roles assumed in this run.
+    roles: Mutex<HashMap<assume::Role, assume::Cached>>,
 }
 
 /// The client of `region` in `map`, built by `build` the first time.

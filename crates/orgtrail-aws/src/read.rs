@@ -1,13 +1,17 @@
-//! Read the live state: two rounds of concurrent calls, each read issued once per run.
+//! Read the live state: at most three dependent rounds of concurrent calls, each read issued
+//! once per run.
 //!
 //! Round 1 (independent): sts GetCallerIdentity; organizations DescribeOrganization and
-//! ListAWSServiceAccessForOrganization; per bucket GetBucketPolicy (existence, region and policy in
-//! one call); per home
-//! region cloudtrail DescribeTrails; per KMS key DescribeKey.
-//! Round 2 (needs round 1): per trail found, by ARN in its home region, GetTrailStatus,
-//! GetEventSelectors, GetInsightSelectors; per region one ListTags for up to 20 trails; per key
-//! GetKeyPolicy; and
-//! ListDelegatedAdministrators only when the caller is not the management account.
+//! ListAWSServiceAccessForOrganization; per home region cloudtrail DescribeTrails; per KMS key
+//! DescribeKey (as the key's role when the spec names one); sts AssumeRole of each role the specs
+//! name, so the credentials are ready for round 2.
+//! Round 2 (needs round 1): per bucket GetBucketPolicy (existence, region and policy in one
+//! call), with the owner now known as ExpectedBucketOwner and as the bucket's role; per trail
+//! found, by ARN in its home region, GetTrailStatus, GetEventSelectors, GetInsightSelectors; per
+//! region one ListTags for up to 20 trails; per key GetKeyPolicy; and
+//! ListDelegatedAdministrators when the caller is not the management account or a spec lists
+//! delegated administrators.
+//! Round 3, only for buckets orgtrail creates: GetPublicAccessBlock and GetBucketEncryption.
 //! DescribeTrails returns everything GetTrail would, so GetTrail is not called.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,6 +26,7 @@ use orgtrail_spec::{
 };
 use tokio::task::JoinSet;
 
+use crate::assume::Role;
 use crate::error::call_error;
 use crate::{Aws, AwsError};
 
@@ -98,38 +103,60 @@ where
     }
 }
 
+/// A KMS key to read: (key id, the bucket's region — where CloudTrail needs the key, the role
+/// to read it as).
+type KeyRead = (String, String, Option<Role>);
+
 /// What the specs need read, each read once.
 struct Reads {
-    /// (bucket, region, managed: the spec lets orgtrail create it, so its set-up is read too)
-    buckets: BTreeSet<(String, String, bool)>,
+    /// Buckets (owner still unknown), and whether orgtrail manages (creates) each.
+    buckets: bool,
     /// Home regions.
     regions: BTreeSet<String>,
-    /// (KMS key id, region): the bucket's region, where CloudTrail needs the key.
-    keys: BTreeSet<(String, String)>,
+    keys: BTreeSet<KeyRead>,
+    /// Every role the specs name, assumed in round 1.
+    roles: BTreeSet<Role>,
+}
+
+fn key_read(s: &Spec) -> Option<KeyRead> {
+    let role = s.trail.kms_role_arn.as_ref().map(|arn| Role {
+        arn: arn.clone(),
+        external_id: None,
+    });
+    Some((
+        s.trail.kms_key_id.clone()?,
+        s.bucket_region().to_string(),
+        role,
+    ))
 }
 
 impl Reads {
     fn of(specs: &[&Spec], read_buckets: bool) -> Reads {
-        let buckets = if read_buckets {
-            specs
-                .iter()
-                .map(|s| {
-                    let b = &s.bucket;
-                    (b.name.clone(), s.bucket_region().to_string(), b.create)
+        let keys: BTreeSet<KeyRead> = specs.iter().filter_map(|s| key_read(s)).collect();
+        let mut roles: BTreeSet<Role> = keys.iter().filter_map(|k| k.2.clone()).collect();
+        if read_buckets {
+            roles.extend(specs.iter().filter_map(|s| {
+                Some(Role {
+                    arn: s.bucket.role_arn.clone()?,
+                    external_id: s.bucket.external_id.clone(),
                 })
-                .collect()
-        } else {
-            BTreeSet::new()
-        };
+            }));
+        }
         Reads {
-            buckets,
+            buckets: read_buckets,
             regions: specs.iter().map(|s| s.trail.home_region.clone()).collect(),
-            keys: specs
-                .iter()
-                .filter_map(|s| Some((s.trail.kms_key_id.clone()?, s.bucket_region().to_string())))
-                .collect(),
+            keys,
+            roles,
         }
     }
+}
+
+/// The buckets of `specs` as requests address them, with whether orgtrail creates each.
+fn bucket_targets(specs: &[&Spec], default_owner: &str) -> BTreeSet<(BucketRef, bool)> {
+    specs
+        .iter()
+        .map(|s| (BucketRef::of(s, default_owner), s.bucket.create))
+        .collect()
 }
 
 /// Round 1: the independent reads.
@@ -138,21 +165,25 @@ struct Round1 {
     org: Option<OrgRead>,
     /// Only used (and its error only reported) in an organization.
     trusted_access: Result<bool, AwsError>,
-    buckets: BTreeMap<(String, String, bool), BucketState>,
     /// Trails by home region.
     trails: BTreeMap<String, Vec<ct::Trail>>,
-    /// (key id, region) -> key ARN, `None` when the key does not exist.
-    key_arns: BTreeMap<(String, String), Option<String>>,
+    /// DescribeKey of each key: its ARN (`None`: no such key) and whether it is enabled.
+    keys: BTreeMap<KeyRead, KmsState>,
 }
 
 impl Round1 {
+    /// The owner of a bucket the spec gives none: the management account.
+    fn default_owner(&self) -> &str {
+        self.org
+            .as_ref()
+            .map_or(&self.caller.account, |o| &o.management_account)
+    }
+
     /// The account that owns the trail of `s`: the management account for an organization
     /// trail (also when a delegated administrator made it), the caller's account otherwise.
     fn owner(&self, s: &Spec) -> &str {
-        match &self.org {
-            Some(o) if s.trail.organization => &o.management_account,
-            _ => &self.caller.account,
-        }
+        let mgmt = self.org.as_ref().map(|o| o.management_account.as_str());
+        trail_owner_account(s, mgmt, &self.caller.account)
     }
 
     /// The ARN the trail of `s` has when it exists.
@@ -186,8 +217,9 @@ impl Round1 {
 
 /// Round 2: the reads that need round 1's answers.
 struct Round2 {
+    buckets: BTreeMap<(BucketRef, bool), BucketState>,
     details: BTreeMap<String, TrailDetail>,
-    kms: BTreeMap<(String, String), KmsState>,
+    kms: BTreeMap<KeyRead, KmsState>,
     /// Only used (and its error only reported) in an organization.
     admins: Result<Vec<String>, AwsError>,
 }
@@ -276,17 +308,14 @@ fn trail_live(
     ours: &BTreeMap<String, (String, ct::Trail)>,
     r2: &Round2,
 ) -> TrailLive {
-    let key = (
-        s.bucket.name.clone(),
-        s.bucket_region().to_string(),
-        s.bucket.create,
-    );
-    let bucket = r1.buckets.get(&key).cloned().unwrap_or(BucketState {
+    let key = (BucketRef::of(s, r1.default_owner()), s.bucket.create);
+    let bucket = r2.buckets.get(&key).cloned().unwrap_or(BucketState {
         name: s.bucket.name.clone(),
         exists: false,
         region: None,
         policy: None,
         protection: None,
+        denied: false,
     });
     let want = r1.wanted_arn(s);
     let list = r1
@@ -300,11 +329,7 @@ fn trail_live(
         ),
         _ => (None, None),
     };
-    let kms = s.trail.kms_key_id.as_ref().and_then(|k| {
-        r2.kms
-            .get(&(k.clone(), s.bucket_region().to_string()))
-            .cloned()
-    });
+    let kms = key_read(s).and_then(|k| r2.kms.get(&k).cloned());
     TrailLive {
         bucket,
         trail,
@@ -341,11 +366,12 @@ impl Aws {
                 Ok(Reread::Organization {
                     all_features: org?.is_some_and(|o| o.all_features),
                     trusted_access: trusted?,
+                    // Not re-read: one more call before every organization write, for a list
+                    // only the management account changes.
+                    delegated_admins: None,
                 })
             }
-            Resource::Bucket { name, region } => {
-                Ok(Reread::Bucket(self.bucket(name, region).await?))
-            }
+            Resource::Bucket(b) => Ok(Reread::Bucket(self.bucket(b).await?)),
             Resource::Trail { arn, region } => {
                 let list = self.describe_trails(region).await?;
                 let Some(t) = list.iter().find(|t| t.trail_arn() == Some(arn.as_str())) else {
@@ -363,8 +389,8 @@ impl Aws {
     }
 
     /// Read one bucket (existence, region and policy) with one GetBucketPolicy call.
-    pub async fn read_bucket(&self, name: &str, region: &str) -> Result<BucketState, AwsError> {
-        self.located(with_read_retries(|| self.bucket(name, region)).await)
+    pub async fn read_bucket(&self, b: &BucketRef) -> Result<BucketState, AwsError> {
+        self.located(with_read_retries(|| self.bucket(b)).await)
     }
 
     /// The next page of a paginator, holding a request slot at `endpoint` while it is fetched.
@@ -400,15 +426,23 @@ impl Aws {
         specs: &[&Spec],
         read_buckets: bool,
     ) -> Result<LiveState, AwsError> {
-        let r1 = self.round1(Reads::of(specs, read_buckets)).await?;
+        let reads = Reads::of(specs, read_buckets);
+        let want_admins = specs
+            .iter()
+            .any(|s| s.organization.delegated_administrators.is_some());
+        let r1 = self.round1(&reads).await?;
         let ours = r1.ours(specs);
-        let need_admins = r1
-            .org
-            .as_ref()
-            .is_some_and(|o| o.management_account != r1.caller.account);
-        let r2 = self
-            .round2(&ours, &r1.key_arns, need_admins, &r1.caller.account)
-            .await?;
+        let need_admins = want_admins
+            || r1
+                .org
+                .as_ref()
+                .is_some_and(|o| o.management_account != r1.caller.account);
+        let buckets = if reads.buckets {
+            bucket_targets(specs, r1.default_owner())
+        } else {
+            BTreeSet::new()
+        };
+        let r2 = self.round2(&ours, buckets, &r1, need_admins).await?;
         let trails = specs
             .iter()
             .map(|s| trail_live(s, &r1, &ours, &r2))
@@ -430,65 +464,58 @@ impl Aws {
         })
     }
 
-    /// The independent reads, concurrently.
-    async fn round1(&self, reads: Reads) -> Result<Round1, AwsError> {
-        let buckets = self.for_each(
-            reads.buckets.iter().cloned(),
-            |me, (b, r, managed)| async move { me.bucket_and_setup(&b, &r, managed).await },
-        );
+    /// The independent reads, concurrently; the roles are assumed meanwhile (their credentials
+    /// are cached for round 2).
+    async fn round1(&self, reads: &Reads) -> Result<Round1, AwsError> {
         let trails = self.for_each(reads.regions.iter().cloned(), |me, r| async move {
             me.describe_trails(&r).await
         });
-        let keys = self.for_each(reads.keys.iter().cloned(), |me, (k, r)| async move {
-            me.describe_key(&k, &r).await
+        let keys = self.for_each(reads.keys.iter().cloned(), |me, (k, r, role)| async move {
+            me.describe_key(&k, &r, role.as_ref()).await
         });
-        let (caller, org, trusted_access, buckets, trails, keys) = tokio::join!(
+        let roles = self.for_each(reads.roles.iter().cloned(), |me, role| async move {
+            me.credentials_of(&role).await.map(|_| ())
+        });
+        let (caller, org, trusted_access, trails, keys, roles) = tokio::join!(
             self.caller(),
             self.organization(),
             self.trusted_access(),
-            buckets,
             trails,
-            keys
+            keys,
+            roles
         );
+        roles.into_iter().collect::<Result<Vec<()>, _>>()?;
         Ok(Round1 {
             caller: caller?,
             org: org?,
             trusted_access,
-            buckets: zip_reads(reads.buckets, buckets)?,
-            trails: zip_reads(reads.regions, trails)?,
-            key_arns: zip_reads(reads.keys, keys)?,
+            trails: zip_reads(reads.regions.iter().cloned(), trails)?,
+            keys: zip_reads(reads.keys.iter().cloned(), keys)?,
         })
     }
 
-    /// The reads that need round 1: per trail found its status, selectors, insights and tags;
-    /// per key found its policy; the delegated administrators when the caller is not the
-    /// management account.
+    /// The reads that need round 1: per bucket its policy (and set-up), per trail found its
+    /// status, selectors, insights and tags; per key found its policy; the delegated
+    /// administrators when needed.
     async fn round2(
         &self,
         ours: &BTreeMap<String, (String, ct::Trail)>,
-        key_arns: &BTreeMap<(String, String), Option<String>>,
+        buckets: BTreeSet<(BucketRef, bool)>,
+        r1: &Round1,
         need_admins: bool,
-        caller: &str,
     ) -> Result<Round2, AwsError> {
+        let bucket_reads = self.for_each(buckets.iter().cloned(), |me, (b, managed)| async move {
+            me.bucket_and_setup(&b, managed).await
+        });
         let details = self.for_each(
             ours.iter()
                 .map(|(arn, (region, _))| (arn.clone(), region.clone())),
             |me, (arn, region)| async move { me.trail_detail(&arn, &region).await },
         );
-        let policies = self.for_each(
-            key_arns
-                .iter()
-                .map(|((_, region), arn)| (arn.clone(), region.clone())),
-            |me, (arn, region)| {
-                let caller = caller.to_string();
-                async move {
-                    match arn {
-                        Some(a) => me.key_policy(&a, &region, &caller).await,
-                        None => Ok(None),
-                    }
-                }
-            },
-        );
+        let policies = self.for_each(r1.keys.clone(), |me, (k, state)| {
+            let caller = r1.caller.account.clone();
+            async move { me.key_policy(&k, state, &caller).await }
+        });
         let tag_reads = self.for_each(tag_batches(ours), |me, (region, arns)| async move {
             me.tags(&region, &arns).await
         });
@@ -499,8 +526,8 @@ impl Aws {
                 Ok(Vec::new())
             }
         };
-        let (details, policies, admins, tag_reads) =
-            tokio::join!(details, policies, admins, tag_reads);
+        let (bucket_reads, details, policies, admins, tag_reads) =
+            tokio::join!(bucket_reads, details, policies, admins, tag_reads);
         let mut tags: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         for t in tag_reads {
             tags.extend(t?);
@@ -509,13 +536,10 @@ impl Aws {
         for (arn, d) in &mut details {
             d.tags = tags.remove(arn).unwrap_or_default();
         }
-        let kms = zip_reads(key_arns.clone(), policies)?
-            .into_iter()
-            .map(|((k, key_arn), policy)| (k, KmsState { key_arn, policy }))
-            .collect();
         Ok(Round2 {
+            buckets: zip_reads(buckets, bucket_reads)?,
             details,
-            kms,
+            kms: zip_reads(r1.keys.keys().cloned(), policies)?,
             admins,
         })
     }
@@ -650,131 +674,6 @@ impl Aws {
         Ok(ids)
     }
 
-    /// One call answers existence, region and policy: GetBucketPolicy returns the policy (the
-    /// bucket is in `region`), NoSuchBucketPolicy (exists here, no policy), NoSuchBucket/404
-    /// (missing), or a 301 redirect whose `x-amz-bucket-region` header names the real region.
-    /// That saves a HeadBucket round trip on every plan.
-    async fn bucket(&self, name: &str, region: &str) -> Result<BucketState, AwsError> {
-        let res = {
-            let _s = self.slot(&format!("s3/{region}")).await;
-            self.s3(region)
-                .get_bucket_policy()
-                .bucket(name)
-                .send()
-                .await
-        };
-        let state = |exists: bool, actual: Option<String>, policy: Option<String>| BucketState {
-            name: name.to_string(),
-            exists,
-            region: actual,
-            policy,
-            protection: None,
-        };
-        match res {
-            Ok(out) => Ok(state(
-                true,
-                Some(region.to_string()),
-                out.policy().map(str::to_string),
-            )),
-            Err(e) => {
-                let moved_to = e
-                    .raw_response()
-                    .and_then(|r| r.headers().get("x-amz-bucket-region"))
-                    .map(str::to_string);
-                let err = call_error("s3:GetBucketPolicy", format!("bucket `{name}`"), e);
-                if err.is_service_code("NoSuchBucketPolicy") {
-                    return Ok(state(true, Some(region.to_string()), None));
-                }
-                if err.is_service_code("NoSuchBucket")
-                    || err.is_service_code("NotFound")
-                    || err.status() == Some(404)
-                {
-                    return Ok(state(false, None, None));
-                }
-                match (err.status(), moved_to) {
-                    // Another region: the plan reports the mismatch (and reads nothing more there).
-                    (Some(301), Some(r)) if r != region => Ok(state(true, Some(r), None)),
-                    _ => Err(err),
-                }
-            }
-        }
-    }
-
-    /// The bucket, and for a bucket orgtrail manages (`managed`) that exists in `region`, its
-    /// public access block and default encryption (concurrently).
-    async fn bucket_and_setup(
-        &self,
-        name: &str,
-        region: &str,
-        managed: bool,
-    ) -> Result<BucketState, AwsError> {
-        let mut state = self.bucket(name, region).await?;
-        if managed && state.exists && state.region.as_deref() == Some(region) {
-            let (blocked, encryption) = tokio::join!(
-                self.public_access_blocked(name, region),
-                self.default_encryption(name, region)
-            );
-            state.protection = Some(BucketProtection {
-                public_access_blocked: blocked?,
-                encryption: encryption?,
-            });
-        }
-        Ok(state)
-    }
-
-    /// Whether all four public access block settings are on (none configured: false).
-    async fn public_access_blocked(&self, name: &str, region: &str) -> Result<bool, AwsError> {
-        let _s = self.slot(&format!("s3/{region}")).await;
-        match self
-            .s3(region)
-            .get_public_access_block()
-            .bucket(name)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
-                c.block_public_acls() == Some(true)
-                    && c.ignore_public_acls() == Some(true)
-                    && c.block_public_policy() == Some(true)
-                    && c.restrict_public_buckets() == Some(true)
-            })),
-            Err(e) => call_error(
-                "s3:GetBucketPublicAccessBlock",
-                format!("bucket `{name}`"),
-                e,
-            )
-            .absent_as("NoSuchPublicAccessBlockConfiguration", false),
-        }
-    }
-
-    /// The default encryption algorithm, if any.
-    async fn default_encryption(
-        &self,
-        name: &str,
-        region: &str,
-    ) -> Result<Option<String>, AwsError> {
-        let _s = self.slot(&format!("s3/{region}")).await;
-        match self
-            .s3(region)
-            .get_bucket_encryption()
-            .bucket(name)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out
-                .server_side_encryption_configuration()
-                .and_then(|c| c.rules().first())
-                .and_then(|r| r.apply_server_side_encryption_by_default())
-                .map(|d| d.sse_algorithm().as_str().to_string())),
-            Err(e) => call_error(
-                "s3:GetEncryptionConfiguration",
-                format!("bucket `{name}`"),
-                e,
-            )
-            .absent_as("ServerSideEncryptionConfigurationNotFoundError", None),
-        }
-    }
-
     async fn describe_trails(&self, region: &str) -> Result<Vec<ct::Trail>, AwsError> {
         let _s = self.slot(&format!("cloudtrail/{region}")).await;
         let out = self
@@ -883,45 +782,6 @@ impl Aws {
             }
         }
         Ok(tags)
-    }
-
-    async fn describe_key(&self, key: &str, region: &str) -> Result<Option<String>, AwsError> {
-        let _s = self.slot(&format!("kms/{region}")).await;
-        match self.kms(region).describe_key().key_id(key).send().await {
-            Ok(out) => Ok(out.key_metadata().and_then(|m| m.arn()).map(str::to_string)),
-            Err(e) => call_error("kms:DescribeKey", format!("KMS key `{key}` in {region}"), e)
-                .absent_as("NotFoundException", None),
-        }
-    }
-
-    /// The key policy; `None` for a key of another account (a security account) that does not
-    /// let this account read its policy: the plan warns instead of failing.
-    async fn key_policy(
-        &self,
-        arn: &str,
-        region: &str,
-        caller: &str,
-    ) -> Result<Option<String>, AwsError> {
-        let _s = self.slot(&format!("kms/{region}")).await;
-        let res = self
-            .kms(region)
-            .get_key_policy()
-            .key_id(arn)
-            .policy_name("default")
-            .send()
-            .await;
-        match res {
-            Ok(out) => Ok(out.policy().map(str::to_string)),
-            Err(e) => {
-                let err = call_error("kms:GetKeyPolicy", format!("KMS key `{arn}`"), e);
-                let foreign = arn.split(':').nth(4).is_some_and(|a| a != caller);
-                if foreign && err.is_access_denied() {
-                    Ok(None)
-                } else {
-                    Err(err)
-                }
-            }
-        }
     }
 }
 

@@ -105,6 +105,14 @@ fn describe(step: &Step, lost: bool) -> (&'static str, String) {
             "trusted-access-on",
             "CloudTrail trusted access is on, the spec says off".into(),
         ),
+        StepKind::RegisterDelegatedAdministrator => (
+            "delegated-admin-missing",
+            format!("{t} is not a CloudTrail delegated administrator, the spec says it should be"),
+        ),
+        StepKind::DeregisterDelegatedAdministrator => (
+            "delegated-admin-extra",
+            format!("{t} is a CloudTrail delegated administrator the spec does not list"),
+        ),
         StepKind::EnableAllFeatures => (
             "all-features-off",
             "the organization does not have all features enabled".into(),

@@ -7,13 +7,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::live::{BucketState, LiveState, TrailState};
-use crate::plan::{Action, Step};
+use crate::plan::{Action, BucketRef, Step};
 
 /// What a step writes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Resource {
     Organization,
-    Bucket { name: String, region: String },
+    Bucket(BucketRef),
     Trail { arn: String, region: String },
 }
 
@@ -22,7 +22,7 @@ impl Resource {
     pub fn describe(&self) -> String {
         match self {
             Resource::Organization => "the organization".into(),
-            Resource::Bucket { name, .. } => format!("bucket `{name}`"),
+            Resource::Bucket(b) => format!("bucket `{}`", b.name),
             Resource::Trail { arn, .. } => format!("trail {arn}"),
         }
     }
@@ -36,16 +36,15 @@ pub fn resource_of(step: &Step) -> Resource {
         region: region.clone(),
     };
     match &step.action {
-        Action::EnableAllFeatures | Action::EnableTrustedAccess | Action::DisableTrustedAccess => {
-            Resource::Organization
-        }
-        Action::CreateBucket { bucket, region }
-        | Action::PutPublicAccessBlock { bucket, region }
-        | Action::PutBucketEncryption { bucket, region, .. }
-        | Action::PutBucketPolicy { bucket, region, .. } => Resource::Bucket {
-            name: bucket.clone(),
-            region: region.clone(),
-        },
+        Action::EnableAllFeatures
+        | Action::EnableTrustedAccess
+        | Action::DisableTrustedAccess
+        | Action::RegisterDelegatedAdmin { .. }
+        | Action::DeregisterDelegatedAdmin { .. } => Resource::Organization,
+        Action::CreateBucket { bucket }
+        | Action::PutPublicAccessBlock { bucket }
+        | Action::PutBucketEncryption { bucket, .. }
+        | Action::PutBucketPolicy { bucket, .. } => Resource::Bucket(bucket.clone()),
         Action::CreateTrail { region, .. }
         | Action::UpdateTrail { region, .. }
         | Action::PutEventSelectors { region, .. }
@@ -60,10 +59,11 @@ pub fn resource_of(step: &Step) -> Resource {
 /// A resource as read again right before a write.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reread {
-    /// (all features, CloudTrail trusted access)
+    /// (all features, CloudTrail trusted access, delegated administrators when read)
     Organization {
         all_features: bool,
         trusted_access: bool,
+        delegated_admins: Option<Vec<String>>,
     },
     Bucket(BucketState),
     /// `None`: no such trail.
@@ -95,6 +95,7 @@ pub fn changed_since(planned: &LiveState, resource: &Resource, now: &Reread) -> 
             Reread::Organization {
                 all_features,
                 trusted_access,
+                delegated_admins,
             },
         ) => {
             let Some(o) = &planned.organization else {
@@ -107,14 +108,20 @@ pub fn changed_since(planned: &LiveState, resource: &Resource, now: &Reread) -> 
             if o.trusted_access != *trusted_access {
                 out.push("CloudTrail trusted access".into());
             }
+            if delegated_admins
+                .as_ref()
+                .is_some_and(|d| *d != o.delegated_admins)
+            {
+                out.push("its CloudTrail delegated administrators".into());
+            }
             out
         }
-        (Resource::Bucket { name, .. }, Reread::Bucket(b)) => {
+        (Resource::Bucket(r), Reread::Bucket(b)) => {
             let Some(before) = planned
                 .trails
                 .iter()
                 .map(|t| &t.bucket)
-                .find(|x| x.name == *name)
+                .find(|x| x.name == r.name)
             else {
                 return Vec::new();
             };
@@ -176,10 +183,13 @@ mod tests {
             changed_since(&planned, &arn, &Reread::Trail(None)),
             ["it was deleted"]
         );
-        let bucket = Resource::Bucket {
+        let bucket = Resource::Bucket(BucketRef {
             name: "my-bucket".into(),
             region: "us-east-2".into(),
-        };
+            owner: "111111111111".into(),
+            role_arn: None,
+            external_id: None,
+        });
         let mut b = planned.trails[0].bucket.clone();
         assert!(changed_since(&planned, &bucket, &Reread::Bucket(b.clone())).is_empty());
         b.policy = Some("{}".into());
@@ -190,6 +200,7 @@ mod tests {
         let org = Reread::Organization {
             all_features: true,
             trusted_access: false,
+            delegated_admins: Some(Vec::new()),
         };
         assert_eq!(
             changed_since(&planned, &Resource::Organization, &org),

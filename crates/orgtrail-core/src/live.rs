@@ -42,6 +42,10 @@ pub struct BucketState {
     /// spec does not let orgtrail create, or one that does not exist).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protection: Option<BucketProtection>,
+    /// S3 answered AccessDenied: the bucket belongs to another account than the one asking (or
+    /// than the expected owner), or this account may not read its policy. Nothing else is known.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub denied: bool,
 }
 
 /// GetPublicAccessBlock and GetBucketEncryption of a bucket.
@@ -167,6 +171,9 @@ pub struct KmsState {
     /// `None` when DescribeKey found no such key.
     pub key_arn: Option<String>,
     pub policy: Option<String>,
+    /// KeyMetadata.Enabled; `None` when the key could not be described from this account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 /// Everything read for one spec.
@@ -194,6 +201,20 @@ pub struct LiveState {
 /// The ARN of a trail: `arn:<partition>:cloudtrail:<region>:<account>:trail/<name>`.
 pub fn trail_arn(partition: &str, region: &str, account: &str, name: &str) -> String {
     format!("arn:{partition}:cloudtrail:{region}:{account}:trail/{name}")
+}
+
+/// The account that owns the trail of `spec`: the management account (`mgmt`) for an
+/// organization trail, even when a CloudTrail delegated administrator creates it; the caller's
+/// account otherwise ("Organization trail delegated administrator", CloudTrail user guide).
+pub fn trail_owner_account<'a>(
+    spec: &orgtrail_spec::Spec,
+    mgmt: Option<&'a str>,
+    caller: &'a str,
+) -> &'a str {
+    match mgmt {
+        Some(m) if spec.trail.organization => m,
+        _ => caller,
+    }
 }
 
 /// Log group ARNs are accepted with or without the `:*` suffix; CloudTrail stores `:*`.

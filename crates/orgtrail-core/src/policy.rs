@@ -404,6 +404,9 @@ pub struct Merge {
     pub coverage_lost: Vec<String>,
     /// Deliveries of these trails the live policy denies and the new one allows.
     pub coverage_restored: Vec<String>,
+    /// Deliveries of these trails that the resulting policy still denies (a Deny statement
+    /// orgtrail keeps, since it never removes a foreign statement): CloudTrail cannot deliver.
+    pub still_denied: Vec<String>,
 }
 
 struct Derived {
@@ -464,7 +467,9 @@ struct Sorted {
     superseded: Vec<Value>,
     warnings: Vec<String>,
     /// Where a superseded statement stood: (index in the result, its actions).
-    slots: Vec<(usize, Option<BTreeSet<String>>)>,
+    /// Where a superseded statement stood, as the number of kept statements before it, with the
+    /// statement (to find the derived statement that replaces it).
+    slots: Vec<(usize, NormStatement)>,
     /// Which derived statements the live policy already has.
     satisfied: Vec<bool>,
 }
@@ -494,8 +499,7 @@ fn sort_live(
         } else {
             let lost = uncovered(n, &derived_norms, universe);
             if lost.is_empty() {
-                out.slots
-                    .push((out.kept.len() + out.slots.len(), n.action.clone()));
+                out.slots.push((out.kept.len(), n.clone()));
                 out.superseded.push(s.clone());
             } else {
                 out.warnings.push(kept_warning(bucket, s, &lost));
@@ -514,7 +518,7 @@ fn coverage_change(
     before: &[NormStatement],
     statements: &[Value],
     universe: &[Delivery],
-) -> (Vec<String>, Vec<String>) {
+) -> (Vec<String>, Vec<String>, Vec<String>) {
     let after: Vec<NormStatement> = statements
         .iter()
         .filter_map(|s| normalise_statement(s).ok())
@@ -524,14 +528,16 @@ fn coverage_change(
         v.dedup();
         v
     };
-    let ours: Vec<Delivery> = universe
+    let ours: Vec<Delivery> = trails.iter().flat_map(delivery::of_trail).collect();
+    let still: Vec<Delivery> = ours
         .iter()
-        .filter(|d| trails.iter().any(|t| t.trail_arn() == d.source_arn))
+        .filter(|d| !delivery::allows(&after, d))
         .cloned()
         .collect();
     (
         describe(delivery::denied_after(before, &after, universe)),
         describe(delivery::denied_after(&after, before, &ours)),
+        describe(still),
     )
 }
 
@@ -591,7 +597,7 @@ pub fn merge(
     } else {
         place(kept, &slots, &derived, &satisfied)
     };
-    let (coverage_lost, coverage_restored) =
+    let (coverage_lost, coverage_restored, still_denied) =
         coverage_change(bucket, trails, &norms, &statements, &universe);
     let new_policy = if no_change {
         None
@@ -613,14 +619,15 @@ pub fn merge(
         warnings,
         coverage_lost,
         coverage_restored,
+        still_denied,
     })
 }
 
 /// The kept statements with the missing derived ones: each fills the slot of a superseded
 /// statement with the same actions when there is one, the rest are appended.
 fn place(
-    mut kept: Vec<Value>,
-    slots: &[(usize, Option<BTreeSet<String>>)],
+    kept: Vec<Value>,
+    slots: &[(usize, NormStatement)],
     derived: &Derived,
     satisfied: &[bool],
 ) -> Vec<Value> {
@@ -631,15 +638,29 @@ fn place(
         .filter(|(_, ok)| !**ok)
         .map(|(r, _)| r)
         .collect();
-    for (at, actions) in slots {
-        let pick = todo.iter().position(|(_, n)| n.action == *actions);
-        let at = (*at).min(kept.len());
+    // The derived statement for a slot: same action and resource, else same action.
+    let mut fill: Vec<(usize, Value)> = Vec::new();
+    for (at, old) in slots {
+        let same = |n: &NormStatement| n.action == old.action && n.resource == old.resource;
+        let pick = todo
+            .iter()
+            .position(|(_, n)| same(n))
+            .or_else(|| todo.iter().position(|(_, n)| n.action == old.action));
         if let Some(i) = pick {
-            kept.insert(at, todo.remove(i).0.statement.clone());
+            fill.push((*at, todo.remove(i).0.statement.clone()));
         }
     }
-    kept.extend(todo.into_iter().map(|(r, _)| r.statement.clone()));
-    kept
+    let mut out = Vec::with_capacity(kept.len() + fill.len() + todo.len());
+    let mut fill = fill.into_iter().peekable();
+    for (i, s) in kept.into_iter().enumerate() {
+        while let Some((_, v)) = fill.next_if(|(at, _)| *at == i) {
+            out.push(v);
+        }
+        out.push(s);
+    }
+    out.extend(fill.map(|(_, v)| v));
+    out.extend(todo.into_iter().map(|(r, _)| r.statement.clone()));
+    out
 }
 
 /// Make Sids unique: a repeated Sid gets a numeric suffix (a Sid is only a label; S3 rejects a

@@ -45,6 +45,11 @@ pub struct Organization {
     /// cloudtrail.amazonaws.com must be a trusted service (EnableAWSServiceAccess).
     #[serde(default = "yes")]
     pub trusted_access: bool,
+    /// CloudTrail delegated administrators (account ids), authoritative when set: missing ones
+    /// are registered (RegisterOrganizationDelegatedAdmin), others deregistered. `null` (the
+    /// default): orgtrail leaves delegated administrators alone.
+    #[serde(default)]
+    pub delegated_administrators: Option<Vec<String>>,
 }
 
 impl Default for Organization {
@@ -52,6 +57,7 @@ impl Default for Organization {
         Organization {
             all_features: true,
             trusted_access: true,
+            delegated_administrators: None,
         }
     }
 }
@@ -91,6 +97,32 @@ pub struct Bucket {
     /// `merge` (default) or `verify`.
     #[serde(default)]
     pub policy: PolicyMode,
+    /// The account that owns the bucket (a log-archive account); every S3 request sends it as
+    /// ExpectedBucketOwner. Default: the account of `role_arn`, else the management account.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// A role in the bucket's account, assumed (session name `orgtrail`) for every read and write
+    /// of the bucket. Without it, a bucket of another account is only verified.
+    #[serde(default)]
+    pub role_arn: Option<String>,
+    /// The external id the role's trust policy requires.
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+impl Bucket {
+    /// The account that owns the bucket: `account`, else the role's account, else `default`
+    /// (the management account).
+    pub fn owner<'a>(&'a self, default: &'a str) -> &'a str {
+        self.account
+            .as_deref()
+            .or_else(|| {
+                self.role_arn
+                    .as_deref()
+                    .and_then(crate::rules::role_account)
+            })
+            .unwrap_or(default)
+    }
 }
 
 /// CloudWatch Logs delivery.
@@ -251,6 +283,11 @@ pub struct Trail {
     /// Key id, key ARN, `alias/NAME` or alias ARN.
     #[serde(default)]
     pub kms_key_id: Option<String>,
+    /// A role in the key's account (a security account) assumed to read the key and its policy
+    /// when `kms_key_id` is a key ARN of another account. Without it such a key is checked for
+    /// what can be seen from here, with a warning.
+    #[serde(default)]
+    pub kms_role_arn: Option<String>,
     /// SNS topic name or ARN.
     #[serde(default)]
     pub sns_topic: Option<String>,

@@ -499,15 +499,108 @@ impl Cx {
     }
 
     fn organization(&mut self, n: &Spanned<Node>) -> Option<Organization> {
-        let f = self.fields(n, "organization", &["all_features", "trusted_access"])?;
+        let f = self.fields(
+            n,
+            "organization",
+            &["all_features", "trusted_access", "delegated_administrators"],
+        )?;
+        let admins = match f.map.get("delegated_administrators") {
+            Some(a) if !matches!(a.value, Node::Null) => Some(self.account_list(a)),
+            _ => None,
+        };
         Some(Organization {
             all_features: self.bool_or(&f, "all_features", true),
             trusted_access: self.bool_or(&f, "trusted_access", true),
+            delegated_administrators: admins,
         })
     }
 
+    /// A list of distinct account ids.
+    fn account_list(&mut self, n: &Spanned<Node>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let path = "organization.delegated_administrators";
+        for (i, item) in self.list(n, path).iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            let Some(s) = self.account_string(item, &p) else {
+                continue;
+            };
+            if out.contains(&s) {
+                self.err(
+                    item,
+                    &p,
+                    format!("account {s} is listed twice"),
+                    "list each account once",
+                );
+            } else {
+                out.push(s);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// An account id; an unquoted number is accepted (YAML reads `111122223333` as an integer).
+    fn account_string(&mut self, n: &Spanned<Node>, path: &str) -> Option<String> {
+        let s = match &n.value {
+            Node::Int(v) => format!("{v:012}"),
+            _ => self.string(n, path)?,
+        };
+        self.check(n, path, rules::account_id(&s));
+        rules::account_id(&s).is_ok().then_some(s)
+    }
+
+    /// `bucket.account`, `bucket.role_arn`, `bucket.external_id`: the bucket's account and how
+    /// to act in it.
+    fn bucket_access(&mut self, f: &Fields) -> (Option<String>, Option<String>, Option<String>) {
+        let account = f
+            .map
+            .get("account")
+            .filter(|a| !matches!(a.value, Node::Null))
+            .and_then(|a| self.account_string(a, "bucket.account"));
+        let role = self.opt_string(f, "role_arn");
+        if let Some((r, at)) = &role {
+            self.check(at, "bucket.role_arn", rules::role_arn(r));
+            if let (Some(a), Some(ra)) = (&account, rules::role_account(r))
+                && a != ra
+            {
+                self.err(
+                    at,
+                    "bucket.role_arn",
+                    format!("role {r} is in account {ra}, but `bucket.account` is {a}"),
+                    "use a role in the bucket's account (the log-archive account)",
+                );
+            }
+        }
+        let external = self.opt_string(f, "external_id");
+        if let Some((e, at)) = &external {
+            self.check(at, "bucket.external_id", rules::external_id(e));
+            if role.is_none() {
+                self.err(
+                    at,
+                    "bucket.external_id",
+                    "`external_id` without `role_arn` has no use",
+                    "set `bucket.role_arn`, or remove `external_id`",
+                );
+            }
+        }
+        (account, role.map(|r| r.0), external.map(|e| e.0))
+    }
+
     fn bucket(&mut self, n: &Spanned<Node>, _home: Option<&str>) -> Option<Bucket> {
-        let f = self.fields(n, "bucket", &["name", "region", "create", "policy"])?;
+        let f = self.fields(
+            n,
+            "bucket",
+            &[
+                "name",
+                "region",
+                "create",
+                "policy",
+                "account",
+                "role_arn",
+                "external_id",
+            ],
+        )?;
+        let (account, role_arn, external_id) = self.bucket_access(&f);
         let name = self.req_string(&f, "name");
         if let Some((s, at)) = &name {
             self.check(at, "bucket.name", rules::bucket_name(s));
@@ -560,6 +653,9 @@ impl Cx {
             region: region.map(|r| r.0),
             create,
             policy,
+            account,
+            role_arn,
+            external_id,
         })
     }
 
@@ -574,6 +670,7 @@ impl Cx {
             "logging",
             "s3_key_prefix",
             "kms_key_id",
+            "kms_role_arn",
             "sns_topic",
             "cloudwatch_logs",
             "event_selectors",
@@ -615,6 +712,25 @@ impl Cx {
         let kms = self.opt_string(&f, "kms_key_id");
         if let Some((s, at)) = &kms {
             self.check(at, "trail.kms_key_id", rules::kms_key_id(s));
+        }
+        let kms_role = self.opt_string(&f, "kms_role_arn");
+        if let Some((r, at)) = &kms_role {
+            self.check(at, "trail.kms_role_arn", rules::role_arn(r));
+            match kms.as_ref().map(|k| rules::kms_key_arn_parts(&k.0)) {
+                Some(Some((_, key_account))) if rules::role_account(r) != Some(key_account) => self.err(
+                    at,
+                    "trail.kms_role_arn",
+                    format!("role {r} is not in the key's account {key_account}"),
+                    "use a role in the account that owns the key (the security account)",
+                ),
+                Some(Some(_)) => {}
+                _ => self.err(
+                    at,
+                    "trail.kms_role_arn",
+                    "`kms_role_arn` needs `kms_key_id` to be a key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`)",
+                    "write the key's ARN in `trail.kms_key_id`",
+                ),
+            }
         }
         let sns = self.opt_string(&f, "sns_topic");
         if let Some((s, at)) = &sns {
@@ -682,6 +798,7 @@ impl Cx {
             logging,
             s3_key_prefix: prefix.map(|p| p.0),
             kms_key_id: kms.map(|k| k.0),
+            kms_role_arn: kms_role.map(|r| r.0),
             sns_topic: sns.map(|s| s.0),
             cloudwatch_logs,
             event_selectors,

@@ -235,6 +235,47 @@ pub fn role_arn(s: &str) -> Result<(), RuleError> {
     }
 }
 
+/// A 12-digit AWS account id.
+pub fn account_id(s: &str) -> Result<(), RuleError> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        fail(
+            format!("`{s}` is not an AWS account id"),
+            "write the 12 digits of the account, quoted (e.g. \"111122223333\")",
+        )
+    }
+}
+
+/// The account of an IAM role ARN (`arn:<partition>:iam::<account>:role/...`).
+pub fn role_account(arn: &str) -> Option<&str> {
+    let p: Vec<&str> = arn.splitn(6, ':').collect();
+    (p.len() == 6 && p[0] == "arn" && p[2] == "iam" && p[5].starts_with("role/")).then(|| p[4])
+}
+
+/// An STS external id: 2 to 1224 characters of letters, digits and `+=,.@:/-_`.
+pub fn external_id(s: &str) -> Result<(), RuleError> {
+    let n = s.chars().count();
+    let ok = (2..=1224).contains(&n)
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        fail(
+            "the external id must be 2 to 1224 letters, digits or `+=,.@:/-_`",
+            "use the external id the role's trust policy names",
+        )
+    }
+}
+
+/// A KMS key ARN: `arn:<partition>:kms:<region>:<account>:key/<id>`.
+pub fn kms_key_arn_parts(s: &str) -> Option<(&str, &str)> {
+    let p: Vec<&str> = s.splitn(6, ':').collect();
+    (p.len() == 6 && p[0] == "arn" && p[2] == "kms" && p[5].starts_with("key/"))
+        .then(|| (p[3], p[4]))
+}
+
 pub fn tag_key(s: &str) -> Result<(), RuleError> {
     let n = s.chars().count();
     if !(1..=128).contains(&n) {

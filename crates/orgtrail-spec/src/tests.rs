@@ -223,6 +223,46 @@ const CASES: &[(&str, &str, &str)] = &[
         "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n  event_selectors:\n    - read_write_type: all\n",
         "8:24 trail.event_selectors[0].read_write_type: unknown read_write_type `all`",
     ),
+    (
+        "log_archive_bucket_is_valid",
+        "version: 1\nbucket:\n  name: my-bucket\n  account: \"222222222222\"\n  role_arn: arn:aws:iam::222222222222:role/orgtrail\n  external_id: ext-1\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
+        "",
+    ),
+    (
+        "unquoted_account_is_read_as_digits",
+        "version: 1\nbucket:\n  name: my-bucket\n  account: 222222222222\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
+        "",
+    ),
+    (
+        "bucket_account_not_twelve_digits",
+        "version: 1\nbucket:\n  name: my-bucket\n  account: \"2222\"\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
+        "4:12 bucket.account: `2222` is not an AWS account id",
+    ),
+    (
+        "bucket_role_in_another_account",
+        "version: 1\nbucket:\n  name: my-bucket\n  account: \"222222222222\"\n  role_arn: arn:aws:iam::333333333333:role/x\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
+        "5:13 bucket.role_arn: role arn:aws:iam::333333333333:role/x is in account 333333333333, but `bucket.account` is 222222222222",
+    ),
+    (
+        "external_id_without_role",
+        "version: 1\nbucket:\n  name: my-bucket\n  external_id: abc\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
+        "4:16 bucket.external_id: `external_id` without `role_arn` has no use",
+    ),
+    (
+        "kms_role_needs_a_key_arn",
+        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n  kms_key_id: alias/logs\n  kms_role_arn: arn:aws:iam::333333333333:role/r\n",
+        "8:17 trail.kms_role_arn: `kms_role_arn` needs `kms_key_id` to be a key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`)",
+    ),
+    (
+        "kms_role_in_the_keys_account_is_valid",
+        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n  kms_key_id: arn:aws:kms:us-east-2:333333333333:key/k\n  kms_role_arn: arn:aws:iam::333333333333:role/r\n",
+        "",
+    ),
+    (
+        "delegated_administrator_listed_twice",
+        "version: 1\norganization:\n  delegated_administrators: [\"444444444444\", \"444444444444\"]\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
+        "3:46 organization.delegated_administrators[1]: account 444444444444 is listed twice",
+    ),
 ];
 
 const fn const_long_prefix() -> &'static str {

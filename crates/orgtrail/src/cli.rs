@@ -135,6 +135,16 @@ pub enum Command {
         home_region: Option<String>,
         #[arg(long, value_enum, default_value_t = PolicyArg::Merge)]
         bucket_policy: PolicyArg,
+        /// The account that owns the trail's bucket, when it is not the management account
+        /// (a log-archive account)
+        #[arg(long)]
+        bucket_account: Option<String>,
+        /// A role in the bucket's account that orgtrail assumes to read and write the bucket
+        #[arg(long)]
+        bucket_role_arn: Option<String>,
+        /// The external id the bucket role requires
+        #[arg(long, requires = "bucket_role_arn")]
+        bucket_external_id: Option<String>,
     },
     /// Print shell completions
     Completions {

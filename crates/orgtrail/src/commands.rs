@@ -120,14 +120,30 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
             trail,
             home_region,
             bucket_policy,
+            bucket_account,
+            bucket_role_arn,
+            bucket_external_id,
         } => {
+            if let Some(a) = &bucket_account {
+                orgtrail_spec::rules::account_id(a)
+                    .map_err(|e| anyhow!("--bucket-account: {} ({})", e.message, e.help))?;
+            }
+            if let Some(r) = &bucket_role_arn {
+                orgtrail_spec::rules::role_arn(r)
+                    .map_err(|e| anyhow!("--bucket-role-arn: {} ({})", e.message, e.help))?;
+            }
+            let access = crate::import::BucketAccount {
+                account: bucket_account,
+                role_arn: bucket_role_arn,
+                external_id: bucket_external_id,
+            };
             let rt = runtime()?;
             rt.block_on(async {
                 let aws = connect(&cli.global).await?;
                 let region = home_region.or(cli.global.region.clone()).or_else(|| std::env::var("AWS_REGION").ok()).ok_or_else(|| {
                     anyhow!("no home region: pass --home-region (the region the trail was created in)")
                 })?;
-                let yaml = crate::import::import(&aws, &trail, &region, bucket_policy).await?;
+                let yaml = crate::import::import(&aws, &trail, &region, bucket_policy, access).await?;
                 p.out(&yaml);
                 Ok(Exit::Success)
             })

@@ -1,9 +1,9 @@
 //! `orgtrail import`: read a live trail and print a spec v1 that makes `plan` report no changes.
 //! Comments mark the values that are defaults, so a reviewer sees what is a real choice.
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use orgtrail_aws::Aws;
-use orgtrail_core::{LiveState, Selectors, TrailState};
+use orgtrail_core::{BucketRef, LiveState, Selectors, TrailState};
 use orgtrail_spec::{Bucket, Organization, PolicyMode, Spec, Trail};
 
 use crate::cli::PolicyArg;
@@ -18,6 +18,9 @@ fn provisional(trail: &str, region: &str) -> Spec {
             region: None,
             create: false,
             policy: PolicyMode::Merge,
+            account: None,
+            role_arn: None,
+            external_id: None,
         },
         trail: Trail {
             name: trail.to_string(),
@@ -29,6 +32,7 @@ fn provisional(trail: &str, region: &str) -> Spec {
             logging: true,
             s3_key_prefix: None,
             kms_key_id: None,
+            kms_role_arn: None,
             sns_topic: None,
             cloudwatch_logs: None,
             event_selectors: None,
@@ -69,11 +73,33 @@ fn list(out: &mut String, indent: &str, key: &str, v: &[String]) {
     }
 }
 
+/// Where the trail's bucket lives when it is not the management account's (`import
+/// --bucket-account/--bucket-role-arn`).
+#[derive(Debug, Clone, Default)]
+pub struct BucketAccount {
+    pub account: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+}
+
+fn bucket_access_lines(o: &mut String, access: &BucketAccount) {
+    if let Some(a) = &access.account {
+        o.push_str(&format!("  account: \"{a}\"\n"));
+    }
+    if let Some(r) = &access.role_arn {
+        o.push_str(&format!("  role_arn: {}\n", q(r)));
+    }
+    if let Some(e) = &access.external_id {
+        o.push_str(&format!("  external_id: {}\n", q(e)));
+    }
+}
+
 fn render(
     t: &TrailState,
     live: &LiveState,
     bucket_region: Option<&str>,
     policy: PolicyArg,
+    access: &BucketAccount,
 ) -> String {
     let org = live.organization.as_ref();
     let mut o = String::new();
@@ -102,6 +128,7 @@ fn render(
             q(&t.home_region)
         )),
     }
+    bucket_access_lines(&mut o, access);
     o.push_str("  create: false  # default\n");
     match policy {
         PolicyArg::Merge => o.push_str("  policy: merge  # default\n"),
@@ -207,7 +234,13 @@ fn render(
     o
 }
 
-pub async fn import(aws: &Aws, trail: &str, region: &str, policy: PolicyArg) -> Result<String> {
+pub async fn import(
+    aws: &Aws,
+    trail: &str,
+    region: &str,
+    policy: PolicyArg,
+    access: BucketAccount,
+) -> Result<String> {
     orgtrail_spec::rules::trail_name(trail)
         .map_err(|e| anyhow!("--trail: {} ({})", e.message, e.help))?;
     orgtrail_spec::rules::region(region)
@@ -219,9 +252,29 @@ pub async fn import(aws: &Aws, trail: &str, region: &str, policy: PolicyArg) -> 
     let t = live.trails[0].trail.clone().ok_or_else(|| {
         anyhow!("no trail named `{trail}` with home region {region} in this account (or its organization); check --trail and --home-region")
     })?;
-    live.trails[0].bucket = aws.read_bucket(&t.s3_bucket, region).await?;
-    let bucket_region = live.trails[0].bucket.region.clone();
-    let yaml = render(&t, &live, bucket_region.as_deref(), policy);
+    let mut spec = probe.clone();
+    spec.bucket.name = t.s3_bucket.clone();
+    spec.bucket.account = access.account.clone();
+    spec.bucket.role_arn = access.role_arn.clone();
+    spec.bucket.external_id = access.external_id.clone();
+    let mgmt = live
+        .organization
+        .as_ref()
+        .map_or(live.caller.account.clone(), |o| {
+            o.management_account.clone()
+        });
+    let target = BucketRef::of(&spec, &mgmt);
+    let bucket = aws.read_bucket(&target).await?;
+    if bucket.denied && access.account.is_none() && access.role_arn.is_none() {
+        bail!(
+            "bucket `{}` of trail {} cannot be read as a bucket of account {mgmt}: it belongs to another account (a log-archive account), or this account may not read its policy\n  fix: pass --bucket-account ACCOUNT (and --bucket-role-arn ROLE to let orgtrail merge its policy)",
+            t.s3_bucket,
+            t.arn
+        );
+    }
+    let bucket_region = bucket.region.clone();
+    live.trails[0].bucket = bucket;
+    let yaml = render(&t, &live, bucket_region.as_deref(), policy, &access);
     // What we print must itself be a valid spec.
     orgtrail_spec::parse_bytes("imported spec", yaml.as_bytes())
         .map_err(|e| anyhow!("internal error: the imported spec does not validate:\n{e}"))?;

@@ -178,6 +178,42 @@ pub fn universe(
     out
 }
 
+/// The deliveries a trail of ours makes: the ACL check, and its log files under its own prefix
+/// for its account and (as an organization trail) for the organization.
+pub fn of_trail(t: &TrailRef) -> Vec<Delivery> {
+    let bucket_arn = format!("arn:{}:s3:::{}", t.partition, t.bucket);
+    let base = t.prefix.as_ref().map_or(String::new(), |p| format!("{p}/"));
+    let source = t.trail_arn();
+    let make = |action: &'static str, key: String| Delivery {
+        source_arn: source.clone(),
+        source_account: t.account.clone(),
+        action,
+        resource: if key.is_empty() {
+            bucket_arn.clone()
+        } else {
+            format!("{bucket_arn}/{key}")
+        },
+        key,
+    };
+    vec![
+        make("s3:getbucketacl", String::new()),
+        make(
+            "s3:putobject",
+            format!(
+                "{base}AWSLogs/{}/CloudTrail/us-east-1/log.json.gz",
+                t.account
+            ),
+        ),
+        make(
+            "s3:putobject",
+            format!(
+                "{base}AWSLogs/{}/{}/CloudTrail/us-east-1/log.json.gz",
+                t.org_id, t.account
+            ),
+        ),
+    ]
+}
+
 /// IAM's wildcard match: `*` any run of characters, `?` exactly one.
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
@@ -208,7 +244,7 @@ fn context_value(d: &Delivery, key: &str) -> Option<Option<String>> {
         "s3:x-amz-acl" => (d.action == "s3:putobject").then(|| "bucket-owner-full-control".into()),
         "aws:securetransport" => Some("true".into()),
         // KMS requests CloudTrail makes carry the trail ARN as encryption context.
-        "kms:encryptioncontext:aws:cloudtrail:arn" if d.action.starts_with("kms:") => {
+        "kms:encryptioncontext:aws:cloudtrail:arn" if d.action == "kms:generatedatakey" => {
             Some(d.source_arn.clone())
         }
         _ => return None,
@@ -217,6 +253,9 @@ fn context_value(d: &Delivery, key: &str) -> Option<Option<String>> {
 
 /// One condition: `Some(met)`, or `None` when orgtrail cannot evaluate it.
 fn condition(op: &str, key: &str, values: &BTreeSet<String>, d: &Delivery) -> Option<bool> {
+    // ForAllValues over a key the request does not carry is true (IAM user guide, "Single-valued
+    // vs. multivalued context keys"); ForAnyValue over it is false, like the plain operators.
+    let for_all = op.starts_with("forallvalues:");
     let op = op
         .trim_start_matches("forallvalues:")
         .trim_start_matches("foranyvalue:");
@@ -229,7 +268,7 @@ fn condition(op: &str, key: &str, values: &BTreeSet<String>, d: &Delivery) -> Op
         return Some(values.iter().any(|v| (v == "true") == actual.is_none()));
     }
     let Some(v) = actual else {
-        return Some(if_exists || op.contains("not"));
+        return Some(if_exists || for_all || op.contains("not"));
     };
     let any = |f: &dyn Fn(&str) -> bool| values.iter().any(|x| f(x));
     Some(match op {

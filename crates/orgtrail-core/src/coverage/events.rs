@@ -19,10 +19,28 @@ const PROBE_SOURCE: &str = "orgtrail-probe.amazonaws.com";
 const PROBE_NAME: &str = "OrgtrailProbe";
 const PROBE_ARN: &str = "arn:aws:orgtrail-probe:::probe";
 
+/// CloudTrail's event categories a trail's selectors choose among.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Category {
+    Management,
+    Data,
+    NetworkActivity,
+}
+
+impl Category {
+    fn as_str(self) -> &'static str {
+        match self {
+            Category::Management => "Management",
+            Category::Data => "Data",
+            Category::NetworkActivity => "NetworkActivity",
+        }
+    }
+}
+
 /// One event CloudTrail could record.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Event {
-    pub management: bool,
+    pub category: Category,
     pub read_only: bool,
     pub source: String,
     pub name: String,
@@ -39,9 +57,13 @@ impl Event {
         } else {
             format!(" named {}", self.name)
         };
+        let kind = match self.category {
+            Category::NetworkActivity => "network activity events",
+            _ => "management events",
+        };
         let what = match &self.resource {
-            None if self.source == PROBE_SOURCE => format!("{rw} management events"),
-            None => format!("{rw} management events of {}", self.source),
+            None if self.source == PROBE_SOURCE => format!("{rw} {kind}"),
+            None => format!("{rw} {kind} of {}", self.source),
             Some((t, arn)) if arn.ends_with("orgtrail-probe") || arn == PROBE_ARN => {
                 format!("{rw} data events of {t}")
             }
@@ -70,7 +92,7 @@ fn rw_matches(rw: ReadWriteType, read_only: bool) -> bool {
 }
 
 fn basic_logs(s: &EventSelector, e: &Event) -> bool {
-    if !rw_matches(s.read_write_type, e.read_only) {
+    if !rw_matches(s.read_write_type, e.read_only) || e.category == Category::NetworkActivity {
         return false;
     }
     match &e.resource {
@@ -86,7 +108,7 @@ fn basic_logs(s: &EventSelector, e: &Event) -> bool {
 
 fn field_value(e: &Event, field: &str) -> Option<String> {
     Some(match field {
-        "eventCategory" => if e.management { "Management" } else { "Data" }.to_string(),
+        "eventCategory" => e.category.as_str().to_string(),
         "readOnly" => e.read_only.to_string(),
         "eventSource" => e.source.clone(),
         "eventName" => e.name.clone(),
@@ -194,37 +216,56 @@ fn mention_advanced(m: &mut Mentioned, v: &[AdvancedEventSelector]) {
     }
 }
 
-/// The sample of events that tells `a` and `b` apart wherever they differ.
+/// The sample of events that tells `a` and `b` apart wherever they differ: every category,
+/// read and write, every source and name mentioned (and a probe), and for data events every
+/// resource mentioned too.
 pub(crate) fn sample(a: &Selectors, b: &Selectors) -> Vec<Event> {
     let mut m = Mentioned::default();
     mention(&mut m, a);
     mention(&mut m, b);
     m.sources.insert(PROBE_SOURCE.into());
     m.names.insert(PROBE_NAME.into());
+    let mut resources: Vec<Option<(String, String)>> = vec![None];
+    resources.extend(m.resources.iter().cloned().map(Some));
     let mut out = Vec::new();
     for read_only in [true, false] {
         for source in &m.sources {
             for name in &m.names {
-                out.push(Event {
-                    management: true,
-                    read_only,
-                    source: source.clone(),
-                    name: name.clone(),
-                    resource: None,
-                });
+                for resource in &resources {
+                    let category = match resource {
+                        None => Category::Management,
+                        Some(_) => Category::Data,
+                    };
+                    let event = |category| Event {
+                        category,
+                        read_only,
+                        source: source.clone(),
+                        name: name.clone(),
+                        resource: resource.clone(),
+                    };
+                    out.push(event(category));
+                    if resource.is_none() {
+                        out.push(event(Category::NetworkActivity));
+                    }
+                }
             }
-        }
-        for r in &m.resources {
-            out.push(Event {
-                management: false,
-                read_only,
-                source: PROBE_SOURCE.into(),
-                name: PROBE_NAME.into(),
-                resource: Some(r.clone()),
-            });
         }
     }
     out
+}
+
+/// The selectors both sides have, unchanged: what they log is logged either way, so those
+/// events cannot be lost (whatever fields orgtrail does not model they carry).
+fn common(had: &Selectors, would: &Selectors) -> Selectors {
+    match (had, would) {
+        (Selectors::Basic(a), Selectors::Basic(b)) => {
+            Selectors::Basic(a.iter().filter(|s| b.contains(s)).cloned().collect())
+        }
+        (Selectors::Advanced(a), Selectors::Advanced(b)) => {
+            Selectors::Advanced(a.iter().filter(|s| b.contains(s)).cloned().collect())
+        }
+        _ => Selectors::Basic(Vec::new()),
+    }
 }
 
 /// Events `had` logs that `would` does not, in words, without repeats.
@@ -232,9 +273,11 @@ pub(crate) fn lost(had: &Selectors, would: &Selectors) -> Vec<String> {
     if had == would {
         return Vec::new();
     }
+    let both = common(had, would);
     let mut out: Vec<String> = Vec::new();
     for e in sample(had, would) {
-        if logs(had, &e, Side::Had) && !logs(would, &e, Side::Would) {
+        if logs(had, &e, Side::Had) && !logs(&both, &e, Side::Had) && !logs(would, &e, Side::Would)
+        {
             let d = e.describe();
             if !out.contains(&d) {
                 out.push(d);
@@ -248,5 +291,5 @@ pub(crate) fn lost(had: &Selectors, would: &Selectors) -> Vec<String> {
 pub(crate) fn logs_management_events(s: &Selectors) -> bool {
     sample(s, s)
         .iter()
-        .any(|e| e.management && logs(s, e, Side::Would))
+        .any(|e| e.category == Category::Management && logs(s, e, Side::Had))
 }

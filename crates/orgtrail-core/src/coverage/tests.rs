@@ -155,6 +155,44 @@ fn selector_changes_are_judged_by_the_events_they_log() {
     }
 }
 
+/// A selector both sides keep is not judged, whatever fields it has: adding a selector next to
+/// one with a field orgtrail does not model only widens coverage.
+#[test]
+fn an_unchanged_selector_with_an_unknown_field_raises_no_alarm() {
+    let odd = AdvancedEventSelector {
+        name: None,
+        field_selectors: vec![
+            field("eventCategory", &["Management"], &[]),
+            field(
+                "userIdentity.arn",
+                &[],
+                &["arn:aws:iam::111111111111:role/noisy"],
+            ),
+        ],
+    };
+    let before = Selectors::Advanced(vec![odd.clone()]);
+    let after = Selectors::Advanced(vec![
+        odd,
+        AdvancedEventSelector {
+            name: None,
+            field_selectors: s3_data_fields(),
+        },
+    ]);
+    assert!(
+        selectors(&before, &after).is_empty(),
+        "{:?}",
+        selectors(&before, &after)
+    );
+    assert!(logs_management_events(&before));
+}
+
+fn s3_data_fields() -> Vec<FieldSelector> {
+    vec![
+        field("eventCategory", &["Data"], &[]),
+        field("resources.type", &["AWS::S3::Object"], &[]),
+    ]
+}
+
 #[test]
 fn management_events_are_found_in_basic_and_advanced_selectors() {
     assert!(logs_management_events(&Selectors::aws_default()));

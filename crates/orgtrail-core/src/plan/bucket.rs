@@ -7,7 +7,7 @@ use orgtrail_spec::PolicyMode;
 use serde_json::{Value, json};
 
 use super::desired::trail_owner;
-use super::model::{Action, SpecInput, Step, StepKind, change};
+use super::model::{Action, BucketRef, SpecInput, Step, StepKind, change};
 use super::out::Out;
 use crate::coverage;
 use crate::live::{BucketProtection, LiveState, OrgState, TrailLive};
@@ -17,6 +17,8 @@ use crate::policy::{self, Merge, TrailRef};
 pub(crate) struct BucketGroup<'a> {
     pub name: &'a str,
     pub members: Vec<(&'a SpecInput<'a>, &'a TrailLive)>,
+    /// The bucket as every request addresses it (owner, role).
+    pub target: BucketRef,
 }
 
 impl BucketGroup<'_> {
@@ -31,6 +33,13 @@ impl BucketGroup<'_> {
     }
 }
 
+/// The account that owns a bucket unless the spec says otherwise: the management account.
+pub(crate) fn default_owner(live: &LiveState) -> &str {
+    live.organization
+        .as_ref()
+        .map_or(&live.caller.account, |o| &o.management_account)
+}
+
 /// Group specs by bucket, in the order buckets first appear.
 pub(crate) fn groups<'a>(specs: &'a [SpecInput<'a>], live: &'a LiveState) -> Vec<BucketGroup<'a>> {
     let mut out: Vec<BucketGroup<'a>> = Vec::new();
@@ -40,6 +49,7 @@ pub(crate) fn groups<'a>(specs: &'a [SpecInput<'a>], live: &'a LiveState) -> Vec
             None => out.push(BucketGroup {
                 name: &s.spec.bucket.name,
                 members: vec![(s, tl)],
+                target: BucketRef::of(s.spec, default_owner(live)),
             }),
         }
     }
@@ -48,12 +58,52 @@ pub(crate) fn groups<'a>(specs: &'a [SpecInput<'a>], live: &'a LiveState) -> Vec
 
 /// Steps for one bucket.
 pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: &LiveState, partition: &str) {
-    if !exists_in_region(out, g) {
+    let Some(org) = &live.organization else {
+        exists_in_region(out, g);
+        return;
+    };
+    let refs = trail_refs(g, live, partition, org);
+    if g.live().bucket.denied {
+        denied(out, g, &refs, &live.caller.account);
         return;
     }
-    if let Some(org) = &live.organization {
-        policy_step(out, g, &trail_refs(g, live, partition, org));
+    if exists_in_region(out, g) {
+        policy_step(out, g, &refs, &live.caller.account);
     }
+}
+
+/// S3 refused to show the bucket. With a role, orgtrail acts as the owner, so the refusal means
+/// the bucket is not `owner`'s (a deleted and re-registered name) or the role may not read it:
+/// an error. Without a role the bucket belongs to another account: verify only, say what
+/// CloudTrail needs, and let the plan go on.
+fn denied(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], caller: &str) {
+    let (b, path) = (&g.target, g.path());
+    if b.role_arn.is_some() || b.owner == caller {
+        out.error(
+            path,
+            "bucket-not-owned",
+            format!(
+                "S3 refused to read bucket `{}` as owned by account {} (ExpectedBucketOwner): another account owns that bucket name, or the caller may not read it",
+                b.name, b.owner
+            ),
+            format!("check that `{}` belongs to account {} (`bucket.account`) and that {} may call s3:GetBucketPolicy on it", b.name, b.owner, b.role_arn.as_deref().unwrap_or("the caller")),
+        );
+        return;
+    }
+    let needed: Vec<String> = refs
+        .iter()
+        .flat_map(policy::required_statements)
+        .map(|r| r.statement.to_string())
+        .collect();
+    out.warn(
+        path,
+        "bucket-verify-only",
+        format!(
+            "bucket `{}` belongs to account {} and account {caller} cannot read it, so orgtrail neither reads nor changes its policy; CloudTrail needs these statements in it: {}",
+            b.name, b.owner, needed.join(" ")
+        ),
+        format!("set `bucket.role_arn` to a role in account {} that may read and write the bucket policy, or have that account add the statements", b.owner),
+    );
 }
 
 /// Plan the bucket's creation and set-up, or check its region. False when nothing more can be
@@ -108,8 +158,7 @@ fn bucket_step(g: &BucketGroup, kind: StepKind, reason: &str, action: Action) ->
 fn create_step(g: &BucketGroup) -> Step {
     let region = g.region().to_string();
     let action = Action::CreateBucket {
-        bucket: g.name.to_string(),
-        region: region.clone(),
+        bucket: g.target.clone(),
     };
     bucket_step(
         g,
@@ -127,11 +176,9 @@ fn create_step(g: &BucketGroup) -> Step {
 /// Public access block and default encryption of a bucket orgtrail creates: separate steps, so
 /// one that failed is planned again on the next run (`live`: `None` for a bucket not created yet).
 fn setup_steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtection>) {
-    let (bucket, region) = (g.name.to_string(), g.region().to_string());
     if !live.is_some_and(|p| p.public_access_blocked) {
         let action = Action::PutPublicAccessBlock {
-            bucket: bucket.clone(),
-            region: region.clone(),
+            bucket: g.target.clone(),
         };
         let before = json!(live.map(|p| p.public_access_blocked));
         out.step(
@@ -144,16 +191,21 @@ fn setup_steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtection>) 
             .with_changes(vec![change("block_public_access", before, json!(true))]),
         );
     }
-    if live.is_none_or(|p| p.encryption.is_none()) {
-        // Default encryption with the trails' KMS key when one is set.
-        let kms = g
-            .members
-            .iter()
-            .find_map(|(_, tl)| tl.kms.as_ref()?.key_arn.clone());
-        let encryption = if kms.is_some() { "aws:kms" } else { "AES256" };
+    // Default encryption with the trails' KMS key when one is set. S3 encrypts every bucket
+    // with SSE-S3 by default, so with a key the check is that the bucket uses SSE-KMS; without
+    // one any default encryption will do (a bucket on SSE-KMS is never downgraded).
+    let kms = g
+        .members
+        .iter()
+        .find_map(|(_, tl)| tl.kms.as_ref()?.key_arn.clone());
+    let encryption = if kms.is_some() { "aws:kms" } else { "AES256" };
+    let enough = |p: &BucketProtection| match p.encryption.as_deref() {
+        None => false,
+        Some(e) => kms.is_none() || e.starts_with("aws:kms"),
+    };
+    if !live.is_some_and(enough) {
         let action = Action::PutBucketEncryption {
-            bucket,
-            region,
+            bucket: g.target.clone(),
             kms_key_arn: kms,
         };
         out.step(
@@ -165,7 +217,7 @@ fn setup_steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtection>) 
             )
             .with_changes(vec![change(
                 "default_encryption",
-                Value::Null,
+                json!(live.and_then(|p| p.encryption.clone())),
                 json!(encryption),
             )]),
         );
@@ -200,7 +252,7 @@ fn other_trails_on_bucket(g: &BucketGroup, refs: &[TrailRef]) -> Vec<String> {
     others.into_iter().collect()
 }
 
-fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef]) {
+fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], caller: &str) {
     let path = g.path();
     let others = other_trails_on_bucket(g, refs);
     let live_policy = g.live().bucket.policy.as_deref();
@@ -219,9 +271,27 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef]) {
     for w in &m.warnings {
         out.warn(path, "legacy-statement-kept", w.clone(), "");
     }
+    if !m.still_denied.is_empty() {
+        out.error(
+            path,
+            "bucket-policy-denies-trail",
+            format!(
+                "bucket policy of `{}` denies what CloudTrail must do even with orgtrail's statements (a Deny statement applies): {}",
+                g.name,
+                m.still_denied.join("; ")
+            ),
+            "narrow the Deny statement so it does not apply to cloudtrail.amazonaws.com for these trails (orgtrail never removes another statement)",
+        );
+        return;
+    }
     let Some(new) = &m.new_policy else { return };
-    if g.members[0].0.spec.bucket.policy == PolicyMode::Verify {
-        verify_error(out, g, &m);
+    // A bucket of another account can only be changed through a role in that account.
+    let foreign = g.target.owner != caller && g.target.role_arn.is_none();
+    if g.members[0].0.spec.bucket.policy == PolicyMode::Verify || foreign {
+        // Only what is missing blocks: a narrower statement that merge would tidy away is fine.
+        if !m.missing.is_empty() {
+            verify_error(out, g, &m);
+        }
         return;
     }
     let before = live_policy.map(policy::canonical_text).unwrap_or_default();
@@ -232,8 +302,7 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef]) {
             path.to_string(),
             merge_reason(&m),
             Action::PutBucketPolicy {
-                bucket: g.name.to_string(),
-                region: g.region().to_string(),
+                bucket: g.target.clone(),
                 policy: serde_json::to_string(new).unwrap_or_default(),
             },
         )
@@ -252,7 +321,7 @@ fn merge_reason(m: &Merge) -> String {
     }
     if !m.superseded.is_empty() {
         reason.push(format!(
-            "replace {} unscoped CloudTrail statement(s) with ones scoped to the trail (aws:SourceArn)",
+            "replace {} CloudTrail statement(s) for these trails that the scoped statements (aws:SourceArn) fully cover",
             m.superseded.len()
         ));
     }
@@ -262,17 +331,11 @@ fn merge_reason(m: &Merge) -> String {
 /// `policy: verify`: orgtrail never writes the policy, so what is missing is an error.
 fn verify_error(out: &mut Out, g: &BucketGroup, m: &Merge) {
     let path = g.path();
-    let mut what: Vec<String> = m
+    let what: Vec<String> = m
         .missing
         .iter()
         .map(|p| format!("the statement that {p}"))
         .collect();
-    if !m.superseded.is_empty() {
-        what.push(format!(
-            "{} unscoped CloudTrail statement(s) should be replaced",
-            m.superseded.len()
-        ));
-    }
     out.error(
         path,
         "bucket-policy-lacking",

@@ -21,10 +21,11 @@ pub(crate) struct Desired {
 /// creates it; any other trail belongs to the caller's account (CloudTrail user guide,
 /// "Organization trail delegated administrator").
 pub(crate) fn trail_owner<'a>(spec: &Spec, live: &'a LiveState) -> &'a str {
-    match &live.organization {
-        Some(o) if spec.trail.organization => &o.management_account,
-        _ => &live.caller.account,
-    }
+    let mgmt = live
+        .organization
+        .as_ref()
+        .map(|o| o.management_account.as_str());
+    crate::live::trail_owner_account(spec, mgmt, &live.caller.account)
 }
 
 /// Resolve `spec` for a trail owned by `account`.

@@ -78,7 +78,10 @@ fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
 fn order(k: StepKind) -> u8 {
     match k {
         StepKind::EnableAllFeatures => 0,
-        StepKind::EnableTrustedAccess | StepKind::DisableTrustedAccess => 1,
+        StepKind::EnableTrustedAccess
+        | StepKind::DisableTrustedAccess
+        | StepKind::RegisterDelegatedAdministrator
+        | StepKind::DeregisterDelegatedAdministrator => 1,
         StepKind::CreateBucket | StepKind::PutPublicAccessBlock | StepKind::PutBucketEncryption => {
             2
         }

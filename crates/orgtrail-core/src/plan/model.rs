@@ -16,6 +16,8 @@ pub enum StepKind {
     EnableAllFeatures,
     EnableTrustedAccess,
     DisableTrustedAccess,
+    RegisterDelegatedAdministrator,
+    DeregisterDelegatedAdministrator,
     CreateBucket,
     PutPublicAccessBlock,
     PutBucketEncryption,
@@ -38,6 +40,8 @@ impl StepKind {
             StepKind::EnableAllFeatures => "enable-all-features",
             StepKind::EnableTrustedAccess => "enable-trusted-access",
             StepKind::DisableTrustedAccess => "disable-trusted-access",
+            StepKind::RegisterDelegatedAdministrator => "register-delegated-administrator",
+            StepKind::DeregisterDelegatedAdministrator => "deregister-delegated-administrator",
             StepKind::CreateBucket => "create-bucket",
             StepKind::PutPublicAccessBlock => "put-public-access-block",
             StepKind::PutBucketEncryption => "put-bucket-encryption",
@@ -93,6 +97,33 @@ pub struct NewTrail {
     pub tags: BTreeMap<String, String>,
 }
 
+/// A bucket and how to act on it: every request names `owner` as ExpectedBucketOwner (S3
+/// refuses a bucket owned by anyone else) and is made as `role_arn` when set.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BucketRef {
+    pub name: String,
+    pub region: String,
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+impl BucketRef {
+    /// The bucket of `spec`; `default_owner`: the management account.
+    pub fn of(spec: &Spec, default_owner: &str) -> BucketRef {
+        let b = &spec.bucket;
+        BucketRef {
+            name: b.name.clone(),
+            region: spec.bucket_region().to_string(),
+            owner: b.owner(default_owner).to_string(),
+            role_arn: b.role_arn.clone(),
+            external_id: b.external_id.clone(),
+        }
+    }
+}
+
 /// The exact call a step makes. Apply executes this and nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "call")]
@@ -100,24 +131,30 @@ pub enum Action {
     EnableAllFeatures,
     EnableTrustedAccess,
     DisableTrustedAccess,
-    CreateBucket {
-        bucket: String,
+    /// CloudTrail's RegisterOrganizationDelegatedAdmin (management account only).
+    RegisterDelegatedAdmin {
         region: String,
+        account: String,
+    },
+    /// CloudTrail's DeregisterOrganizationDelegatedAdmin (management account only).
+    DeregisterDelegatedAdmin {
+        region: String,
+        account: String,
+    },
+    CreateBucket {
+        bucket: BucketRef,
     },
     /// All four public access block settings on.
     PutPublicAccessBlock {
-        bucket: String,
-        region: String,
+        bucket: BucketRef,
     },
     PutBucketEncryption {
-        bucket: String,
-        region: String,
+        bucket: BucketRef,
         /// SSE-KMS key for default encryption (with an S3 bucket key); SSE-S3 when `None`.
         kms_key_arn: Option<String>,
     },
     PutBucketPolicy {
-        bucket: String,
-        region: String,
+        bucket: BucketRef,
         policy: String,
     },
     CreateTrail {

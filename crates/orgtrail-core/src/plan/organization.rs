@@ -1,4 +1,5 @@
-//! Organization prerequisites: all features, and CloudTrail as a trusted service.
+//! Organization prerequisites: all features, CloudTrail as a trusted service, and CloudTrail's
+//! delegated administrators.
 
 use serde_json::json;
 
@@ -24,6 +25,7 @@ pub(crate) fn steps(out: &mut Out, specs: &[SpecInput], org: &OrgState, caller: 
     if want_trusted != org.trusted_access {
         planned.step(trusted_access(org, want_trusted));
     }
+    delegated_admins(&mut planned, specs, org);
     if caller == org.management_account {
         out.steps.extend(planned.steps);
         out.findings.extend(planned.findings);
@@ -103,4 +105,86 @@ fn trusted_access(org: &OrgState, enable: bool) -> Step {
         coverage::trusted_access(org.trusted_access, enable),
         coverage::trusted_access(enable, org.trusted_access),
     )
+}
+
+/// The delegated administrators the specs list (authoritative when any spec lists them); specs
+/// that list different sets are an error.
+fn wanted_admins<'a>(out: &mut Out, specs: &'a [SpecInput]) -> Option<&'a Vec<String>> {
+    let mut lists = specs
+        .iter()
+        .filter_map(|s| Some((s, s.spec.organization.delegated_administrators.as_ref()?)));
+    let (first, want) = lists.next()?;
+    for (s, other) in lists {
+        if other != want {
+            out.error(
+                &s.path,
+                "conflicting-delegated-administrators",
+                format!(
+                    "{} and {} list different CloudTrail delegated administrators",
+                    first.path, s.path
+                ),
+                "list the same accounts in every spec, or in one spec only",
+            );
+        }
+    }
+    Some(want)
+}
+
+/// Register the listed accounts that are not delegated administrators yet; deregister the
+/// others (that removes their control over the organization trail: reducing).
+fn delegated_admins(out: &mut Out, specs: &[SpecInput], org: &OrgState) {
+    let Some(want) = wanted_admins(out, specs) else {
+        return;
+    };
+    let region = specs[0].spec.trail.home_region.clone();
+    for a in want.iter().filter(|a| !org.delegated_admins.contains(a)) {
+        let action = Action::RegisterDelegatedAdmin {
+            region: region.clone(),
+            account: a.clone(),
+        };
+        out.step(admin_step(
+            StepKind::RegisterDelegatedAdministrator,
+            a,
+            "the spec lists it in `organization.delegated_administrators`",
+            action,
+            false,
+        ));
+    }
+    for a in org.delegated_admins.iter().filter(|a| !want.contains(a)) {
+        let action = Action::DeregisterDelegatedAdmin {
+            region: region.clone(),
+            account: a.clone(),
+        };
+        out.step(admin_step(
+            StepKind::DeregisterDelegatedAdministrator,
+            a,
+            "not in `organization.delegated_administrators`",
+            action,
+            true,
+        ));
+    }
+}
+
+fn admin_step(kind: StepKind, account: &str, reason: &str, action: Action, remove: bool) -> Step {
+    let control = vec![format!(
+        "account {account}'s control of the organization trail (CloudTrail delegated administrator)"
+    )];
+    let (lost, restored) = if remove {
+        (control, Vec::new())
+    } else {
+        (Vec::new(), control)
+    };
+    Step::new(
+        kind,
+        format!("account {account}"),
+        String::new(),
+        reason.into(),
+        action,
+    )
+    .with_changes(vec![change(
+        &format!("delegated_administrators[{account}]"),
+        json!(remove),
+        json!(!remove),
+    )])
+    .coverage(lost, restored)
 }

@@ -122,6 +122,14 @@ pub(crate) fn kms_key(
         );
         return;
     }
+    if k.enabled == Some(false) {
+        out.error(
+            path,
+            "kms-key-disabled",
+            format!("KMS key `{arn}` is disabled: CloudTrail cannot encrypt log files with it"),
+            "enable the key (kms:EnableKey), or use another key in `trail.kms_key_id`",
+        );
+    }
     match k.policy.as_deref() {
         None if key_account != caller => out.warn(
             path,
@@ -129,12 +137,12 @@ pub(crate) fn kms_key(
             format!("cannot read the key policy of `{arn}` from account {caller} (the key belongs to account {key_account}), so orgtrail cannot check that CloudTrail may use it"),
             "check that the key policy has the CloudTrail statement (\"Allow CloudTrail to encrypt logs\"), or give orgtrail kms:GetKeyPolicy on the key",
         ),
-        Some(p) if kms_policy_allows_cloudtrail(p, trail_arn) => {}
+        Some(p) if kms_policy_allows_cloudtrail(p, arn, trail_arn) => {}
         _ => out.error(
             path,
             "kms-key-policy",
-            format!("key policy of KMS key `{arn}` does not let cloudtrail.amazonaws.com call kms:GenerateDataKey* for trail {trail_arn}"),
-            "add the key policy statement from the CloudTrail guide (\"Allow CloudTrail to encrypt logs\") to the key, and check that no Deny or condition excludes this trail",
+            format!("key policy of KMS key `{arn}` does not let cloudtrail.amazonaws.com call kms:GenerateDataKey* and kms:DescribeKey for trail {trail_arn}"),
+            "add the key policy statements from the CloudTrail guide (\"Allow CloudTrail to encrypt logs\", \"Allow CloudTrail to describe key\") to the key, and check that no Deny or condition excludes this trail",
         ),
     }
 }
@@ -262,5 +270,76 @@ pub(crate) fn management_events_logged(out: &mut Out, specs: &[SpecInput]) {
             "no trail of these specs logs management events: changes to IAM, the organization and CloudTrail itself go unrecorded".into(),
             "keep management events in one trail's selectors (eventCategory = Management, or a basic selector with include_management_events: true)",
         );
+    }
+}
+
+/// Trail names and tags that AWS Control Tower and Landing Zone Accelerator give the trails
+/// they manage ("About logging in AWS Control Tower"; LZA's `AWSAccelerator-` resources).
+const LANDING_ZONE_NAMES: &[(&str, &str)] = &[
+    ("aws-controltower-", "AWS Control Tower"),
+    ("AWSAccelerator-", "Landing Zone Accelerator"),
+];
+const LANDING_ZONE_TAGS: &[(&str, &str)] = &[
+    ("aws-control-tower", "AWS Control Tower"),
+    ("Accelerator", "Landing Zone Accelerator"),
+];
+
+fn landing_zone_of(
+    name: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Option<&'static str> {
+    LANDING_ZONE_NAMES
+        .iter()
+        .find(|(p, _)| name.starts_with(p))
+        .or_else(|| {
+            LANDING_ZONE_TAGS
+                .iter()
+                .find(|(k, _)| tags.contains_key(*k))
+        })
+        .map(|(_, who)| *who)
+}
+
+/// A trail Control Tower or Landing Zone Accelerator manages is theirs: orgtrail refuses to
+/// manage it (their next run would undo orgtrail's changes, and orgtrail's theirs). Returns true
+/// when refused.
+pub(crate) fn managed_by_landing_zone(
+    out: &mut Out,
+    path: &str,
+    spec: &Spec,
+    tl: &TrailLive,
+) -> bool {
+    let tags = tl
+        .trail
+        .as_ref()
+        .map(|t| t.tags.clone())
+        .unwrap_or_default();
+    let Some(who) = landing_zone_of(&spec.trail.name, &tags) else {
+        return false;
+    };
+    out.error(
+        path,
+        "managed-by-landing-zone",
+        format!("trail `{}` is managed by {who}; orgtrail refuses to manage it (each would undo the other's changes)", spec.trail.name),
+        format!("manage this trail through {who}, or give orgtrail's trail another name"),
+    );
+    true
+}
+
+/// A second organization trail logging management events next to one Control Tower or Landing
+/// Zone Accelerator already runs pays for the same events twice.
+pub(crate) fn beside_landing_zone_trail(out: &mut Out, path: &str, spec: &Spec, tl: &TrailLive) {
+    if !spec.trail.organization {
+        return;
+    }
+    let none = std::collections::BTreeMap::new();
+    for o in tl.other_trails.iter().filter(|o| o.organization) {
+        if let Some(who) = landing_zone_of(&o.name, &none) {
+            out.warn(
+                path,
+                "second-organization-trail",
+                format!("{who} already runs organization trail {} that logs the organization's management events; trail `{}` would record (and bill) them a second time", o.arn, spec.trail.name),
+                "log only what the landing zone trail does not (e.g. data events, with advanced selectors and no management events), or rely on that trail",
+            );
+        }
     }
 }

@@ -36,7 +36,8 @@ pub fn live_components(specs: &[SpecInput], live: &LiveState) -> BTreeMap<String
             out.insert(format!("trail `{}`", live_trail.arn), h(&t.trail));
         }
         out.insert(
-            format!("trails in {}", trail.home_region),
+            // Each spec's list leaves its own trail out, so the key names the trail too.
+            format!("trails beside `{}` in {}", trail.name, trail.home_region),
             h(&t.other_trails),
         );
         if let Some(k) = &t.kms {

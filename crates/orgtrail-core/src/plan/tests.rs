@@ -96,6 +96,7 @@ pub(crate) fn in_sync(specs: &[&Spec]) -> LiveState {
                     region: Some(s.bucket_region().to_string()),
                     policy: Some(policy.clone()),
                     protection: None,
+                    denied: false,
                 },
                 trail: Some(live_trail(s)),
                 other_trails: Vec::new(),
@@ -361,6 +362,7 @@ fn bucket_existence_region_and_policy_mode() {
                     region: None,
                     policy: None,
                     protection: None,
+                    denied: false,
                 };
             },
             None,
@@ -470,6 +472,7 @@ fn preflight_errors_name_the_blocking_fact() {
                 l.trails[0].kms = Some(KmsState {
                     key_arn: None,
                     policy: None,
+                    enabled: None,
                 })
             },
             "kms-key-missing",
@@ -504,13 +507,30 @@ fn a_directory_of_specs_refuses_duplicate_trails_and_conflicting_buckets() {
     assert!(codes(&p).contains(&(Severity::Error, "conflicting-bucket".into())));
 }
 
+const DESCRIBE: &str = r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:DescribeKey","Resource":"*"}"#;
+
 /// (behaviour, key policy, allows CloudTrail to encrypt `ARN`'s logs)
 #[test]
 fn kms_policy_check_evaluates_allow_deny_and_conditions() {
-    let allow = r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*"}"#;
+    let allow = r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":["kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"}"#;
     let doc = |stmts: &[&str]| format!(r#"{{"Statement":[{}]}}"#, stmts.join(","));
     let cases = [
-        ("the guide's statement", doc(&[allow]), true),
+        ("the guide's statements", doc(&[allow]), true),
+        (
+            "encrypt without describe",
+            doc(&[
+                r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*"}"#,
+            ]),
+            false,
+        ),
+        (
+            "resource is the key's ARN",
+            doc(&[&allow.replace(
+                r#""Resource":"*""#,
+                r#""Resource":"arn:aws:kms:us-east-2:111111111111:key/k""#,
+            )]),
+            true,
+        ),
         (
             "account root only",
             doc(&[
@@ -535,9 +555,12 @@ fn kms_policy_check_evaluates_allow_deny_and_conditions() {
         ),
         (
             "scoped to this trail",
-            doc(&[&format!(
-                r#"{{"Effect":"Allow","Principal":{{"Service":"cloudtrail.amazonaws.com"}},"Action":"kms:GenerateDataKey*","Resource":"*","Condition":{{"StringLike":{{"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:{MGMT}:trail/*"}}}}}}"#
-            )]),
+            doc(&[
+                &format!(
+                    r#"{{"Effect":"Allow","Principal":{{"Service":"cloudtrail.amazonaws.com"}},"Action":"kms:GenerateDataKey*","Resource":"*","Condition":{{"StringLike":{{"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:{MGMT}:trail/*"}}}}}}"#
+                ),
+                DESCRIBE,
+            ]),
             true,
         ),
         (
@@ -557,7 +580,11 @@ fn kms_policy_check_evaluates_allow_deny_and_conditions() {
         ("not json", "not json".to_string(), false),
     ];
     for (name, policy, ok) in cases {
-        assert_eq!(kms_policy_allows_cloudtrail(&policy, ARN), ok, "{name}");
+        assert_eq!(
+            kms_policy_allows_cloudtrail(&policy, "arn:aws:kms:us-east-2:111111111111:key/k", ARN),
+            ok,
+            "{name}"
+        );
     }
 }
 
@@ -746,6 +773,7 @@ fn kms_key_region_and_cross_account_key() {
     live.trails[0].kms = Some(KmsState {
         key_arn: Some("arn:aws:kms:us-east-2:555555555555:key/k".into()),
         policy: None,
+        enabled: None,
     });
     let p = plan_of(&[&s], &live);
     assert!(!p.has_errors(), "{:?}", codes(&p));
@@ -753,6 +781,7 @@ fn kms_key_region_and_cross_account_key() {
     live.trails[0].kms = Some(KmsState {
         key_arn: Some("arn:aws:kms:eu-west-1:555555555555:key/k".into()),
         policy: None,
+        enabled: None,
     });
     assert!(codes(&plan_of(&[&s], &live)).contains(&(Severity::Error, "kms-key-region".into())));
 }
@@ -783,8 +812,14 @@ fn staleness_keys_of_specs_sharing_a_bucket_do_not_collide() {
     b.trail.home_region = "eu-west-1".into();
     b.bucket.region = Some("us-east-2".into());
     let p = plan_of(&[&a, &b], &in_sync(&[&a, &b]));
-    assert!(p.live_components.contains_key("trails in us-east-2"));
-    assert!(p.live_components.contains_key("trails in eu-west-1"));
+    assert!(
+        p.live_components
+            .contains_key("trails beside `my-trail` in us-east-2")
+    );
+    assert!(
+        p.live_components
+            .contains_key("trails beside `other` in eu-west-1")
+    );
 }
 
 /// Situation 2 through the plan: the member account's grants are kept, so the policy step does
@@ -805,5 +840,193 @@ fn member_account_grants_make_no_reducing_step() {
         p.findings
             .iter()
             .any(|f| f.code == "legacy-statement-kept" && f.message.contains("222222222222"))
+    );
+}
+
+const LOG_ARCHIVE: &str = "222222222222";
+
+fn log_archive_spec(role: bool) -> Spec {
+    let mut s = spec("");
+    s.bucket.account = Some(LOG_ARCHIVE.into());
+    if role {
+        s.bucket.role_arn = Some(format!("arn:aws:iam::{LOG_ARCHIVE}:role/orgtrail"));
+    }
+    s
+}
+
+/// A bucket in a log-archive account is addressed as owned by that account and, with a role,
+/// changed through it.
+#[test]
+fn log_archive_bucket_steps_name_its_owner_and_role() {
+    let s = log_archive_spec(true);
+    let mut live = in_sync(&[&s]);
+    live.trails[0].bucket.policy = None;
+    let p = plan_of(&[&s], &live);
+    let Action::PutBucketPolicy { bucket, .. } = &p.steps[0].action else {
+        panic!("{:?}", kinds(&p));
+    };
+    assert_eq!(bucket.owner, LOG_ARCHIVE);
+    assert_eq!(
+        bucket.role_arn.as_deref(),
+        Some("arn:aws:iam::222222222222:role/orgtrail")
+    );
+}
+
+/// (behaviour, role, S3 refused, expected finding, steps planned)
+#[test]
+fn a_bucket_of_another_account_is_verified_changed_through_its_role_or_refused() {
+    let cases = [
+        (
+            "no role, unreadable: verify only, the plan goes on",
+            false,
+            true,
+            (Severity::Warning, "bucket-verify-only"),
+            0,
+        ),
+        (
+            "role, refused: not the owner's bucket",
+            true,
+            true,
+            (Severity::Error, "bucket-not-owned"),
+            0,
+        ),
+        (
+            "no role, readable, lacking: cannot be fixed from here",
+            false,
+            false,
+            (Severity::Error, "bucket-policy-lacking"),
+            0,
+        ),
+        (
+            "role, readable, lacking: merged through the role",
+            true,
+            false,
+            (Severity::Warning, "no-kms"),
+            1,
+        ),
+    ];
+    for (name, role, refused, finding, steps) in cases {
+        let s = log_archive_spec(role);
+        let mut live = in_sync(&[&s]);
+        let b = &mut live.trails[0].bucket;
+        b.policy = None;
+        b.denied = refused;
+        if refused {
+            b.region = None;
+        }
+        let p = plan_of(&[&s], &live);
+        assert!(
+            p.findings
+                .iter()
+                .any(|f| (f.severity, f.code.as_str()) == finding),
+            "{name}: {:?}",
+            codes(&p)
+        );
+        assert_eq!(p.steps.len(), steps, "{name}: {:?}", kinds(&p));
+    }
+}
+
+#[test]
+fn delegated_administrators_are_registered_and_deregistering_reduces() {
+    let mut s = spec("");
+    s.organization.delegated_administrators = Some(vec!["444444444444".into()]);
+    let mut live = in_sync(&[&s]);
+    live.organization.as_mut().unwrap().delegated_admins = vec!["555555555555".into()];
+    let p = plan_of(&[&s], &live);
+    assert_eq!(
+        kinds(&p),
+        [
+            (StepKind::RegisterDelegatedAdministrator, false),
+            (StepKind::DeregisterDelegatedAdministrator, true),
+        ]
+    );
+    let Action::RegisterDelegatedAdmin { account, .. } = &p.steps[0].action else {
+        panic!()
+    };
+    assert_eq!(account, "444444444444");
+    // Not listed at all: left alone.
+    let s = spec("");
+    assert!(plan_of(&[&s], &live).steps.is_empty());
+}
+
+#[test]
+fn a_delegated_admin_cannot_register_delegated_admins() {
+    let mut s = spec("");
+    s.organization.delegated_administrators =
+        Some(vec!["444444444444".into(), "666666666666".into()]);
+    let live = delegated_admin_live(&s);
+    let p = plan_of(&[&s], &live);
+    assert!(p.steps.is_empty(), "{:?}", kinds(&p));
+    assert!(codes(&p).contains(&(Severity::Error, "management-account-only".into())));
+}
+
+/// Control Tower's trail is refused by name or tag; next to it, a second organization trail
+/// that logs management events is a warning.
+#[test]
+fn landing_zone_trails_are_refused_and_a_second_org_trail_warned_about() {
+    let ct = spec_with("aws-controltower-BaselineCloudTrail", "my-bucket", "");
+    let p = plan_of(&[&ct], &in_sync(&[&ct]));
+    assert!(
+        codes(&p).contains(&(Severity::Error, "managed-by-landing-zone".into())),
+        "{:?}",
+        codes(&p)
+    );
+    assert!(p.steps.is_empty());
+    let s = spec("");
+    let mut tagged = in_sync(&[&s]);
+    tagged.trails[0]
+        .trail
+        .as_mut()
+        .unwrap()
+        .tags
+        .insert("Accelerator".into(), "AWSAccelerator".into());
+    assert!(
+        codes(&plan_of(&[&s], &tagged))
+            .contains(&(Severity::Error, "managed-by-landing-zone".into()))
+    );
+    let mut beside = in_sync(&[&s]);
+    beside.trails[0].other_trails.push(OtherTrail {
+        arn: "arn:aws:cloudtrail:us-east-1:111111111111:trail/aws-controltower-BaselineCloudTrail"
+            .into(),
+        name: "aws-controltower-BaselineCloudTrail".into(),
+        home_region: "us-east-1".into(),
+        account: MGMT.into(),
+        s3_bucket: Some("aws-controltower-logs".into()),
+        organization: true,
+        multi_region: true,
+    });
+    assert!(
+        codes(&plan_of(&[&s], &beside))
+            .contains(&(Severity::Warning, "second-organization-trail".into()))
+    );
+}
+
+#[test]
+fn a_disabled_kms_key_is_an_error() {
+    let s = spec("  kms_key_id: arn:aws:kms:us-east-2:111111111111:key/k\n");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].kms = Some(KmsState {
+        key_arn: Some("arn:aws:kms:us-east-2:111111111111:key/k".into()),
+        policy: Some(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":["kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"}]}"#.into()),
+        enabled: Some(false),
+    });
+    assert!(codes(&plan_of(&[&s], &live)).contains(&(Severity::Error, "kms-key-disabled".into())));
+}
+
+/// A Deny in the live policy that blocks CloudTrail (orgtrail never removes it) is a preflight
+/// error: the trail could not deliver whatever orgtrail adds.
+#[test]
+fn a_live_deny_that_blocks_cloudtrail_is_an_error() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    let mut v: serde_json::Value =
+        serde_json::from_str(live.trails[0].bucket.policy.as_deref().unwrap()).unwrap();
+    v["Statement"].as_array_mut().unwrap().push(serde_json::json!({"Sid": "NoWrites", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/*"}));
+    live.trails[0].bucket.policy = Some(v.to_string());
+    let p = plan_of(&[&s], &live);
+    assert!(
+        codes(&p).contains(&(Severity::Error, "bucket-policy-denies-trail".into())),
+        "{:?}",
+        codes(&p)
     );
 }

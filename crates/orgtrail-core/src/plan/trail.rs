@@ -49,9 +49,12 @@ pub(crate) fn steps(
     let path = s.path.as_str();
     let d = desired(s.spec, partition, owner, tl.kms.as_ref());
     preflight::kms_key(out, path, s.spec, tl.kms.as_ref(), caller, &d.arn);
-    if preflight::name_taken(out, path, s.spec, tl, &d.arn) {
+    if preflight::name_taken(out, path, s.spec, tl, &d.arn)
+        || preflight::managed_by_landing_zone(out, path, s.spec, tl)
+    {
         return;
     }
+    preflight::beside_landing_zone_trail(out, path, s.spec, tl);
     preflight::cis_warnings(out, path, s.spec);
     preflight::duplicate_management_events(out, path, s.spec, tl, owner, &d.arn);
     let target = Target {
