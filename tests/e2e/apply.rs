@@ -377,7 +377,9 @@ fn kms_alias_and_log_group_arn_are_normalised_and_key_policy_is_checked() {
     let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
         {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"},
         {"Sid": "Allow CloudTrail to encrypt logs", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "kms:GenerateDataKey*", "Resource": "*"}]});
+         "Action": "kms:GenerateDataKey*", "Resource": "*"},
+        {"Sid": "Allow CloudTrail to describe key", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "kms:DescribeKey", "Resource": "*"}]});
     moto.block_on(
         kms.put_key_policy()
             .key_id(&key_id)

@@ -224,6 +224,15 @@ struct Round2 {
     admins: Result<Vec<String>, AwsError>,
 }
 
+/// A read only the management account and delegated administrators may make: for a member
+/// account, AccessDenied reads as the default value.
+fn tolerate_member<T: Default>(member: bool, read: Result<T, AwsError>) -> Result<T, AwsError> {
+    match read {
+        Err(e) if member && e.is_access_denied() => Ok(T::default()),
+        other => other,
+    }
+}
+
 /// Pair each key with its read, failing on the first failed read (in key order).
 fn zip_reads<K: Ord, V>(
     keys: impl IntoIterator<Item = K>,
@@ -449,13 +458,19 @@ impl Aws {
             .collect();
         let organization = match r1.org {
             None => None,
-            Some(o) => Some(OrgState {
-                id: o.id,
-                all_features: o.all_features,
-                management_account: o.management_account,
-                trusted_access: r1.trusted_access?,
-                delegated_admins: r2.admins?,
-            }),
+            Some(o) => {
+                // Only the management account and delegated administrators may list these; a
+                // member account is told AccessDenied, and the plan's preflight then says plainly
+                // that it is neither.
+                let member = o.management_account != r1.caller.account;
+                Some(OrgState {
+                    id: o.id,
+                    all_features: o.all_features,
+                    management_account: o.management_account,
+                    trusted_access: tolerate_member(member, r1.trusted_access)?,
+                    delegated_admins: tolerate_member(member, r2.admins)?,
+                })
+            }
         };
         Ok(LiveState {
             caller: r1.caller,
