@@ -2,17 +2,21 @@
 //! comments) and JSON (versioned, stable field names).
 //!
 //! Pure string building: this crate never prints and never decides anything. The bucket policy
-//! is shown as a unified diff of canonical pretty JSON computed with `similar`.
+//! is shown as a unified diff of canonical pretty JSON computed with `similar`; structured fields
+//! (selectors, tags, CloudWatch settings) as YAML-style diffs of only what differs (`fields`).
 
+pub mod fields;
+mod markdown;
 mod sarif;
 
 use std::fmt::Write;
 
+use fields::{Shown, Sides};
 use orgtrail_core::drift::{DriftReport, DriftSeverity};
 use orgtrail_core::{FieldChange, Plan, Severity, Step};
-use serde_json::Value;
 use similar::TextDiff;
 
+pub use markdown::{COMMENT_LIMIT, MARKDOWN_BUDGET, plan_markdown, plan_markdown_within};
 pub use sarif::drift_sarif;
 
 /// Colour or not (the CLI decides from `--no-color`, `NO_COLOR` and whether stdout is a TTY).
@@ -46,14 +50,6 @@ impl Style {
     }
 }
 
-fn show(v: &Value) -> String {
-    match v {
-        Value::Null => "(none)".into(),
-        Value::String(s) => format!("\"{s}\""),
-        other => other.to_string(),
-    }
-}
-
 fn symbol(step: &Step) -> &'static str {
     if step.reduces_coverage {
         "!"
@@ -73,8 +69,33 @@ pub fn unified_diff(before: &str, after: &str) -> String {
         .to_string()
 }
 
-fn change_line(c: &FieldChange) -> String {
-    format!("{}: {} → {}", c.field, show(&c.before), show(&c.after))
+/// The lines of a step's or finding's field changes, for the terminal: a scalar on one line
+/// (`field: live → planned` in a plan, `field — live: x, spec: y` in drift), a structured value
+/// as a header and a diff (`-` live in red, `+` planned or spec in green).
+pub fn change_lines(changes: &[FieldChange], sides: Sides, style: Style) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in fields::grouped(changes) {
+        match fields::show(&c, sides) {
+            Shown::Scalar { field, live, want } => out.push(match sides {
+                Sides::Plan => format!("{field}: {live} → {want}"),
+                Sides::Drift => format!("{field} — live: {live}, spec: {want}"),
+            }),
+            Shown::Block { header, lines } => {
+                out.push(header);
+                out.extend(lines.iter().map(|l| paint_line(l.mark, &l.text, style)));
+            }
+        }
+    }
+    out
+}
+
+fn paint_line(mark: char, text: &str, style: Style) -> String {
+    let line = format!("{mark} {text}");
+    match mark {
+        '-' => style.red(&line),
+        '+' => style.green(&line),
+        _ => line,
+    }
 }
 
 /// Plan summary line.
@@ -137,8 +158,8 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
                 let _ = writeln!(out, "      {}", style.red(&format!("#   loses: {lost}")));
             }
         }
-        for c in &s.changes {
-            let _ = writeln!(out, "      {}", change_line(c));
+        for line in change_lines(&s.changes, Sides::Plan, style) {
+            let _ = writeln!(out, "      {line}");
         }
         if let Some((before, after)) = &s.policy_diff {
             for line in unified_diff(before, after).lines() {
@@ -154,90 +175,6 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
         }
     }
     let _ = writeln!(out, "\n{}", style.bold(&summary(plan)));
-    out
-}
-
-/// Markdown rendering for a PR comment.
-pub fn plan_markdown(plan: &Plan) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "### orgtrail plan: {}\n", plan.specs.join(", "));
-    for f in &plan.findings {
-        let icon = if f.severity == Severity::Error {
-            "❌"
-        } else {
-            "⚠️"
-        };
-        let _ = writeln!(
-            out,
-            "- {icon} **{}** `{}`: {} — _fix:_ {}",
-            if f.severity == Severity::Error {
-                "error"
-            } else {
-                "warning"
-            },
-            f.code,
-            f.message.replace('|', "\\|"),
-            f.fix
-        );
-    }
-    if !plan.findings.is_empty() {
-        out.push('\n');
-    }
-    if plan.steps.is_empty() {
-        if !plan.has_errors() {
-            let _ = writeln!(
-                out,
-                "**No changes.** Live state matches {}.",
-                plan.specs.join(", ")
-            );
-        }
-        return out;
-    }
-    let _ = writeln!(out, "**{}**\n", summary(plan));
-    let _ = writeln!(out, "| # | step | target | reduces coverage |");
-    let _ = writeln!(out, "|---|------|--------|------------------|");
-    for (i, s) in plan.steps.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "| {} | `{} {}` | `{}` | {} |",
-            i + 1,
-            symbol(s),
-            s.kind.as_str(),
-            s.target,
-            if s.reduces_coverage { "**yes**" } else { "no" }
-        );
-    }
-    out.push('\n');
-    for (i, s) in plan.steps.iter().enumerate() {
-        let body_len = s.changes.len()
-            + s.policy_diff
-                .as_ref()
-                .map_or(0, |(a, b)| a.lines().count() + b.lines().count());
-        let _ = writeln!(
-            out,
-            "<details{}><summary>{}. {} <code>{}</code> — {}</summary>\n",
-            if body_len <= 8 { " open" } else { "" },
-            i + 1,
-            s.kind.as_str(),
-            s.target,
-            s.reason
-        );
-        for lost in &s.coverage_lost {
-            let _ = writeln!(out, "- ⚠️ **loses** {}", lost.replace('|', "\\|"));
-        }
-        if !s.changes.is_empty() {
-            let _ = writeln!(out, "```diff");
-            for c in &s.changes {
-                let _ = writeln!(out, "- {}: {}", c.field, show(&c.before));
-                let _ = writeln!(out, "+ {}: {}", c.field, show(&c.after));
-            }
-            let _ = writeln!(out, "```");
-        }
-        if let Some((before, after)) = &s.policy_diff {
-            let _ = writeln!(out, "```diff\n{}```", unified_diff(before, after));
-        }
-        let _ = writeln!(out, "\n</details>\n");
-    }
     out
 }
 
@@ -267,8 +204,8 @@ pub fn drift_text(r: &DriftReport, style: Style) -> String {
             f.rule,
             f.message
         );
-        for c in &f.changes {
-            let _ = writeln!(out, "    {}", change_line(c));
+        for line in change_lines(&f.changes, Sides::Drift, style) {
+            let _ = writeln!(out, "    {line}");
         }
         if let Some((before, after)) = &f.policy_diff {
             for line in unified_diff(before, after).lines() {
@@ -326,15 +263,27 @@ pub fn drift_markdown(r: &DriftReport) -> String {
             if f.fixed_by_apply { "yes" } else { "no" }
         );
     }
-    for f in r.findings.iter().filter(|f| f.policy_diff.is_some()) {
-        if let Some((before, after)) = &f.policy_diff {
-            let _ = writeln!(
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| !f.changes.is_empty() || f.policy_diff.is_some())
+    {
+        let _ = write!(
+            out,
+            "\n<details><summary><code>{}</code>: {}</summary>\n\n",
+            f.rule, f.target
+        );
+        if !f.changes.is_empty() {
+            let _ = write!(
                 out,
-                "\n<details><summary>bucket policy diff: {}</summary>\n\n```diff\n{}```\n</details>",
-                f.target,
-                unified_diff(before, after)
+                "```diff\n# - live, + spec\n{}```\n",
+                markdown::diff_block(&f.changes, Sides::Drift)
             );
         }
+        if let Some((before, after)) = &f.policy_diff {
+            let _ = write!(out, "```diff\n{}```\n", unified_diff(before, after));
+        }
+        let _ = writeln!(out, "</details>");
     }
     out
 }
@@ -343,5 +292,7 @@ pub fn drift_json(r: &DriftReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
 }
 
+#[cfg(test)]
+mod review_tests;
 #[cfg(test)]
 mod tests;
