@@ -9,6 +9,7 @@ mod environment;
 mod faults;
 mod harness;
 mod hostile;
+mod iam;
 mod plan;
 mod safety;
 

@@ -9,6 +9,7 @@
 pub mod coverage;
 pub mod drift;
 pub mod guard;
+pub mod iam;
 mod kms;
 pub mod live;
 pub mod plan;

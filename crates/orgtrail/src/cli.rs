@@ -65,6 +65,14 @@ pub enum DriftFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IamFor {
+    /// plan, drift and import: reads only
+    Plan,
+    /// apply: the reads and every write apply may make
+    Apply,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PolicyArg {
     Merge,
     Verify,
@@ -145,6 +153,27 @@ pub enum Command {
         /// The external id the bucket role requires
         #[arg(long, requires = "bucket_role_arn")]
         bucket_external_id: Option<String>,
+    },
+    /// Print the least-privilege IAM policy a CI role needs for these specs (offline)
+    #[command(name = "iam-policy")]
+    IamPolicy {
+        /// Spec files or directories of *.yaml / *.yml
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The command the role runs
+        #[arg(long = "for", value_enum)]
+        purpose: IamFor,
+        /// Whose policy: `management` (the CI role itself), a role ARN the specs name
+        /// (`bucket.role_arn`, `trail.kms_role_arn`), or `all` (an object keyed by role)
+        #[arg(long, default_value = "management")]
+        role: String,
+        /// The account of the trails (the management account) and of keys named by id or
+        /// alias; default: any account (`*`)
+        #[arg(long)]
+        account: Option<String>,
+        /// AWS partition of the ARNs
+        #[arg(long, default_value = "aws")]
+        partition: String,
     },
     /// Print shell completions
     Completions {

@@ -10,7 +10,7 @@ use orgtrail_core::{LiveState, Plan, SpecInput, diff};
 use orgtrail_spec::LoadedSpec;
 
 use crate::Exit;
-use crate::cli::{Cli, Command, DriftFormat, Global, PlanFormat, Shell};
+use crate::cli::{Cli, Command, DriftFormat, Global, IamFor, PlanFormat, Shell};
 use crate::printer::Printer;
 
 pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
@@ -32,6 +32,13 @@ pub fn run(cli: Cli, p: &Printer) -> Result<Exit> {
             p.out(&String::from_utf8_lossy(&buf));
             Ok(Exit::Success)
         }
+        Command::IamPolicy {
+            paths,
+            purpose,
+            role,
+            account,
+            partition,
+        } => iam_policy(&paths, purpose, &role, account, partition, p),
         Command::Man => {
             let mut buf = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
@@ -207,6 +214,62 @@ fn validate(paths: &[PathBuf], p: &Printer) -> Result<Exit> {
         }
     }
     Ok(if ok { Exit::Success } else { Exit::Error })
+}
+
+/// `orgtrail iam-policy`: the policy documents come from `orgtrail_core::iam`; this prints the
+/// one asked for, and on stderr which other roles the specs need a policy for.
+fn iam_policy(
+    paths: &[PathBuf],
+    purpose: IamFor,
+    role: &str,
+    account: Option<String>,
+    partition: String,
+    p: &Printer,
+) -> Result<Exit> {
+    use orgtrail_core::iam::{self, Principal, Purpose};
+    if let Some(a) = &account {
+        orgtrail_spec::rules::account_id(a)
+            .map_err(|e| anyhow!("--account: {} ({})", e.message, e.help))?;
+    }
+    let specs = load_all(paths)?;
+    let refs: Vec<&orgtrail_spec::Spec> = specs.iter().map(|s| &s.spec).collect();
+    let purpose = match purpose {
+        IamFor::Plan => Purpose::Plan,
+        IamFor::Apply => Purpose::Apply,
+    };
+    let opts = iam::Options { partition, account };
+    let mut all = iam::policies(&refs, purpose, &opts);
+    let doc = match role {
+        "all" => serde_json::Value::Object(
+            all.into_iter()
+                .map(|(who, v)| (who.label().to_string(), v))
+                .collect(),
+        ),
+        "management" => all.remove(&Principal::Management).unwrap_or_default(),
+        arn => all
+            .remove(&Principal::Role(arn.to_string()))
+            .ok_or_else(|| {
+                anyhow!(
+                    "--role {arn}: the specs name no such role; they name: management{}",
+                    iam::roles(&refs)
+                        .iter()
+                        .map(|r| format!(", {r}"))
+                        .collect::<String>()
+                )
+            })?,
+    };
+    p.out(&(serde_json::to_string_pretty(&doc)? + "\n"));
+    let others: Vec<String> = iam::roles(&refs)
+        .into_iter()
+        .filter(|r| r != role && role != "all")
+        .collect();
+    if !others.is_empty() {
+        p.info(&format!(
+            "note: these specs also need a policy for {} (print it with --role ARN, or all of them with --role all)",
+            others.join(", ")
+        ));
+    }
+    Ok(Exit::Success)
 }
 
 /// Load every spec; all invalid files are reported before failing.
