@@ -3,7 +3,9 @@
 
 #![allow(clippy::print_stderr)] // tests print campaign figures
 
+mod action;
 mod apply;
+mod delivery;
 mod drift;
 mod environment;
 mod faults;

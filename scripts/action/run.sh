@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# GitHub Action step 2: run orgtrail for the event.
+#   INPUT_COMMAND=auto: pull_request -> plan (markdown, for the comment step); push to the default
+#   branch -> apply --auto-approve; schedule / workflow_dispatch -> drift --format sarif;
+#   anything else (a push to another branch) -> plan. Or plan | apply | drift.
+# Outputs (GITHUB_OUTPUT): command, exit-code, markdown-file (plan), sarif-file (drift).
+# Never fails itself: the action's last step fails the job on exit-code != 0 after the comment
+# and the SARIF upload ran.
+set -uo pipefail
+bin=${ORGTRAIL:-orgtrail}
+out=${RUNNER_TEMP:-/tmp}/orgtrail-out
+mkdir -p "$out"
+read -r -a paths <<< "${INPUT_PATHS:-specs/}"
+read -r -a extra <<< "${INPUT_ARGS:-}"
+
+event_field() {
+  [ -n "${GITHUB_EVENT_PATH:-}" ] && [ -f "$GITHUB_EVENT_PATH" ] || return 0
+  python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v.get(k, {}) if isinstance(v, dict) else {}
+print(v if isinstance(v, (str, int)) else "")' "$GITHUB_EVENT_PATH" "$1"
+}
+
+command=${INPUT_COMMAND:-auto}
+if [ "$command" = auto ]; then
+  default=${INPUT_DEFAULT_BRANCH:-$(event_field repository.default_branch)}
+  case "${GITHUB_EVENT_NAME:-}" in
+    pull_request | pull_request_target) command=plan ;;
+    push) if [ -n "$default" ] && [ "${GITHUB_REF:-}" = "refs/heads/$default" ]; then command=apply; else command=plan; fi ;;
+    schedule | workflow_dispatch) command=drift ;;
+    *) command=plan ;;
+  esac
+fi
+echo "orgtrail: ${GITHUB_EVENT_NAME:-(no event)} on ${GITHUB_REF:-(no ref)} -> orgtrail $command ${paths[*]}"
+
+code=0
+case "$command" in
+  plan)
+    "$bin" plan "${paths[@]}" --format markdown "${extra[@]}" > "$out/plan.md" || code=$?
+    cat "$out/plan.md"
+    echo "markdown-file=$out/plan.md" >> "${GITHUB_OUTPUT:-/dev/null}"
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$out/plan.md" >> "$GITHUB_STEP_SUMMARY"; fi
+    ;;
+  apply)
+    "$bin" apply "${paths[@]}" --auto-approve "${extra[@]}" || code=$?
+    ;;
+  drift)
+    "$bin" drift "${paths[@]}" --format sarif "${extra[@]}" > "$out/drift.sarif" || code=$?
+    echo "sarif-file=$out/drift.sarif" >> "${GITHUB_OUTPUT:-/dev/null}"
+    ;;
+  *)
+    echo "orgtrail: unknown command \`$command\` (auto, plan, apply or drift)" >&2
+    code=1
+    ;;
+esac
+{
+  echo "command=$command"
+  echo "exit-code=$code"
+} >> "${GITHUB_OUTPUT:-/dev/null}"
+echo "orgtrail $command exited $code"

@@ -1,0 +1,523 @@
+//! The GitHub Action (action.yml): its script steps run here against moto, with environment
+//! variables standing in for GitHub's (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_OUTPUT, ...)
+//! and a local HTTP listener standing in for the GitHub API; plus the release script and the
+//! installer's checksum check.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use orgtrail_testsupport::{Moto, TempDir, repo_root};
+use serde_json::{Value, json};
+
+use crate::{BIN, greenfield};
+
+/// A request the fake GitHub API received.
+#[derive(Debug, Clone)]
+struct Received {
+    method: String,
+    path: String,
+    auth: String,
+    body: String,
+}
+
+/// A one-thread HTTP listener on loopback answering with `answer(method, path)`; it stops when
+/// dropped (the test process ends it).
+struct FakeApi {
+    url: String,
+    seen: Arc<Mutex<Vec<Received>>>,
+}
+
+impl FakeApi {
+    fn start(answer: fn(&str, &str) -> Value) -> FakeApi {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(50) {
+                let Ok(mut stream) = stream else { break };
+                let Some(req) = read_request(&mut stream) else {
+                    continue;
+                };
+                let reply = answer(&req.method, &req.path).to_string();
+                log.lock().unwrap().push(req);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+            }
+        });
+        FakeApi { url, seen }
+    }
+    fn requests(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn read_request(stream: &mut std::net::TcpStream) -> Option<Received> {
+    let mut r = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    r.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let (mut len, mut auth) = (0usize, String::new());
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        match k.to_ascii_lowercase().as_str() {
+            "content-length" => len = v.trim().parse().ok()?,
+            "authorization" => auth = v.trim().to_string(),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).ok()?;
+    Some(Received {
+        method,
+        path,
+        auth,
+        body: String::from_utf8_lossy(&body).to_string(),
+    })
+}
+
+/// A checkout with `specs/org-trail.yaml` (the repository's own spec) and GitHub's files.
+struct Workspace {
+    dir: TempDir,
+}
+
+impl Workspace {
+    fn new(event: Value) -> Workspace {
+        let dir = TempDir::new("action");
+        std::fs::create_dir_all(dir.path().join("specs")).unwrap();
+        std::fs::copy(
+            repo_root().join("specs/org-trail.yaml"),
+            dir.path().join("specs/org-trail.yaml"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("event.json"), event.to_string()).unwrap();
+        Workspace { dir }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    /// `GITHUB_OUTPUT` as a map (the last value of a name wins, as on GitHub).
+    fn outputs(&self) -> BTreeMap<String, String> {
+        std::fs::read_to_string(self.path("output"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+fn script(name: &str) -> String {
+    repo_root()
+        .join("scripts/action")
+        .join(name)
+        .to_string_lossy()
+        .to_string()
+}
+
+/// Run an action step as GitHub would: the event, the output files, `env` on top.
+fn step(moto: &Moto, ws: &Workspace, program: &str, env: &[(&str, &str)]) -> Output {
+    let mut cmd = moto.command(program, &[], &moto.endpoint);
+    cmd.current_dir(ws.dir.path())
+        .env("GITHUB_EVENT_PATH", ws.path("event.json"))
+        .env("GITHUB_OUTPUT", ws.path("output"))
+        .env("GITHUB_STEP_SUMMARY", ws.path("summary"))
+        .env("RUNNER_TEMP", ws.dir.path())
+        .env("GITHUB_REPOSITORY", "acme/trails")
+        .env("GITHUB_SHA", "0123456789abcdef")
+        .env("INPUT_PATHS", "specs/")
+        .env("ORGTRAIL", BIN);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn pull_request() -> Value {
+    json!({"number": 42, "pull_request": {"number": 42}, "repository": {"default_branch": "main"}})
+}
+
+/// Page 1: someone's review and the plan comment posted before (id 7).
+fn with_old_comment(method: &str, path: &str) -> Value {
+    match (method, path) {
+        ("GET", p) if p.ends_with("page=1") => json!([
+            {"id": 3, "body": "LGTM once the plan is clean"},
+            {"id": 7, "body": "<!-- orgtrail-plan: specs/ -->\nold plan"}
+        ]),
+        _ => json!({"id": 7}),
+    }
+}
+
+fn without_comment(method: &str, _path: &str) -> Value {
+    match method {
+        "GET" => json!([{"id": 3, "body": "LGTM"}]),
+        _ => json!({"id": 8}),
+    }
+}
+
+#[test]
+fn on_a_pull_request_the_action_plans_and_updates_its_one_comment() {
+    let (moto, _) = greenfield();
+    let ws = Workspace::new(pull_request());
+    moto.reset_requests();
+    step(
+        &moto,
+        &ws,
+        &script("run.sh"),
+        &[("GITHUB_EVENT_NAME", "pull_request")],
+    );
+    assert!(moto.writes().is_empty(), "{:?}", moto.writes());
+    let out = ws.outputs();
+    assert_eq!(out["command"], "plan");
+    assert_eq!(out["exit-code"], "0");
+    let md = std::fs::read_to_string(&out["markdown-file"]).unwrap();
+    assert!(md.contains("| `+ create-trail` |"), "{md}");
+    assert!(
+        std::fs::read_to_string(ws.path("summary"))
+            .unwrap()
+            .contains("### orgtrail plan")
+    );
+
+    // A comment from an earlier push: found by its marker and updated, never a second one.
+    let api = FakeApi::start(with_old_comment);
+    let comment_py = script("comment.py");
+    run_comment(&moto, &ws, &api, &comment_py);
+    let reqs = api.requests();
+    let calls: Vec<(&str, &str)> = reqs
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            (
+                "GET",
+                "/repos/acme/trails/issues/42/comments?per_page=100&page=1"
+            ),
+            ("PATCH", "/repos/acme/trails/issues/comments/7"),
+        ]
+    );
+    let patch = &reqs[1];
+    assert_eq!(patch.auth, "Bearer ghs_test_token");
+    let body: Value = serde_json::from_str(&patch.body).unwrap();
+    let text = body["body"].as_str().unwrap();
+    assert!(
+        text.starts_with("<!-- orgtrail-plan: specs/ -->\n### orgtrail plan: specs/"),
+        "{text}"
+    );
+    assert!(text.contains(&md), "the comment carries the plan");
+    assert!(text.contains("orgtrail plan of 0123456"), "{text}");
+
+    // No comment yet: one is posted.
+    let fresh = FakeApi::start(without_comment);
+    run_comment(&moto, &ws, &fresh, &comment_py);
+    let posted: Vec<(String, String)> = fresh
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        posted[1],
+        (
+            "POST".to_string(),
+            "/repos/acme/trails/issues/42/comments".to_string()
+        )
+    );
+}
+
+fn run_comment(moto: &Moto, ws: &Workspace, api: &FakeApi, comment_py: &str) {
+    let out = ws.outputs();
+    let mut cmd = moto.command("python3", &[comment_py], &moto.endpoint);
+    cmd.current_dir(ws.dir.path())
+        .env("GITHUB_EVENT_PATH", ws.path("event.json"))
+        .env("GITHUB_REPOSITORY", "acme/trails")
+        .env("GITHUB_SHA", "0123456789abcdef")
+        .env("GITHUB_API_URL", &api.url)
+        .env("GITHUB_TOKEN", "ghs_test_token")
+        .env("INPUT_PATHS", "specs/")
+        .env("INPUT_BODY_FILE", &out["markdown-file"]);
+    let done = cmd.output().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
+#[test]
+fn on_the_default_branch_the_action_applies_and_on_a_schedule_reports_drift_as_sarif() {
+    let (moto, _) = greenfield();
+    let push = json!({"repository": {"default_branch": "main"}});
+    // A push to another branch only plans.
+    let ws = Workspace::new(push.clone());
+    moto.reset_requests();
+    step(
+        &moto,
+        &ws,
+        &script("run.sh"),
+        &[
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_REF", "refs/heads/feature"),
+        ],
+    );
+    assert_eq!(ws.outputs()["command"], "plan");
+    assert!(moto.writes().is_empty());
+
+    let ws = Workspace::new(push);
+    step(
+        &moto,
+        &ws,
+        &script("run.sh"),
+        &[
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_REF", "refs/heads/main"),
+        ],
+    );
+    let out = ws.outputs();
+    assert_eq!(
+        (out["command"].as_str(), out["exit-code"].as_str()),
+        ("apply", "0")
+    );
+    assert!(moto.is_logging("us-east-2", "my-trail"));
+
+    // Nightly: in sync, then logging stopped out of band is drift (exit 2) in the SARIF file.
+    let nightly = Workspace::new(json!({}));
+    step(
+        &moto,
+        &nightly,
+        &script("run.sh"),
+        &[("GITHUB_EVENT_NAME", "schedule")],
+    );
+    assert_eq!(nightly.outputs()["exit-code"], "0");
+    moto.block_on(
+        moto.cloudtrail("us-east-2")
+            .stop_logging()
+            .name("my-trail")
+            .send(),
+    )
+    .unwrap();
+    let nightly = Workspace::new(json!({}));
+    step(
+        &moto,
+        &nightly,
+        &script("run.sh"),
+        &[("GITHUB_EVENT_NAME", "schedule")],
+    );
+    let out = nightly.outputs();
+    assert_eq!(
+        (out["command"].as_str(), out["exit-code"].as_str()),
+        ("drift", "2")
+    );
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out["sarif-file"]).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["ruleId"] == "logging-stopped"),
+        "{sarif:#}"
+    );
+}
+
+/// action.yml as JSON (PyYAML comes with pre-commit in .venv/).
+fn action_yml() -> Value {
+    let out = Command::new(repo_root().join(".venv/bin/python"))
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+        ])
+        .arg(repo_root().join("action.yml"))
+        .output()
+        .expect("run ./scripts/setup-linters");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The `INPUT_*` variables a script reads.
+fn inputs_read(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out: Vec<String> = text
+        .match_indices("INPUT_")
+        .map(|(i, _)| {
+            text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                .collect::<String>()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn action_yml_runs_the_tested_scripts_with_every_input_they_read() {
+    let action = action_yml();
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let mut scripts = Vec::new();
+    for s in steps.iter().filter(|s| s["run"].is_string()) {
+        let run = s["run"].as_str().unwrap();
+        let Some(i) = run.find("scripts/action/") else {
+            continue;
+        };
+        let rel: String = run[i..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '"')
+            .collect();
+        let path = repo_root().join(&rel);
+        assert!(path.exists(), "{rel}");
+        let env = s["env"].as_object().cloned().unwrap_or_default();
+        for input in inputs_read(&path) {
+            // Optional knobs the action leaves at their defaults.
+            if input == "INPUT_DEFAULT_BRANCH" {
+                continue;
+            }
+            assert!(env.contains_key(&input), "{rel} reads {input}: {s:#}");
+        }
+        scripts.push(rel);
+    }
+    assert_eq!(
+        scripts,
+        [
+            "scripts/action/install.sh",
+            "scripts/action/run.sh",
+            "scripts/action/comment.py"
+        ]
+    );
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+        })
+        .expect("a SARIF upload step");
+    assert_eq!(
+        upload["with"]["sarif_file"],
+        "${{ steps.run.outputs.sarif-file }}"
+    );
+}
+
+#[test]
+fn the_installer_takes_a_release_binary_only_with_its_checksum() {
+    let dir = TempDir::new("release");
+    let release = dir.path().join("v0.1.0");
+    let out = Command::new(repo_root().join("scripts/release"))
+        .args(["--profile", "dev", "--out"])
+        .arg(&release)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let asset = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let sum = std::fs::read_to_string(format!("{asset}.sha256")).unwrap();
+    let name = Path::new(&asset)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    assert!(sum.ends_with(&format!("  {name}\n")), "{sum}");
+    // Serve the release directory as GitHub's download URL would.
+    let port = orgtrail_testsupport_free_port();
+    let mut server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let install = |root: &Path| {
+        Command::new(script("install.sh"))
+            .env("INPUT_VERSION", "0.1.0")
+            .env("ORGTRAIL_RELEASE_URL", &base)
+            .env("ORGTRAIL_INSTALL_ROOT", root)
+            .env("GITHUB_PATH", root.join("path"))
+            .output()
+            .unwrap()
+    };
+    let good = dir.path().join("good");
+    let ok = install(&good);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("orgtrail 0.1.0"));
+    assert_eq!(
+        std::fs::read_to_string(good.join("path")).unwrap().trim(),
+        good.join("bin").to_string_lossy()
+    );
+    // A binary that is not the one released is refused.
+    std::fs::write(
+        format!("{asset}.sha256"),
+        format!("{}  {name}\n", "0".repeat(64)),
+    )
+    .unwrap();
+    let bad = dir.path().join("bad");
+    let refused = install(&bad);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("does not match"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!bad.join("bin/orgtrail").exists());
+}
+
+fn orgtrail_testsupport_free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
