@@ -144,7 +144,7 @@ fn import_round_trips_for_each_seed_situation() {
     let specs = Specs::new();
     let spec = specs.write(
         "t.yaml",
-        &spec_yaml("  event_selectors:\n    - read_write_type: All\n      data_resources:\n        - type: AWS::S3::Object\n          values: [\"arn:aws:s3\"]\n  insight_selectors: [ApiCallRateInsight]\n  tags:\n    team: security\n"),
+        &spec_yaml("  event_selectors:\n    - read_write_type: All\n      data_resources:\n        - type: AWS::S3::Object\n          values: [\"arn:aws:s3\"]\n  accept_log_bucket_data_events: true\n  insight_selectors: [ApiCallRateInsight]\n  tags:\n    team: security\n"),
     );
     moto.orgtrail(BIN, &["apply", &spec, "--auto-approve"])
         .expect_code(0);

@@ -14,6 +14,7 @@ mod hostile;
 mod iam;
 mod plan;
 mod safety;
+mod selectors;
 
 use orgtrail_testsupport::{Moto, TempDir, write_spec};
 

@@ -73,7 +73,7 @@ fn new_data_only_trail_applies_without_the_flag() {
     let specs = Specs::new();
     let spec = specs.write(
         "data.yaml",
-        &spec_yaml("  advanced_event_selectors:\n    - field_selectors:\n        - field: eventCategory\n          equals: [Data]\n        - field: resources.type\n          equals: [AWS::S3::Object]\n"),
+        &spec_yaml("  advanced_event_selectors:\n    - field_selectors:\n        - field: eventCategory\n          equals: [Data]\n        - field: resources.type\n          equals: [AWS::S3::Object]\n        - field: resources.ARN\n          not_starts_with: [\"arn:aws:s3:::my-bucket/AWSLogs/\"]\n"),
     );
     moto.orgtrail(BIN, &["apply", &spec, "--auto-approve"])
         .expect_code(0)

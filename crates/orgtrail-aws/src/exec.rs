@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudtrail::types as ct;
 use aws_sdk_s3::types as s3t;
 use orgtrail_core::{Action, BucketRef, NewTrail, Selectors, TrailField};
-use orgtrail_spec::InsightType;
+use orgtrail_spec::InsightSelector;
 
 use crate::assume::bucket_role;
 use crate::error::call_error;
@@ -522,13 +522,21 @@ impl Aws {
         &self,
         region: &str,
         trail_arn: &str,
-        insights: &[InsightType],
+        insights: &[InsightSelector],
     ) -> Result<(), AwsError> {
+        // EventCategories always sent: it replaces what the trail had, so the result is exactly
+        // the spec's (without it AWS would mean management events only).
         let sel = insights
             .iter()
             .map(|i| {
+                let categories = i
+                    .event_categories
+                    .iter()
+                    .map(|c| ct::SourceEventCategory::from(c.as_str()))
+                    .collect();
                 ct::InsightSelector::builder()
-                    .insight_type(ct::InsightType::from(i.as_str()))
+                    .insight_type(ct::InsightType::from(i.insight_type.as_str()))
+                    .set_event_categories(Some(categories))
                     .build()
             })
             .collect();

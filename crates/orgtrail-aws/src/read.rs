@@ -21,8 +21,8 @@ use aws_sdk_cloudtrail::types as ct;
 use orgtrail_core::guard::{Reread, Resource};
 use orgtrail_core::*;
 use orgtrail_spec::{
-    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightType, ReadWriteType,
-    Spec,
+    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightCategory,
+    InsightSelector, InsightType, ReadWriteType, Spec,
 };
 use tokio::task::JoinSet;
 
@@ -78,7 +78,7 @@ struct TrailDetail {
     logging: bool,
     health: TrailHealth,
     selectors: Selectors,
-    insights: Vec<InsightType>,
+    insights: Vec<InsightSelector>,
     tags: BTreeMap<String, String>,
 }
 
@@ -800,26 +800,40 @@ impl Aws {
     }
 }
 
+/// GetInsightSelectors -> one selector per type with its event categories; no
+/// `EventCategories` means management events (what AWS enables when none are sent).
 fn convert_insights(
     list: &[ct::InsightSelector],
     resource: &str,
-) -> Result<Vec<InsightType>, AwsError> {
+) -> Result<Vec<InsightSelector>, AwsError> {
+    let unknown = |what: &str, value: &str| {
+        AwsError::data(
+            "cloudtrail:GetInsightSelectors",
+            resource,
+            format!("unknown {what} `{value}`"),
+        )
+    };
     let mut out = Vec::new();
     for i in list {
         let Some(t) = i.insight_type() else { continue };
-        let parsed = InsightType::parse(t.as_str()).ok_or_else(|| {
-            AwsError::data(
-                "cloudtrail:GetInsightSelectors",
-                resource,
-                format!("unknown insight type `{}`", t.as_str()),
-            )
-        })?;
-        if !out.contains(&parsed) {
-            out.push(parsed);
+        let insight_type =
+            InsightType::parse(t.as_str()).ok_or_else(|| unknown("insight type", t.as_str()))?;
+        let mut event_categories = Vec::new();
+        for c in i.event_categories() {
+            event_categories.push(
+                InsightCategory::parse(c.as_str())
+                    .ok_or_else(|| unknown("insight event category", c.as_str()))?,
+            );
         }
+        if event_categories.is_empty() {
+            event_categories.push(InsightCategory::Management);
+        }
+        out.push(InsightSelector {
+            insight_type,
+            event_categories,
+        });
     }
-    out.sort();
-    Ok(out)
+    Ok(InsightSelector::normalise(&out))
 }
 
 fn convert_selectors(

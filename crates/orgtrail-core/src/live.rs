@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use orgtrail_spec::{AdvancedEventSelector, EventSelector, InsightType};
+use orgtrail_spec::{AdvancedEventSelector, EventSelector, InsightSelector};
 use serde::{Deserialize, Serialize};
 
 /// Who is calling (sts GetCallerIdentity).
@@ -114,7 +114,8 @@ pub struct TrailState {
     pub cloudwatch_role_arn: Option<String>,
     pub logging: bool,
     pub selectors: Selectors,
-    pub insights: Vec<InsightType>,
+    /// Normalised: one selector per type, categories sorted (see `InsightSelector::normalise`).
+    pub insights: Vec<InsightSelector>,
     pub tags: BTreeMap<String, String>,
 }
 

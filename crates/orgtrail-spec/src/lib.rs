@@ -6,13 +6,16 @@
 //! `file:line:col`, the field path and a fix. It does no I/O beyond reading the files it is
 //! given, and knows nothing about AWS APIs or live state.
 
+mod insights;
 mod model;
 mod parse;
 pub mod rules;
+pub mod selector_fields;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use insights::{InsightCategory, InsightSelector};
 pub use model::*;
 pub use parse::{MAX_SPEC_BYTES, parse_bytes};
 

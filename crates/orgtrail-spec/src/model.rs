@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::insights::InsightSelector;
+
 fn yes() -> bool {
     true
 }
@@ -299,8 +301,16 @@ pub struct Trail {
     /// Advanced event selectors (mutually exclusive with `event_selectors`).
     #[serde(default)]
     pub advanced_event_selectors: Option<Vec<AdvancedEventSelector>>,
+    /// CloudTrail Insights: a type (`ApiCallRateInsight`: on management events) or
+    /// `{type, event_categories: [Management, Data]}`.
     #[serde(default)]
-    pub insight_selectors: Vec<InsightType>,
+    #[schemars(with = "Vec<crate::insights::InsightSelectorForm>")]
+    pub insight_selectors: Vec<InsightSelector>,
+    /// Accept S3 data-event selectors that log the trail's own log bucket: CloudTrail then logs
+    /// its own deliveries, each log file adding data events to the next, at cost. Default
+    /// `false`: such selectors are a preflight error.
+    #[serde(default)]
+    pub accept_log_bucket_data_events: bool,
     /// Authoritative tag map: tags not listed here are removed.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,

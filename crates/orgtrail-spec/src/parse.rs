@@ -13,8 +13,9 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use crate::model::*;
-use crate::rules;
+use crate::selector_fields;
 use crate::{Diagnostic, SpecError};
+use crate::{InsightCategory, InsightSelector, rules};
 
 /// Specs larger than this are refused before parsing; a real spec is a few kilobytes.
 pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
@@ -676,6 +677,7 @@ impl Cx {
             "event_selectors",
             "advanced_event_selectors",
             "insight_selectors",
+            "accept_log_bucket_data_events",
             "tags",
         ];
         let f = self.fields(n, "trail", FIELDS)?;
@@ -757,33 +759,11 @@ impl Cx {
                 "keep one of them (CloudTrail accepts either basic or advanced selectors on a trail)",
             );
         }
-        let mut insights = Vec::new();
-        if let Some(i) = f.map.get("insight_selectors") {
-            let items = self.list(i, "trail.insight_selectors");
-            for (idx, item) in items.iter().enumerate() {
-                let p = format!("trail.insight_selectors[{idx}]");
-                if let Some(s) = self.string(item, &p) {
-                    match InsightType::parse(&s) {
-                        Some(t) if insights.contains(&t) => self.err(
-                            item,
-                            &p,
-                            format!("insight type `{s}` is listed twice"),
-                            "list each insight type once",
-                        ),
-                        Some(t) => insights.push(t),
-                        None => {
-                            let allowed = ["ApiCallRateInsight", "ApiErrorRateInsight"];
-                            let help = match rules::did_you_mean(&s, &allowed) {
-                                Some(m) => format!("did you mean `{m}`?"),
-                                None => "use ApiCallRateInsight or ApiErrorRateInsight".into(),
-                            };
-                            self.err(item, &p, format!("unknown insight type `{s}`"), help);
-                        }
-                    }
-                }
-            }
-        }
-        insights.sort();
+        let insights = match f.map.get("insight_selectors") {
+            Some(i) => self.insight_selectors(i),
+            None => Vec::new(),
+        };
+        let accept_loop = self.bool_or(&f, "accept_log_bucket_data_events", false);
         let tags = match f.map.get("tags") {
             Some(t) if !matches!(t.value, Node::Null) => self.tags(t),
             _ => Some(BTreeMap::new()),
@@ -804,6 +784,7 @@ impl Cx {
             event_selectors,
             advanced_event_selectors: advanced,
             insight_selectors: insights,
+            accept_log_bucket_data_events: accept_loop,
             tags: tags?,
         })
     }
@@ -932,47 +913,15 @@ impl Cx {
                 );
             }
             let mut fields = Vec::new();
+            let mut located = Vec::new();
             for (j, fsel) in fs_items.iter().enumerate() {
-                let p = format!("{fsp}[{j}]");
-                let Some(ff) = self.fields(
-                    fsel,
-                    &p,
-                    &[
-                        "field",
-                        "equals",
-                        "starts_with",
-                        "ends_with",
-                        "not_equals",
-                        "not_starts_with",
-                        "not_ends_with",
-                    ],
-                ) else {
-                    continue;
-                };
-                let field = self.req_string(&ff, "field");
-                let mut sel = FieldSelector {
-                    field: String::new(),
-                    equals: self.string_list(&ff, "equals"),
-                    starts_with: self.string_list(&ff, "starts_with"),
-                    ends_with: self.string_list(&ff, "ends_with"),
-                    not_equals: self.string_list(&ff, "not_equals"),
-                    not_starts_with: self.string_list(&ff, "not_starts_with"),
-                    not_ends_with: self.string_list(&ff, "not_ends_with"),
-                };
-                for v in [
-                    &mut sel.equals,
-                    &mut sel.starts_with,
-                    &mut sel.ends_with,
-                    &mut sel.not_equals,
-                    &mut sel.not_starts_with,
-                    &mut sel.not_ends_with,
-                ] {
-                    v.sort();
-                }
-                if let Some((name, _)) = field {
-                    sel.field = name;
+                if let Some((sel, at)) = self.field_selector(fsel, &format!("{fsp}[{j}]")) {
                     fields.push(sel);
+                    located.push(at);
                 }
+            }
+            if !fs_items.is_empty() {
+                self.check_selector_fields(fs, &fsp, &fields, &located);
             }
             fields.sort();
             out.push(AdvancedEventSelector {
@@ -981,6 +930,189 @@ impl Cx {
             });
         }
         out
+    }
+
+    /// One field selector (its values sorted), and where its parts are, for later errors.
+    fn field_selector<'a>(
+        &mut self,
+        n: &'a Spanned<Node>,
+        path: &str,
+    ) -> Option<(FieldSelector, Fields<'a>)> {
+        let ff = self.fields(
+            n,
+            path,
+            &[
+                "field",
+                "equals",
+                "starts_with",
+                "ends_with",
+                "not_equals",
+                "not_starts_with",
+                "not_ends_with",
+            ],
+        )?;
+        let field = self.req_string(&ff, "field");
+        let mut sel = FieldSelector {
+            field: String::new(),
+            equals: self.string_list(&ff, "equals"),
+            starts_with: self.string_list(&ff, "starts_with"),
+            ends_with: self.string_list(&ff, "ends_with"),
+            not_equals: self.string_list(&ff, "not_equals"),
+            not_starts_with: self.string_list(&ff, "not_starts_with"),
+            not_ends_with: self.string_list(&ff, "not_ends_with"),
+        };
+        for v in [
+            &mut sel.equals,
+            &mut sel.starts_with,
+            &mut sel.ends_with,
+            &mut sel.not_equals,
+            &mut sel.not_starts_with,
+            &mut sel.not_ends_with,
+        ] {
+            v.sort();
+        }
+        sel.field = field?.0;
+        Some((sel, ff))
+    }
+
+    /// The fields, operators and values of one selector against the table of
+    /// [`selector_fields`]; each error at the field (or operator) at fault.
+    fn check_selector_fields(
+        &mut self,
+        list: &Spanned<Node>,
+        list_path: &str,
+        fields: &[FieldSelector],
+        located: &[Fields],
+    ) {
+        for p in selector_fields::check(fields) {
+            let (at, path) = match p.field.and_then(|i| located.get(i)) {
+                None => (list, list_path.to_string()),
+                Some(f) => {
+                    let key = p.operator.map_or("field", |o| o.key());
+                    (f.map.get(key).copied().unwrap_or(f.at), join(&f.path, key))
+                }
+            };
+            self.err(at, &path, p.message, p.help);
+        }
+    }
+
+    /// `insight_selectors`: each an insight type (on management events) or
+    /// `{type, event_categories}`; each type once.
+    fn insight_selectors(&mut self, n: &Spanned<Node>) -> Vec<InsightSelector> {
+        let mut out: Vec<InsightSelector> = Vec::new();
+        for (idx, item) in self.list(n, "trail.insight_selectors").iter().enumerate() {
+            let p = format!("trail.insight_selectors[{idx}]");
+            let Some((sel, at)) = self.insight_selector(item, &p) else {
+                continue;
+            };
+            if out.iter().any(|s| s.insight_type == sel.insight_type) {
+                self.err(
+                    at,
+                    &p,
+                    format!(
+                        "insight type `{}` is listed twice",
+                        sel.insight_type.as_str()
+                    ),
+                    "list each insight type once, with all its event categories",
+                );
+            } else {
+                out.push(sel);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn insight_selector<'a>(
+        &mut self,
+        item: &'a Spanned<Node>,
+        p: &str,
+    ) -> Option<(InsightSelector, &'a Spanned<Node>)> {
+        if let Node::Str(s) = &item.value {
+            let t = self.insight_type(item, p, s)?;
+            return Some((InsightSelector::management(t), item));
+        }
+        if !matches!(item.value, Node::Map(_)) {
+            self.err(
+                item,
+                p,
+                format!(
+                    "expected an insight type or `{{type, event_categories}}`, found {}",
+                    item.value.kind()
+                ),
+                "write `ApiCallRateInsight`, or `{type: ApiCallRateInsight, event_categories: [Management, Data]}`",
+            );
+            return None;
+        }
+        let f = self.fields(item, p, &["type", "event_categories"])?;
+        let categories = self.insight_categories(&f);
+        let (s, at) = self.req_string(&f, "type")?;
+        let t = self.insight_type(&at, &join(p, "type"), &s)?;
+        let mut event_categories = categories?;
+        event_categories.sort();
+        Some((
+            InsightSelector {
+                insight_type: t,
+                event_categories,
+            },
+            f.map.get("type").copied().unwrap_or(item),
+        ))
+    }
+
+    fn insight_type(&mut self, at: &Spanned<Node>, p: &str, s: &str) -> Option<InsightType> {
+        let t = InsightType::parse(s);
+        if t.is_none() {
+            let allowed = ["ApiCallRateInsight", "ApiErrorRateInsight"];
+            let help = match rules::did_you_mean(s, &allowed) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => "use ApiCallRateInsight or ApiErrorRateInsight".into(),
+            };
+            self.err(at, p, format!("unknown insight type `{s}`"), help);
+        }
+        t
+    }
+
+    /// `event_categories`: `Management` and/or `Data`, each once (default `[Management]`).
+    fn insight_categories(&mut self, f: &Fields) -> Option<Vec<InsightCategory>> {
+        let Some(n) = f.map.get("event_categories").copied() else {
+            return Some(vec![InsightCategory::Management]);
+        };
+        let path = join(&f.path, "event_categories");
+        let items = self.list(n, &path);
+        if items.is_empty() {
+            self.err(
+                n,
+                &path,
+                "`event_categories` is empty: the insight type would analyse nothing",
+                "list `Management`, `Data` or both, or remove the insight type",
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let ip = format!("{path}[{i}]");
+            let Some(s) = self.string(item, &ip) else {
+                ok = false;
+                continue;
+            };
+            match InsightCategory::parse(&s) {
+                Some(c) if out.contains(&c) => {
+                    self.err(item, &ip, format!("`{s}` is listed twice"), "list it once");
+                    ok = false;
+                }
+                Some(c) => out.push(c),
+                None => {
+                    let help = match rules::did_you_mean(&s, &["Management", "Data"]) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None => "Insights analyse `Management` or `Data` events".into(),
+                    };
+                    self.err(item, &ip, format!("unknown event category `{s}`"), help);
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
     }
 
     fn tags(&mut self, n: &Spanned<Node>) -> Option<BTreeMap<String, String>> {

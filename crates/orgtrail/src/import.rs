@@ -3,8 +3,10 @@
 
 use anyhow::{Result, anyhow, bail};
 use orgtrail_aws::Aws;
-use orgtrail_core::{BucketRef, LiveState, Selectors, TrailState};
-use orgtrail_spec::{Bucket, Organization, PolicyMode, Spec, Trail};
+use orgtrail_core::{BucketRef, LiveState, LogDestination, Selectors, TrailState};
+use orgtrail_spec::{
+    Bucket, InsightCategory, InsightSelector, Organization, PolicyMode, Spec, Trail,
+};
 
 use crate::cli::PolicyArg;
 
@@ -38,6 +40,7 @@ fn provisional(trail: &str, region: &str) -> Spec {
             event_selectors: None,
             advanced_event_selectors: None,
             insight_selectors: Vec::new(),
+            accept_log_bucket_data_events: false,
             tags: Default::default(),
         },
     }
@@ -213,12 +216,8 @@ fn render(
             }
         }
     }
-    if t.insights.is_empty() {
-        o.push_str("  insight_selectors: []  # default\n");
-    } else {
-        let v: Vec<&str> = t.insights.iter().map(|i| i.as_str()).collect();
-        o.push_str(&format!("  insight_selectors: [{}]\n", v.join(", ")));
-    }
+    insight_lines(&mut o, &t.insights);
+    accept_loop_line(&mut o, t, live, bucket_region);
     if t.tags.is_empty() {
         o.push_str("  tags: {}  # default\n");
     } else {
@@ -232,6 +231,60 @@ fn render(
         }
     }
     o
+}
+
+/// Insight selectors: a type alone when it analyses management events only (the form that
+/// means exactly that), else the type with its event categories.
+fn insight_lines(o: &mut String, insights: &[InsightSelector]) {
+    if insights.is_empty() {
+        o.push_str("  insight_selectors: []  # default\n");
+        return;
+    }
+    let items: Vec<String> = insights
+        .iter()
+        .map(|i| {
+            if i.event_categories == [InsightCategory::Management] {
+                i.insight_type.as_str().to_string()
+            } else {
+                let c: Vec<&str> = i.event_categories.iter().map(|c| c.as_str()).collect();
+                format!(
+                    "{{type: {}, event_categories: [{}]}}",
+                    i.insight_type.as_str(),
+                    c.join(", ")
+                )
+            }
+        })
+        .collect();
+    o.push_str(&format!("  insight_selectors: [{}]\n", items.join(", ")));
+}
+
+/// A trail whose data-event selectors already log its own log bucket is imported as it is,
+/// with the acceptance spelled out (plan would otherwise refuse it) and a comment saying why.
+fn accept_loop_line(o: &mut String, t: &TrailState, live: &LiveState, bucket_region: Option<&str>) {
+    let owner = t.arn.split(':').nth(4).unwrap_or(&live.caller.account);
+    let dest = LogDestination {
+        partition: &live.caller.partition,
+        bucket: &t.s3_bucket,
+        prefix: t.s3_key_prefix.as_deref(),
+        bucket_region: bucket_region.unwrap_or(&t.home_region),
+        home_region: &t.home_region,
+        multi_region: t.multi_region,
+        org_id: live
+            .organization
+            .as_ref()
+            .filter(|_| t.organization)
+            .map(|o| o.id.as_str()),
+        owner,
+    };
+    if orgtrail_core::logs_own_deliveries(&t.selectors, &dest).is_empty() {
+        o.push_str("  accept_log_bucket_data_events: false  # default\n");
+    } else {
+        o.push_str(&format!(
+            "  accept_log_bucket_data_events: true  # the data-event selectors log `{}` itself, and so CloudTrail's own deliveries: exclude `{}` to stop it\n",
+            t.s3_bucket,
+            dest.logs_arn_prefix()
+        ));
+    }
 }
 
 pub async fn import(

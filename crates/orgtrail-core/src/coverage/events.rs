@@ -2,40 +2,40 @@
 //! same sample of events rather than by comparing their text.
 //!
 //! The sample is built from every value the two selector sets mention (event sources, event
-//! names, resource types and ARN prefixes), plus a probe value no filter names, each with
-//! `readOnly` true and false. Two selector sets that differ on some event differ on one of these:
-//! a filter can only tell apart values it mentions (or their prefixes/suffixes) from the rest.
-//! A field orgtrail does not model narrows a selector in an unknown way: on the side that had
-//! the coverage it counts as matching, on the side that would have it as not matching, so an
+//! names, resource types and ARN prefixes, and the values of any other field of the
+//! selector-field table in orgtrail-spec: `eventType`, `userIdentity.arn`, `errorCode`, ...),
+//! plus a probe value no filter names, each with `readOnly` true and false. Two selector sets
+//! that differ on some event differ on one of these: a filter can only tell apart values it
+//! mentions (or their prefixes/suffixes) from the rest. A field the table does not know (one AWS
+//! added since, read from a live trail) narrows a selector in an unknown way: on the side that
+//! had the coverage it counts as matching, on the side that would have it as not matching, so an
 //! unknown narrowing is reported, never hidden.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use orgtrail_spec::selector_fields::{self, BOOLEAN};
 use orgtrail_spec::{AdvancedEventSelector, EventSelector, FieldSelector, ReadWriteType};
 
 use crate::live::Selectors;
 
+/// CloudTrail's event categories a trail's selectors choose among (the selector-field table's).
+pub(crate) use orgtrail_spec::selector_fields::EventCategory as Category;
+
+const PROBE: &str = "orgtrail-probe";
 const PROBE_SOURCE: &str = "orgtrail-probe.amazonaws.com";
 const PROBE_NAME: &str = "OrgtrailProbe";
 const PROBE_ARN: &str = "arn:aws:orgtrail-probe:::probe";
 
-/// CloudTrail's event categories a trail's selectors choose among.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Category {
-    Management,
-    Data,
-    NetworkActivity,
-}
-
-impl Category {
-    fn as_str(self) -> &'static str {
-        match self {
-            Category::Management => "Management",
-            Category::Data => "Data",
-            Category::NetworkActivity => "NetworkActivity",
-        }
-    }
-}
+/// The fields every sampled event has; the table's other fields (`eventType`,
+/// `userIdentity.arn`, `errorCode`, ...) are sampled only when a selector names them.
+const CORE_FIELDS: [&str; 6] = [
+    "eventCategory",
+    "readOnly",
+    "eventSource",
+    "eventName",
+    "resources.type",
+    "resources.ARN",
+];
 
 /// One event CloudTrail could record.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,6 +46,8 @@ pub(crate) struct Event {
     pub name: String,
     /// Data events only: resource type and ARN.
     pub resource: Option<(String, String)>,
+    /// Values of the table's other fields the selectors name (field, value), by field.
+    pub other: Vec<(String, String)>,
 }
 
 impl Event {
@@ -69,10 +71,28 @@ impl Event {
             }
             Some((t, arn)) => format!(
                 "{rw} data events of {t} under {}",
-                arn.trim_end_matches("orgtrail-probe")
+                arn.trim_end_matches(PROBE)
             ),
         };
-        what + &named
+        let with: String = self
+            .other
+            .iter()
+            .filter_map(|(k, v)| describe_value(v).map(|v| format!(" with {k} {v}")))
+            .collect();
+        what + &named + &with
+    }
+}
+
+/// A sampled value in words: `= x`, `starting x`, `ending x`; `None` for the bare probe.
+fn describe_value(v: &str) -> Option<String> {
+    if v == PROBE {
+        None
+    } else if let Some(prefix) = v.strip_suffix(PROBE) {
+        Some(format!("starting {prefix}"))
+    } else if let Some(suffix) = v.strip_prefix(PROBE) {
+        Some(format!("ending {suffix}"))
+    } else {
+        Some(format!("= {v}"))
     }
 }
 
@@ -114,7 +134,7 @@ fn field_value(e: &Event, field: &str) -> Option<String> {
         "eventName" => e.name.clone(),
         "resources.type" => e.resource.as_ref()?.0.clone(),
         "resources.ARN" => e.resource.as_ref()?.1.clone(),
-        _ => return None,
+        other => e.other.iter().find(|(k, _)| k == other)?.1.clone(),
     })
 }
 
@@ -152,6 +172,8 @@ struct Mentioned {
     names: BTreeSet<String>,
     /// (resource type, ARN probe)
     resources: BTreeSet<(String, String)>,
+    /// The table's other fields: field -> values named.
+    other: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Values a filter tells apart: the value itself, and one string that starts or ends with it.
@@ -161,12 +183,12 @@ fn probes(f: &FieldSelector) -> Vec<String> {
         .starts_with
         .iter()
         .chain(&f.not_starts_with)
-        .map(|p| format!("{p}orgtrail-probe"));
+        .map(|p| format!("{p}{PROBE}"));
     let suffixed = f
         .ends_with
         .iter()
         .chain(&f.not_ends_with)
-        .map(|s| format!("orgtrail-probe{s}"));
+        .map(|s| format!("{PROBE}{s}"));
     exact.chain(prefixed).chain(suffixed).collect()
 }
 
@@ -179,7 +201,7 @@ fn mention(m: &mut Mentioned, s: &Selectors) {
                 for d in &sel.data_resources {
                     for value in &d.values {
                         m.resources
-                            .insert((d.resource_type.clone(), format!("{value}orgtrail-probe")));
+                            .insert((d.resource_type.clone(), format!("{value}{PROBE}")));
                     }
                 }
             }
@@ -207,6 +229,12 @@ fn mention_advanced(m: &mut Mentioned, v: &[AdvancedEventSelector]) {
                         }
                     }
                 }
+                name if is_other_field(name) => {
+                    m.other
+                        .entry(name.to_string())
+                        .or_default()
+                        .extend(probes(f));
+                }
                 _ => {}
             }
         }
@@ -216,9 +244,41 @@ fn mention_advanced(m: &mut Mentioned, v: &[AdvancedEventSelector]) {
     }
 }
 
+/// A field of the selector-field table that not every sampled event carries.
+fn is_other_field(field: &str) -> bool {
+    !CORE_FIELDS.contains(&field) && selector_fields::all_fields().contains(&field)
+}
+
+/// The values to sample for each other field named: both values of a boolean field, else every
+/// value named and a probe no filter names. Every combination, as (field, value) lists.
+fn other_values(m: &Mentioned) -> Vec<Vec<(String, String)>> {
+    let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for (field, named) in &m.other {
+        let boolean = selector_fields::FIELDS
+            .iter()
+            .any(|r| r.field == field && r.values == BOOLEAN);
+        let values: Vec<String> = if boolean {
+            BOOLEAN.iter().map(|v| v.to_string()).collect()
+        } else {
+            named.iter().cloned().chain([PROBE.to_string()]).collect()
+        };
+        combos = combos
+            .iter()
+            .flat_map(|c| {
+                values.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.push((field.clone(), v.clone()));
+                    c
+                })
+            })
+            .collect();
+    }
+    combos
+}
+
 /// The sample of events that tells `a` and `b` apart wherever they differ: every category,
-/// read and write, every source and name mentioned (and a probe), and for data events every
-/// resource mentioned too.
+/// read and write, every source and name mentioned (and a probe), for data events every
+/// resource mentioned too, and every combination of the other fields' values named.
 pub(crate) fn sample(a: &Selectors, b: &Selectors) -> Vec<Event> {
     let mut m = Mentioned::default();
     mention(&mut m, a);
@@ -227,31 +287,52 @@ pub(crate) fn sample(a: &Selectors, b: &Selectors) -> Vec<Event> {
     m.names.insert(PROBE_NAME.into());
     let mut resources: Vec<Option<(String, String)>> = vec![None];
     resources.extend(m.resources.iter().cloned().map(Some));
+    let others = other_values(&m);
     let mut out = Vec::new();
     for read_only in [true, false] {
         for source in &m.sources {
             for name in &m.names {
                 for resource in &resources {
-                    let category = match resource {
-                        None => Category::Management,
-                        Some(_) => Category::Data,
-                    };
-                    let event = |category| Event {
-                        category,
-                        read_only,
-                        source: source.clone(),
-                        name: name.clone(),
-                        resource: resource.clone(),
-                    };
-                    out.push(event(category));
-                    if resource.is_none() {
-                        out.push(event(Category::NetworkActivity));
+                    for other in &others {
+                        let event = |category| Event {
+                            category,
+                            read_only,
+                            source: source.clone(),
+                            name: name.clone(),
+                            resource: resource.clone(),
+                            other: other.clone(),
+                        };
+                        match resource {
+                            None => {
+                                out.push(event(Category::Management));
+                                out.push(event(Category::NetworkActivity));
+                            }
+                            Some(_) => out.push(event(Category::Data)),
+                        }
                     }
                 }
             }
         }
     }
     out
+}
+
+/// CloudTrail writing one of its own log files (or digest files) to `object_arn`: the S3 data
+/// event a delivery makes. The service, not a user, writes: no `userIdentity.arn`, not from a
+/// console session.
+pub(crate) fn delivery(object_arn: &str) -> Event {
+    Event {
+        category: Category::Data,
+        read_only: false,
+        source: "s3.amazonaws.com".into(),
+        name: "PutObject".into(),
+        resource: Some(("AWS::S3::Object".into(), object_arn.into())),
+        other: vec![
+            ("eventType".into(), "AwsApiCall".into()),
+            ("sessionCredentialFromConsole".into(), "false".into()),
+            ("userIdentity.arn".into(), String::new()),
+        ],
+    }
 }
 
 /// The selectors both sides have, unchanged: what they log is logged either way, so those

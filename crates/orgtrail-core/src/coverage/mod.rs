@@ -7,7 +7,9 @@
 //! A trail that does not exist has no coverage to lose: creating one never reduces coverage.
 
 pub mod delivery;
-mod events;
+pub(crate) mod events;
+
+use orgtrail_spec::InsightSelector;
 
 use crate::live::Selectors;
 use crate::plan::NewTrail;
@@ -83,14 +85,13 @@ pub fn logs_management_events(s: &Selectors) -> bool {
     events::logs_management_events(s)
 }
 
-/// Insights types `from` enables and `to` does not.
-pub fn insights(
-    from: &[orgtrail_spec::InsightType],
-    to: &[orgtrail_spec::InsightType],
-) -> Vec<String> {
-    from.iter()
-        .filter(|i| !to.contains(i))
-        .map(|i| format!("CloudTrail Insights `{}`", i.as_str()))
+/// Insights `from` runs and `to` does not, per (type, event category): sending only `Data`
+/// where `Management` was on switches Insights on management events off.
+pub fn insights(from: &[InsightSelector], to: &[InsightSelector]) -> Vec<String> {
+    let to = InsightSelector::pairs(to);
+    InsightSelector::pairs(from)
+        .difference(&to)
+        .map(|(t, c)| format!("CloudTrail Insights `{}` on {}", t.as_str(), c.describe()))
         .collect()
 }
 

@@ -2,7 +2,8 @@
 //! when the same difference is found the other way round.
 
 use orgtrail_spec::{
-    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightType, ReadWriteType,
+    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightCategory,
+    InsightSelector, InsightType, ReadWriteType,
 };
 
 use super::*;
@@ -292,11 +293,196 @@ fn trail_setting_changes_lose_coverage_one_way_or_both() {
 
 #[test]
 fn insights_logging_and_trusted_access_lose_when_turned_off() {
-    let api = [InsightType::ApiCallRateInsight];
+    let api = [InsightSelector::management(InsightType::ApiCallRateInsight)];
     assert_eq!(insights(&api, &[]).len(), 1);
     assert!(insights(&[], &api).is_empty());
     assert_eq!(logging(true, false).len(), 1);
     assert!(logging(false, true).is_empty());
     assert_eq!(trusted_access(true, false).len(), 1);
     assert!(trusted_access(false, true).is_empty());
+}
+
+fn insight(t: InsightType, categories: &[InsightCategory]) -> InsightSelector {
+    InsightSelector {
+        insight_type: t,
+        event_categories: categories.to_vec(),
+    }
+}
+
+/// (behaviour, from, to, what is lost)
+type InsightCase = (
+    &'static str,
+    Vec<InsightSelector>,
+    Vec<InsightSelector>,
+    Vec<&'static str>,
+);
+
+/// Each (type, event category) turned off is a loss.
+#[test]
+fn insight_changes_lose_each_type_and_event_category_turned_off() {
+    use InsightCategory::{Data, Management};
+    use InsightType::{ApiCallRateInsight as Call, ApiErrorRateInsight as Error};
+    let cases: Vec<InsightCase> = vec![
+        (
+            "unchanged",
+            vec![insight(Call, &[Management])],
+            vec![insight(Call, &[Management])],
+            vec![],
+        ),
+        (
+            "data added",
+            vec![insight(Call, &[Management])],
+            vec![insight(Call, &[Management, Data])],
+            vec![],
+        ),
+        (
+            "only data where management was on",
+            vec![insight(Call, &[Management])],
+            vec![insight(Call, &[Data])],
+            vec!["CloudTrail Insights `ApiCallRateInsight` on management events"],
+        ),
+        (
+            "data dropped",
+            vec![insight(Call, &[Management, Data])],
+            vec![insight(Call, &[Management])],
+            vec!["CloudTrail Insights `ApiCallRateInsight` on data events"],
+        ),
+        (
+            "type removed",
+            vec![insight(Call, &[Management]), insight(Error, &[Data])],
+            vec![insight(Call, &[Management])],
+            vec!["CloudTrail Insights `ApiErrorRateInsight` on data events"],
+        ),
+        (
+            "moved to the other type",
+            vec![insight(Call, &[Data])],
+            vec![insight(Error, &[Data])],
+            vec!["CloudTrail Insights `ApiCallRateInsight` on data events"],
+        ),
+        (
+            "the same pairs written as two selectors",
+            vec![insight(Call, &[Management]), insight(Call, &[Data])],
+            vec![insight(Call, &[Data, Management])],
+            vec![],
+        ),
+    ];
+    for (name, from, to, want) in cases {
+        assert_eq!(insights(&from, &to), want, "{name}");
+    }
+    assert_eq!(
+        InsightSelector::normalise(&[insight(Call, &[Data]), insight(Call, &[Management, Data])]),
+        [insight(Call, &[Management, Data])]
+    );
+}
+
+fn starts(name: &str, prefixes: &[&str]) -> FieldSelector {
+    let mut f = field(name, &[], &[]);
+    f.starts_with = prefixes.iter().map(|s| s.to_string()).collect();
+    f
+}
+
+fn with(mut fields: Vec<FieldSelector>, extra: Vec<FieldSelector>) -> Vec<FieldSelector> {
+    fields.extend(extra);
+    fields
+}
+
+/// The table's fields beyond event source, name and resource are evaluated too: narrowing by
+/// them loses the events left out, and splitting a selector by one of them loses nothing.
+#[test]
+#[allow(clippy::too_many_lines, reason = "a table of cases")]
+fn narrowing_by_the_tables_other_fields_is_judged_by_events() {
+    let network = || {
+        vec![
+            field("eventCategory", &["NetworkActivity"], &[]),
+            field("eventSource", &["ec2.amazonaws.com"], &[]),
+        ]
+    };
+    let console = |v: &str| field("sessionCredentialFromConsole", &[v], &[]);
+    let cases: Vec<(&str, Selectors, Selectors, bool)> = vec![
+        (
+            "data events of one role only",
+            s3_data(),
+            advanced(with(
+                s3_data_fields(),
+                vec![starts("userIdentity.arn", &["arn:aws:iam::1:role/app"])],
+            )),
+            true,
+        ),
+        (
+            "one role's data events widened to all",
+            advanced(with(
+                s3_data_fields(),
+                vec![starts("userIdentity.arn", &["arn:aws:iam::1:role/app"])],
+            )),
+            s3_data(),
+            false,
+        ),
+        (
+            "data events of api calls only",
+            s3_data(),
+            advanced(with(
+                s3_data_fields(),
+                vec![field("eventType", &["AwsApiCall"], &[])],
+            )),
+            true,
+        ),
+        (
+            "console and non-console sessions as two selectors",
+            s3_data(),
+            Selectors::Advanced(vec![
+                AdvancedEventSelector {
+                    name: None,
+                    field_selectors: with(s3_data_fields(), vec![console("true")]),
+                },
+                AdvancedEventSelector {
+                    name: None,
+                    field_selectors: with(s3_data_fields(), vec![console("false")]),
+                },
+            ]),
+            false,
+        ),
+        (
+            "network activity narrowed to denied requests",
+            advanced(network()),
+            advanced(with(
+                network(),
+                vec![field("errorCode", &["VpceAccessDenied"], &[])],
+            )),
+            true,
+        ),
+        (
+            "network activity narrowed to other endpoints",
+            advanced(network()),
+            advanced(with(
+                network(),
+                vec![field("vpcEndpointId", &[], &["vpce-1"])],
+            )),
+            true,
+        ),
+        (
+            "a field the table does not know narrows",
+            s3_data(),
+            advanced(with(
+                s3_data_fields(),
+                vec![field("someNewField", &["x"], &[])],
+            )),
+            true,
+        ),
+    ];
+    for (name, from, to, loses) in cases {
+        let lost = selectors(&from, &to);
+        assert_eq!(!lost.is_empty(), loses, "{name}: {lost:?}");
+    }
+    let lost = selectors(
+        &s3_data(),
+        &advanced(with(
+            s3_data_fields(),
+            vec![starts("userIdentity.arn", &["arn:aws:iam::1:role/app"])],
+        )),
+    );
+    assert!(
+        lost.iter()
+            .any(|l| l.contains("data events of AWS::S3::Object")),
+        "{lost:?}"
+    );
 }

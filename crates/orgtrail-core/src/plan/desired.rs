@@ -1,7 +1,7 @@
 //! The desired state of one trail, resolved against live facts: its ARN, the SNS topic ARN, the
 //! KMS key ARN DescribeKey returned, the log group ARN with `:*`, normalised selectors.
 
-use orgtrail_spec::{InsightType, Spec};
+use orgtrail_spec::{InsightSelector, Spec};
 
 use super::model::NewTrail;
 use crate::live::{KmsState, LiveState, Selectors, normalise_log_group_arn, trail_arn};
@@ -12,7 +12,7 @@ pub(crate) struct Desired {
     pub region: String,
     pub trail: NewTrail,
     pub selectors: Selectors,
-    pub insights: Vec<InsightType>,
+    pub insights: Vec<InsightSelector>,
     pub logging: bool,
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn desired(
             tags: t.tags.clone(),
         },
         selectors,
-        insights: t.insight_selectors.clone(),
+        insights: InsightSelector::normalise(&t.insight_selectors),
         logging: t.logging,
     }
 }

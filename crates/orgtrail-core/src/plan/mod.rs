@@ -11,6 +11,7 @@
 
 mod bucket;
 mod desired;
+mod feedback;
 mod fields;
 mod logging;
 mod model;
@@ -22,6 +23,7 @@ mod staleness;
 mod tags;
 mod trail;
 
+pub use feedback::{LogDestination, logs_own_deliveries};
 pub use model::*;
 pub use staleness::{fingerprint, live_components, spec_hash, stale_reasons, steps_differ};
 
@@ -47,7 +49,16 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
     }
     for (s, tl) in specs.iter().zip(&live.trails) {
         let owner = desired::trail_owner(s.spec, live);
-        trail::steps(&mut out, s, tl, partition, owner, &live.caller.account);
+        let org_id = live.organization.as_ref().map(|o| o.id.as_str());
+        trail::steps(
+            &mut out,
+            s,
+            tl,
+            partition,
+            owner,
+            &live.caller.account,
+            org_id,
+        );
     }
     preflight::management_events_logged(&mut out, specs);
     finish(specs, live, out)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use orgtrail_spec::{InsightType, Spec};
+use orgtrail_spec::{InsightSelector, Spec};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -174,7 +174,9 @@ pub enum Action {
     PutInsightSelectors {
         region: String,
         trail_arn: String,
-        insights: Vec<InsightType>,
+        /// Each type with its event categories, always sent (`EventCategories` replaces what
+        /// the trail had).
+        insights: Vec<InsightSelector>,
     },
     AddTags {
         region: String,

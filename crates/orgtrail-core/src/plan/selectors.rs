@@ -1,5 +1,6 @@
 //! Event selectors (basic or advanced) and CloudTrail Insights selectors.
 
+use orgtrail_spec::InsightSelector;
 use serde_json::{Value, json};
 
 use super::desired::Desired;
@@ -26,12 +27,7 @@ fn put_event_selectors(t: &Target, reason: &str, live: &Selectors, want: &Select
     .with_changes(vec![change("event_selectors", value(live), value(want))])
 }
 
-fn put_insight_selectors(
-    t: &Target,
-    reason: &str,
-    live: &[orgtrail_spec::InsightType],
-    d: &Desired,
-) -> Step {
+fn put_insight_selectors(t: &Target, reason: &str, live: &[InsightSelector], d: &Desired) -> Step {
     t.step(
         StepKind::PutInsightSelectors,
         reason,
@@ -81,9 +77,7 @@ pub(crate) fn update(out: &mut Out, t: &Target, live: &TrailState, d: &Desired) 
             put_event_selectors(t, reason, &live.selectors, &d.selectors).coverage(lost, restored),
         );
     }
-    let mut live_ins = live.insights.clone();
-    live_ins.sort();
-    live_ins.dedup();
+    let live_ins = InsightSelector::normalise(&live.insights);
     if live_ins != d.insights {
         let lost = coverage::insights(&live_ins, &d.insights);
         let restored = coverage::insights(&d.insights, &live_ins);

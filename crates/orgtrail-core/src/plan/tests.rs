@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use orgtrail_spec::{InsightType, Spec, parse_bytes};
+use orgtrail_spec::{InsightSelector, InsightType, Spec, parse_bytes};
 
 use super::*;
 use crate::live::*;
@@ -302,8 +302,8 @@ fn insight_selectors_are_compared_as_a_set() {
     let mut live = in_sync(&[&s]);
     let t = live.trails[0].trail.as_mut().unwrap();
     t.insights = vec![
-        InsightType::ApiCallRateInsight,
-        InsightType::ApiCallRateInsight,
+        InsightSelector::management(InsightType::ApiCallRateInsight),
+        InsightSelector::management(InsightType::ApiCallRateInsight),
     ];
     assert!(plan_of(&[&s], &live).steps.is_empty());
     live.trails[0].trail.as_mut().unwrap().insights = Vec::new();
@@ -618,7 +618,7 @@ fn bucket_setup_missing_on_a_created_bucket_is_planned_again() {
     }
 }
 
-const DATA_ONLY: &str = "  advanced_event_selectors:\n    - field_selectors:\n        - field: eventCategory\n          equals: [Data]\n        - field: resources.type\n          equals: [AWS::S3::Object]\n";
+const DATA_ONLY: &str = "  advanced_event_selectors:\n    - field_selectors:\n        - field: eventCategory\n          equals: [Data]\n        - field: resources.type\n          equals: [AWS::S3::Object]\n        - field: resources.ARN\n          not_starts_with: [\"arn:aws:s3:::my-bucket/AWSLogs/\"]\n";
 
 /// Situation 3: a trail that does not exist has no coverage to lose; that no trail logs
 /// management events is a warning, not a reducing step.

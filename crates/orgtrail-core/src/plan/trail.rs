@@ -8,7 +8,7 @@ use super::desired::{Desired, desired};
 use super::fields;
 use super::model::{Action, SpecInput, Step, StepKind, change};
 use super::out::Out;
-use super::{logging, preflight, selectors, tags};
+use super::{feedback, logging, preflight, selectors, tags};
 use crate::coverage;
 use crate::live::{TrailLive, TrailState};
 
@@ -37,7 +37,8 @@ impl Target<'_> {
     }
 }
 
-/// All steps and findings for one spec's trail. `owner`: the account that owns the trail.
+/// All steps and findings for one spec's trail. `owner`: the account that owns the trail;
+/// `org_id`: the caller's organization.
 pub(crate) fn steps(
     out: &mut Out,
     s: &SpecInput,
@@ -45,6 +46,7 @@ pub(crate) fn steps(
     partition: &str,
     owner: &str,
     caller: &str,
+    org_id: Option<&str>,
 ) {
     let path = s.path.as_str();
     let d = desired(s.spec, partition, owner, tl.kms.as_ref());
@@ -57,6 +59,7 @@ pub(crate) fn steps(
     preflight::beside_landing_zone_trail(out, path, s.spec, tl);
     preflight::cis_warnings(out, path, s.spec);
     preflight::duplicate_management_events(out, path, s.spec, tl, owner, &d.arn);
+    feedback::log_bucket_loop(out, path, s.spec, partition, owner, org_id);
     let target = Target {
         path,
         arn: &d.arn,
