@@ -131,7 +131,7 @@ fn script(name: &str) -> String {
 
 /// Run an action step as GitHub would: the event, the output files, `env` on top.
 fn step(moto: &Moto, ws: &Workspace, program: &str, env: &[(&str, &str)]) -> Output {
-    let mut cmd = moto.command(program, &[], &moto.endpoint);
+    let mut cmd = moto.command(program, &[], moto.aws_endpoint());
     cmd.current_dir(ws.dir.path())
         .env("GITHUB_EVENT_PATH", ws.path("event.json"))
         .env("GITHUB_OUTPUT", ws.path("output"))

@@ -71,16 +71,21 @@ fn policy_actions(doc: &Value) -> Actions {
 }
 
 /// Specs that between them take every branch: the recommended layout (bucket created through a
-/// role, key read through a role, delegated administrators, CloudWatch Logs) and an account
-/// trail that is stopped, with trusted access off and a verify-only bucket.
+/// role, key read through a role, delegated administrators, CloudWatch Logs), a hardened log
+/// archive (every bucket protection), and an account trail that is stopped, with trusted access
+/// off and a verify-only bucket of another account (read, never changed).
 fn every_branch() -> Specs {
     let specs = Specs::new();
     let layout =
         std::fs::read_to_string(repo_root().join("docs/examples/layout/org-trail.yaml")).unwrap();
     specs.write("layout.yaml", &layout);
+    // Every protection of the log bucket, access logging included.
+    let hardened =
+        std::fs::read_to_string(repo_root().join("specs/hardened-log-archive.yaml")).unwrap();
+    specs.write("hardened.yaml", &hardened);
     specs.write(
         "stopped.yaml",
-        "version: 1\norganization:\n  all_features: false\n  trusted_access: false\nbucket:\n  name: own-logs\n  policy: verify\ntrail:\n  name: own-trail\n  home_region: us-east-2\n  organization: false\n  logging: false\n",
+        "version: 1\norganization:\n  all_features: false\n  trusted_access: false\nbucket:\n  name: own-logs\n  policy: verify\n  account: \"999999999999\"\ntrail:\n  name: own-trail\n  home_region: us-east-2\n  organization: false\n  logging: false\n",
     );
     specs
 }

@@ -5,13 +5,16 @@
 
 mod action;
 mod apply;
+mod contract;
 mod delivery;
 mod drift;
 mod environment;
 mod faults;
+mod hardening;
 mod harness;
 mod hostile;
 mod iam;
+mod layout;
 mod plan;
 mod safety;
 mod selectors;

@@ -55,6 +55,9 @@ fn plans_greenfield_in_dependency_order() {
         kinds(&out.stdout),
         [
             "enable-trusted-access",
+            "put-bucket-ownership-controls",
+            "put-public-access-block",
+            "put-bucket-versioning",
             "put-bucket-policy",
             "create-trail",
             "start-logging"
@@ -119,7 +122,7 @@ fn plans_single_region_org_trail_conversion_to_multi_region() {
 }
 
 #[test]
-fn everything_in_place_is_no_changes_with_nine_calls_and_no_writes() {
+fn everything_in_place_is_no_changes_with_thirteen_calls_and_no_writes() {
     let (moto, _org) = greenfield();
     moto.orgtrail(BIN, &["apply", "specs/org-trail.yaml", "--auto-approve"])
         .expect_code(0);
@@ -131,10 +134,12 @@ fn everything_in_place_is_no_changes_with_nine_calls_and_no_writes() {
     out.expect_code(0)
         .expect_contains("No changes. Live state matches specs/org-trail.yaml.");
     let reqs = moto.requests();
-    // Regression guard (performance issue): the minimum set of reads, each once.
+    // Regression guard (performance issue): the minimum set of reads, each once: the nine of
+    // the trail and its organization, and the bucket's protection (public access block,
+    // ownership, encryption, versioning), read in the same round as its policy.
     let mut ops: Vec<String> = reqs.iter().map(|r| r.operation.clone()).collect();
     ops.sort();
-    assert_eq!(reqs.len(), 9, "{ops:#?}");
+    assert_eq!(reqs.len(), 13, "{ops:#?}");
     let mut dedup = ops.clone();
     dedup.dedup();
     assert_eq!(dedup.len(), ops.len(), "a read was repeated: {ops:#?}");
@@ -258,6 +263,10 @@ fn directory_of_specs_shares_caller_organization_bucket_and_region_reads() {
         ("DescribeOrganization", 1),
         ("ListAWSServiceAccessForOrganization", 1),
         ("S3 GET ?policy", 2),
+        ("S3 GET ?publicAccessBlock", 2),
+        ("S3 GET ?ownershipControls", 2),
+        ("S3 GET ?encryption", 2),
+        ("S3 GET ?versioning", 2),
         ("DescribeTrails", 2),
         ("ListTags", 2),
         ("GetTrailStatus", 4),

@@ -33,8 +33,9 @@ fn shared_bucket_directory_applies_with_unique_sids_and_then_plans_no_changes() 
     let stmts = statements(&moto.bucket_policy("my-bucket", "us-east-2").unwrap());
     let sids: Vec<&str> = stmts.iter().filter_map(|s| s["Sid"].as_str()).collect();
     let unique: BTreeSet<&str> = sids.iter().copied().collect();
-    assert_eq!(sids.len(), 6, "{sids:?}");
-    assert_eq!(unique.len(), 6, "repeated Sids: {sids:?}");
+    // Three per trail, and the TLS-only statement.
+    assert_eq!(sids.len(), 7, "{sids:?}");
+    assert_eq!(unique.len(), 7, "repeated Sids: {sids:?}");
     moto.orgtrail(BIN, &["plan", &dir])
         .expect_code(0)
         .expect_contains("No changes.");
@@ -62,7 +63,8 @@ fn member_account_grants_survive_an_apply_without_the_flag() {
         member.as_array().unwrap().as_slice(),
         "kept as written, in place"
     );
-    assert_eq!(stmts.len(), 5);
+    // Three scoped CloudTrail statements and the TLS-only statement appended.
+    assert_eq!(stmts.len(), 6);
 }
 
 /// Situation 3: a new trail that logs only data events has no coverage to lose: it applies
@@ -158,7 +160,7 @@ fn an_edit_made_while_apply_waits_for_confirmation_is_not_overwritten() {
                 &format!("{BIN} apply specs/org-trail.yaml"),
                 "/dev/null",
             ],
-            &moto.endpoint,
+            moto.aws_endpoint(),
         )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -7,11 +7,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudtrail::types as ct;
-use aws_sdk_s3::types as s3t;
-use orgtrail_core::{Action, BucketRef, NewTrail, Selectors, TrailField};
+use orgtrail_core::{Action, NewTrail, Selectors, TrailField};
 use orgtrail_spec::InsightSelector;
 
-use crate::assume::bucket_role;
 use crate::error::call_error;
 use crate::{Aws, AwsError};
 
@@ -152,34 +150,6 @@ fn sdk_selectors(
     }
 }
 
-/// Default encryption of a new bucket: SSE-KMS with the trail's key, or SSE-S3.
-fn encryption(
-    kms_key_arn: Option<&str>,
-    res: &str,
-) -> Result<s3t::ServerSideEncryptionConfiguration, AwsError> {
-    let invalid = |e: aws_sdk_s3::error::BuildError| {
-        AwsError::data("s3:PutEncryptionConfiguration", res, e.to_string())
-    };
-    let by_default = match kms_key_arn {
-        Some(k) => s3t::ServerSideEncryptionByDefault::builder()
-            .sse_algorithm(s3t::ServerSideEncryption::AwsKms)
-            .kms_master_key_id(k),
-        None => s3t::ServerSideEncryptionByDefault::builder()
-            .sse_algorithm(s3t::ServerSideEncryption::Aes256),
-    }
-    .build()
-    .map_err(invalid)?;
-    s3t::ServerSideEncryptionConfiguration::builder()
-        .rules(
-            s3t::ServerSideEncryptionRule::builder()
-                .apply_server_side_encryption_by_default(by_default)
-                .bucket_key_enabled(kms_key_arn.is_some())
-                .build(),
-        )
-        .build()
-        .map_err(invalid)
-}
-
 fn some_unless_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
     if v.is_empty() { None } else { Some(v) }
 }
@@ -225,18 +195,15 @@ impl Aws {
             Action::DeregisterDelegatedAdmin { region, account } => {
                 self.set_delegated_admin(region, account, false).await
             }
-            Action::CreateBucket { bucket } => self.create_bucket(bucket).await,
-            Action::PutPublicAccessBlock { bucket } => self.put_public_access_block(bucket).await,
-            Action::PutBucketEncryption {
-                bucket,
-                kms_key_arn,
-            } => {
-                self.put_bucket_encryption(bucket, kms_key_arn.as_deref())
-                    .await
-            }
-            Action::PutBucketPolicy { bucket, policy } => {
-                self.put_bucket_policy(bucket, policy).await
-            }
+            Action::CreateBucket { .. }
+            | Action::PutBucketOwnershipControls { .. }
+            | Action::PutPublicAccessBlock { .. }
+            | Action::PutBucketEncryption { .. }
+            | Action::PutBucketVersioning { .. }
+            | Action::PutObjectLockConfiguration { .. }
+            | Action::PutBucketLifecycle { .. }
+            | Action::PutBucketPolicy { .. }
+            | Action::PutBucketLogging { .. } => self.execute_bucket(action).await,
             Action::CreateTrail { region, trail } => self.create_trail(region, trail).await,
             Action::UpdateTrail {
                 region,
@@ -318,81 +285,6 @@ impl Aws {
     }
 
     // Bucket.
-
-    /// A new bucket in its region (as the bucket's role when given: the role's account owns
-    /// it). Public access block and default encryption are steps of their own, so a failure of
-    /// either is planned again on the next run.
-    async fn create_bucket(&self, b: &BucketRef) -> Result<(), AwsError> {
-        let s3 = self.s3_as(&b.region, bucket_role(b).as_ref()).await?;
-        let mut req = s3.create_bucket().bucket(&b.name);
-        if b.region != "us-east-1" {
-            req = req.create_bucket_configuration(
-                s3t::CreateBucketConfiguration::builder()
-                    .location_constraint(s3t::BucketLocationConstraint::from(b.region.as_str()))
-                    .build(),
-            );
-        }
-        req.send()
-            .await
-            .map_err(|e| call_error("s3:CreateBucket", format!("bucket `{}`", b.name), e))?;
-        Ok(())
-    }
-
-    async fn put_public_access_block(&self, b: &BucketRef) -> Result<(), AwsError> {
-        let block = s3t::PublicAccessBlockConfiguration::builder()
-            .block_public_acls(true)
-            .ignore_public_acls(true)
-            .block_public_policy(true)
-            .restrict_public_buckets(true)
-            .build();
-        self.s3_as(&b.region, bucket_role(b).as_ref())
-            .await?
-            .put_public_access_block()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .public_access_block_configuration(block)
-            .send()
-            .await
-            .map_err(|e| {
-                call_error(
-                    "s3:PutBucketPublicAccessBlock",
-                    format!("bucket `{}`", b.name),
-                    e,
-                )
-            })?;
-        Ok(())
-    }
-
-    async fn put_bucket_encryption(
-        &self,
-        b: &BucketRef,
-        kms_key_arn: Option<&str>,
-    ) -> Result<(), AwsError> {
-        let res = format!("bucket `{}`", b.name);
-        self.s3_as(&b.region, bucket_role(b).as_ref())
-            .await?
-            .put_bucket_encryption()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .server_side_encryption_configuration(encryption(kms_key_arn, &res)?)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutEncryptionConfiguration", res, e))?;
-        Ok(())
-    }
-
-    async fn put_bucket_policy(&self, b: &BucketRef, policy: &str) -> Result<(), AwsError> {
-        self.s3_as(&b.region, bucket_role(b).as_ref())
-            .await?
-            .put_bucket_policy()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .policy(policy)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutBucketPolicy", format!("bucket `{}`", b.name), e))?;
-        Ok(())
-    }
 
     /// CloudTrail's own registration call, not Organizations': it also creates the
     /// service-linked role CloudTrail needs in the delegated administrator's account

@@ -11,11 +11,13 @@
 mod assume;
 mod error;
 mod exec;
+mod exec_bucket;
 mod poll;
 mod profile;
 mod read;
 mod read_bucket;
 mod read_kms;
+mod read_protection;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -28,6 +28,7 @@ use tokio::task::JoinSet;
 
 use crate::assume::Role;
 use crate::error::call_error;
+use crate::read_protection::Wants;
 use crate::{Aws, AwsError};
 
 /// Whole-read attempts on transient failures (each call also has the SDK's own retries).
@@ -152,10 +153,18 @@ impl Reads {
 }
 
 /// The buckets of `specs` as requests address them, with whether orgtrail creates each.
-fn bucket_targets(specs: &[&Spec], default_owner: &str) -> BTreeSet<(BucketRef, bool)> {
+fn bucket_targets(
+    specs: &[&Spec],
+    default_owner: &str,
+    caller: &str,
+) -> BTreeSet<(BucketRef, Wants)> {
     specs
         .iter()
-        .map(|s| (BucketRef::of(s, default_owner), s.bucket.create))
+        .map(|s| {
+            let b = BucketRef::of(s, default_owner);
+            let managed = b.role_arn.is_some() || b.owner == caller;
+            (b, Wants::of(s, managed))
+        })
         .collect()
 }
 
@@ -217,7 +226,7 @@ impl Round1 {
 
 /// Round 2: the reads that need round 1's answers.
 struct Round2 {
-    buckets: BTreeMap<(BucketRef, bool), BucketState>,
+    buckets: BTreeMap<(BucketRef, Wants), BucketState>,
     details: BTreeMap<String, TrailDetail>,
     kms: BTreeMap<KeyRead, KmsState>,
     /// Only used (and its error only reported) in an organization.
@@ -317,7 +326,9 @@ fn trail_live(
     ours: &BTreeMap<String, (String, ct::Trail)>,
     r2: &Round2,
 ) -> TrailLive {
-    let key = (BucketRef::of(s, r1.default_owner()), s.bucket.create);
+    let b = BucketRef::of(s, r1.default_owner());
+    let managed = b.role_arn.is_some() || b.owner == r1.caller.account;
+    let key = (b, Wants::of(s, managed));
     let bucket = r2.buckets.get(&key).cloned().unwrap_or(BucketState {
         name: s.bucket.name.clone(),
         exists: false,
@@ -325,6 +336,7 @@ fn trail_live(
         policy: None,
         protection: None,
         denied: false,
+        logging_target: None,
     });
     let want = r1.wanted_arn(s);
     let list = r1
@@ -447,7 +459,7 @@ impl Aws {
                 .as_ref()
                 .is_some_and(|o| o.management_account != r1.caller.account);
         let buckets = if reads.buckets {
-            bucket_targets(specs, r1.default_owner())
+            bucket_targets(specs, r1.default_owner(), &r1.caller.account)
         } else {
             BTreeSet::new()
         };
@@ -515,12 +527,12 @@ impl Aws {
     async fn round2(
         &self,
         ours: &BTreeMap<String, (String, ct::Trail)>,
-        buckets: BTreeSet<(BucketRef, bool)>,
+        buckets: BTreeSet<(BucketRef, Wants)>,
         r1: &Round1,
         need_admins: bool,
     ) -> Result<Round2, AwsError> {
         let bucket_reads = self.for_each(buckets.iter().cloned(), |me, (b, managed)| async move {
-            me.bucket_and_setup(&b, managed).await
+            me.bucket_and_setup(&b, &managed).await
         });
         let details = self.for_each(
             ours.iter()

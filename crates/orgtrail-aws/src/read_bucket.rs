@@ -4,10 +4,11 @@
 //! "Verifying bucket ownership with bucket owner condition", Amazon S3 user guide) and is made
 //! as the bucket's role when the spec names one.
 
-use orgtrail_core::{BucketProtection, BucketRef, BucketState};
+use orgtrail_core::{BucketRef, BucketState};
 
 use crate::assume::bucket_role;
 use crate::error::call_error;
+use crate::read_protection::Wants;
 use crate::{Aws, AwsError};
 
 fn state(
@@ -23,6 +24,7 @@ fn state(
         policy,
         protection: None,
         denied: false,
+        logging_target: None,
     }
 }
 
@@ -67,80 +69,49 @@ impl Aws {
                 ..state(b, true, None, None)
             });
         }
-        match (err.status(), moved_to) {
-            // Another region: the plan reports the mismatch (and reads nothing more there).
-            (Some(301), Some(r)) if r != b.region => Ok(state(b, true, Some(r), None)),
+        // Another region: S3 answers 301 PermanentRedirect, or (signed for us-east-1, the global
+        // endpoint) 400 AuthorizationHeaderMalformed; both name the bucket's region in
+        // `x-amz-bucket-region`. The plan reports the mismatch (and reads nothing more there).
+        let redirected =
+            err.status() == Some(301) || err.is_service_code("AuthorizationHeaderMalformed");
+        match moved_to {
+            Some(r) if redirected && r != b.region => Ok(state(b, true, Some(r), None)),
             _ => Err(err),
         }
     }
 
-    /// The bucket, and for a bucket orgtrail manages (`managed`) that exists in its region, its
-    /// public access block and default encryption (concurrently).
+    /// The bucket, and for a bucket orgtrail manages that exists in its region, its protection
+    /// (read concurrently with the policy: a plan stays at two dependent rounds) and the
+    /// access-logging target.
     pub(crate) async fn bucket_and_setup(
         &self,
         b: &BucketRef,
-        managed: bool,
+        w: &Wants,
     ) -> Result<BucketState, AwsError> {
-        let mut st = self.bucket(b).await?;
-        if managed && st.exists && !st.denied && st.region.as_deref() == Some(b.region.as_str()) {
-            let (blocked, encryption) =
-                tokio::join!(self.public_access_blocked(b), self.default_encryption(b));
-            st.protection = Some(BucketProtection {
-                public_access_blocked: blocked?,
-                encryption: encryption?,
-            });
+        let protection = async {
+            if w.managed {
+                Some(self.protection(b, w).await)
+            } else {
+                None
+            }
+        };
+        let target = async {
+            match &w.logging_target {
+                Some(t) => Some(self.logging_target(b, t).await),
+                None => None,
+            }
+        };
+        let (st, protection, target) = tokio::join!(self.bucket(b), protection, target);
+        let mut st = st?;
+        // A missing, refused or misplaced bucket has no protection to speak of: the errors its
+        // protection reads got say nothing more.
+        if st.exists && !st.denied && st.region.as_deref() == Some(b.region.as_str()) {
+            st.protection = protection.transpose()?;
+        }
+        // The target is a bucket of its own: read it even while the log bucket is to be created.
+        if !st.denied {
+            st.logging_target = target.transpose()?;
         }
         Ok(st)
-    }
-
-    /// Whether all four public access block settings are on (none configured: false).
-    async fn public_access_blocked(&self, b: &BucketRef) -> Result<bool, AwsError> {
-        let s3 = self.s3_as(&b.region, bucket_role(b).as_ref()).await?;
-        let _s = self.slot(&format!("s3/{}", b.region)).await;
-        match s3
-            .get_public_access_block()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
-                c.block_public_acls() == Some(true)
-                    && c.ignore_public_acls() == Some(true)
-                    && c.block_public_policy() == Some(true)
-                    && c.restrict_public_buckets() == Some(true)
-            })),
-            Err(e) => call_error(
-                "s3:GetBucketPublicAccessBlock",
-                format!("bucket `{}`", b.name),
-                e,
-            )
-            .absent_as("NoSuchPublicAccessBlockConfiguration", false),
-        }
-    }
-
-    /// The default encryption algorithm, if any.
-    async fn default_encryption(&self, b: &BucketRef) -> Result<Option<String>, AwsError> {
-        let s3 = self.s3_as(&b.region, bucket_role(b).as_ref()).await?;
-        let _s = self.slot(&format!("s3/{}", b.region)).await;
-        match s3
-            .get_bucket_encryption()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out
-                .server_side_encryption_configuration()
-                .and_then(|c| c.rules().first())
-                .and_then(|r| r.apply_server_side_encryption_by_default())
-                .map(|d| d.sse_algorithm().as_str().to_string())),
-            Err(e) => call_error(
-                "s3:GetEncryptionConfiguration",
-                format!("bucket `{}`", b.name),
-                e,
-            )
-            .absent_as("ServerSideEncryptionConfigurationNotFoundError", None),
-        }
     }
 }

@@ -83,6 +83,54 @@ fn classify(step: &Step) -> (&'static str, DriftSeverity, String) {
     }
 }
 
+/// (rule id, message) of a bucket step.
+fn describe_bucket(step: &Step, lost: bool) -> (&'static str, String) {
+    let t = &step.target;
+    let pick = |a: &'static str, b: &'static str| if lost { a } else { b };
+    match step.kind {
+        StepKind::CreateBucket => ("bucket-missing", format!("log bucket {t} does not exist")),
+        StepKind::PutPublicAccessBlock => (
+            "bucket-public-access",
+            format!("public access block of log bucket {t} is not fully on"),
+        ),
+        StepKind::PutBucketEncryption => (
+            pick("bucket-encryption-weakened", "bucket-encryption-drift"),
+            format!("default encryption of log bucket {t} differs from the spec"),
+        ),
+        StepKind::PutBucketOwnershipControls => (
+            "bucket-ownership-drift",
+            format!("object ownership of log bucket {t} differs from the spec"),
+        ),
+        StepKind::PutBucketVersioning => (
+            "bucket-versioning-off",
+            format!("versioning of log bucket {t} is not enabled"),
+        ),
+        StepKind::PutObjectLockConfiguration => (
+            pick("bucket-object-lock-weakened", "bucket-object-lock-drift"),
+            format!("object lock of log bucket {t} differs from the spec"),
+        ),
+        StepKind::PutBucketLifecycle => (
+            pick("bucket-retention-shortened", "bucket-retention-drift"),
+            format!("retention of log bucket {t} differs from the spec"),
+        ),
+        StepKind::PutBucketLogging => (
+            "bucket-access-logging-off",
+            format!("server access logging of log bucket {t} differs from the spec"),
+        ),
+        StepKind::PutBucketPolicy => (
+            pick("bucket-policy-drift", "bucket-policy-tidy"),
+            format!(
+                "bucket policy of {t} differs from what the trails need ({})",
+                step.reason
+            ),
+        ),
+        _ => (
+            "bucket-drift",
+            format!("log bucket {t} differs from the spec"),
+        ),
+    }
+}
+
 /// (rule id, message) of a step, picked by whether it restores coverage.
 fn describe(step: &Step, lost: bool) -> (&'static str, String) {
     let t = &step.target;
@@ -117,22 +165,15 @@ fn describe(step: &Step, lost: bool) -> (&'static str, String) {
             "all-features-off",
             "the organization does not have all features enabled".into(),
         ),
-        StepKind::CreateBucket => ("bucket-missing", format!("log bucket {t} does not exist")),
-        StepKind::PutPublicAccessBlock => (
-            "bucket-public-access",
-            format!("public access block of log bucket {t} is not fully on"),
-        ),
-        StepKind::PutBucketEncryption => (
-            "bucket-encryption-off",
-            format!("log bucket {t} has no default encryption"),
-        ),
-        StepKind::PutBucketPolicy => (
-            pick("bucket-policy-drift", "bucket-policy-tidy"),
-            format!(
-                "bucket policy of {t} differs from what the trails need ({})",
-                step.reason
-            ),
-        ),
+        StepKind::CreateBucket
+        | StepKind::PutPublicAccessBlock
+        | StepKind::PutBucketEncryption
+        | StepKind::PutBucketOwnershipControls
+        | StepKind::PutBucketVersioning
+        | StepKind::PutObjectLockConfiguration
+        | StepKind::PutBucketLifecycle
+        | StepKind::PutBucketLogging
+        | StepKind::PutBucketPolicy => describe_bucket(step, lost),
         StepKind::ConvertToOrganizationTrail => (
             "not-organization-trail",
             format!("trail {t} is no longer an organization trail"),

@@ -41,10 +41,15 @@ pub fn resource_of(step: &Step) -> Resource {
         | Action::DisableTrustedAccess
         | Action::RegisterDelegatedAdmin { .. }
         | Action::DeregisterDelegatedAdmin { .. } => Resource::Organization,
-        Action::CreateBucket { bucket }
+        Action::CreateBucket { bucket, .. }
+        | Action::PutBucketOwnershipControls { bucket, .. }
         | Action::PutPublicAccessBlock { bucket }
         | Action::PutBucketEncryption { bucket, .. }
-        | Action::PutBucketPolicy { bucket, .. } => Resource::Bucket(bucket.clone()),
+        | Action::PutBucketVersioning { bucket }
+        | Action::PutObjectLockConfiguration { bucket, .. }
+        | Action::PutBucketLifecycle { bucket, .. }
+        | Action::PutBucketPolicy { bucket, .. }
+        | Action::PutBucketLogging { bucket, .. } => Resource::Bucket(bucket.clone()),
         Action::CreateTrail { region, .. }
         | Action::UpdateTrail { region, .. }
         | Action::PutEventSelectors { region, .. }

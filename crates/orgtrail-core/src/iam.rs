@@ -255,33 +255,32 @@ impl Grants<'_> {
 
     /// The bucket's calls, made as its role when it has one.
     fn bucket(&mut self, s: &Spec) {
-        let who = s
-            .bucket
+        let b = &s.bucket;
+        let who = b
             .role_arn
             .clone()
             .map_or(Principal::Management, Principal::Role);
-        let arn = format!("arn:{}:s3:::{}", self.opts.partition, s.bucket.name);
+        let arn = format!("arn:{}:s3:::{}", self.opts.partition, b.name);
         self.add(&who, "LogBucket", &["s3:GetBucketPolicy"], &arn);
-        if s.bucket.create {
-            let reads = [
-                "s3:GetBucketPublicAccessBlock",
-                "s3:GetEncryptionConfiguration",
-            ];
-            self.add(&who, "LogBucket", &reads, &arn);
-        }
-        if !self.apply() {
+        // orgtrail manages the protection of a bucket it may write: its own account's, or one
+        // reached through the bucket's role (crates/orgtrail-aws/src/read_protection.rs).
+        let managed = b.role_arn.is_some()
+            || b.account.is_none()
+            || b.account.as_deref() == self.opts.account.as_deref();
+        if !managed {
             return;
         }
-        if s.bucket.policy == PolicyMode::Merge {
-            self.add(&who, "LogBucket", &["s3:PutBucketPolicy"], &arn);
+        self.add(&who, "LogBucket", &bucket_reads(s), &arn);
+        if let Some(l) = &b.access_logging {
+            let target = format!("arn:{}:s3:::{}", self.opts.partition, l.target_bucket);
+            let reads = ["s3:GetBucketPolicy", "s3:GetBucketObjectLockConfiguration"];
+            self.add(&who, "AccessLogTarget", &reads, &target);
+            if self.apply() {
+                self.add(&who, "AccessLogTarget", &["s3:PutBucketPolicy"], &target);
+            }
         }
-        if s.bucket.create {
-            let writes = [
-                "s3:CreateBucket",
-                "s3:PutBucketPublicAccessBlock",
-                "s3:PutEncryptionConfiguration",
-            ];
-            self.add(&who, "LogBucket", &writes, &arn);
+        if self.apply() {
+            self.add(&who, "LogBucket", &bucket_writes(s), &arn);
         }
     }
 
@@ -396,6 +395,62 @@ impl Grants<'_> {
 }
 
 /// The IAM resource of a `kms_key_id`: a key ARN as is; a key id as a key ARN in the bucket's
+/// The bucket reads a plan makes for a managed bucket: its protection, and what the spec
+/// manages beyond the defaults.
+fn bucket_reads(s: &Spec) -> Vec<&'static str> {
+    let b = &s.bucket;
+    let mut out = vec![
+        "s3:GetBucketPublicAccessBlock",
+        "s3:GetEncryptionConfiguration",
+        "s3:GetBucketOwnershipControls",
+        "s3:GetBucketVersioning",
+    ];
+    if b.lifecycle.is_some() {
+        out.push("s3:GetLifecycleConfiguration");
+    }
+    if b.object_lock.is_some() {
+        out.push("s3:GetBucketObjectLockConfiguration");
+    }
+    if b.access_logging.is_some() {
+        out.push("s3:GetBucketLogging");
+    }
+    out
+}
+
+/// The bucket writes apply may make for a managed bucket, for exactly what the spec manages.
+fn bucket_writes(s: &Spec) -> Vec<&'static str> {
+    let b = &s.bucket;
+    let mut out = vec!["s3:PutEncryptionConfiguration"];
+    let mut when = |cond: bool, actions: &[&'static str]| {
+        if cond {
+            out.extend_from_slice(actions);
+        }
+    };
+    // The TLS-only statement rides on the policy merge; `verify` never writes the policy.
+    when(b.policy == PolicyMode::Merge, &["s3:PutBucketPolicy"]);
+    when(b.create, &["s3:CreateBucket"]);
+    when(b.public_access_block, &["s3:PutBucketPublicAccessBlock"]);
+    when(b.ownership.is_some(), &["s3:PutBucketOwnershipControls"]);
+    when(b.versioning, &["s3:PutBucketVersioning"]);
+    // PutBucketLifecycleConfiguration replaces the whole configuration: apply reads it first to
+    // keep the bucket's other rules.
+    when(
+        b.lifecycle.is_some(),
+        &[
+            "s3:PutLifecycleConfiguration",
+            "s3:GetLifecycleConfiguration",
+        ],
+    );
+    when(
+        b.object_lock.is_some(),
+        &["s3:PutBucketObjectLockConfiguration"],
+    );
+    when(b.access_logging.is_some(), &["s3:PutBucketLogging"]);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// region; an alias as every key of its account that carries that alias (`kms:ResourceAliases`).
 fn key_resource(key: &str, region: &str, opts: &Options) -> (String, Option<String>) {
     let p = &opts.partition;

@@ -46,6 +46,9 @@ pub struct BucketState {
     /// than the expected owner), or this account may not read its policy. Nothing else is known.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub denied: bool,
+    /// The access-logging target, read when the spec asks for access logging.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_target: Option<LoggingTarget>,
 }
 
 /// GetPublicAccessBlock and GetBucketEncryption of a bucket.
@@ -55,6 +58,35 @@ pub struct BucketProtection {
     pub public_access_blocked: bool,
     /// The default encryption algorithm (`AES256`, `aws:kms`, `aws:kms:dsse`), if any.
     pub encryption: Option<String>,
+    /// S3 Bucket Key on in the default encryption rule.
+    #[serde(default)]
+    pub bucket_key: bool,
+    /// Object Ownership (`BucketOwnerEnforced`, ...); `None` when not configured.
+    #[serde(default)]
+    pub ownership: Option<String>,
+    /// Versioning status: `Enabled`, `Suspended`, or `None` (never enabled).
+    #[serde(default)]
+    pub versioning: Option<String>,
+    /// orgtrail's retention rule (`orgtrail-log-retention`) as read; `None` when absent.
+    #[serde(default)]
+    pub retention: Option<orgtrail_spec::Lifecycle>,
+    /// Object Lock default retention; `None` when the bucket has none.
+    #[serde(default)]
+    pub object_lock: Option<orgtrail_spec::ObjectLock>,
+    /// Server access logging target (bucket, prefix); `None` when off.
+    #[serde(default)]
+    pub logging: Option<(String, Option<String>)>,
+}
+
+/// The bucket that receives the log bucket's access logs: it must exist, must not use Object
+/// Lock (S3 refuses to deliver access logs into it), and its policy must let
+/// `logging.s3.amazonaws.com` write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggingTarget {
+    pub name: String,
+    pub exists: bool,
+    pub policy: Option<String>,
+    pub object_lock: bool,
 }
 
 /// A trail's event selectors, normalised: a trail with neither basic nor advanced selectors

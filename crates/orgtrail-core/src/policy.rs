@@ -120,6 +120,86 @@ pub fn required_statements(t: &TrailRef) -> Vec<Required> {
     ]
 }
 
+/// The statement that denies every request to the bucket made without TLS (Amazon S3 user
+/// guide, "Enforce encryption in transit": `aws:SecureTransport` false). CloudTrail delivers over
+/// TLS, so it never denies a delivery.
+pub fn require_tls(partition: &str, bucket: &str) -> Required {
+    let arn = format!("arn:{partition}:s3:::{bucket}");
+    Required {
+        statement: json!({
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn.clone(), format!("{arn}/*")],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }),
+        purpose: format!("denies requests to `{bucket}` made without TLS"),
+    }
+}
+
+/// The statement that lets S3 server access logging write into `target` for `source` (Amazon
+/// S3 user guide, "Permissions for log delivery"), scoped to the source bucket and account.
+pub fn access_logging(
+    partition: &str,
+    target: &str,
+    prefix: Option<&str>,
+    source: &str,
+    account: &str,
+) -> Required {
+    let resource = format!("arn:{partition}:s3:::{target}/{}*", prefix.unwrap_or(""));
+    Required {
+        statement: json!({
+            "Sid": "S3ServerAccessLogsPolicy",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": resource,
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": format!("arn:{partition}:s3:::{source}")},
+                "StringEquals": {"aws:SourceAccount": account},
+            },
+        }),
+        purpose: format!("lets S3 write the access logs of `{source}` into `{target}`"),
+    }
+}
+
+/// `live` with `r` added when no statement means the same already (Sids made unique, S3's
+/// size limit checked); `None` when nothing needs writing.
+pub fn ensure(
+    bucket: &str,
+    live: Option<&str>,
+    r: &Required,
+) -> Result<Option<Value>, PolicyError> {
+    let doc = match live {
+        Some(text) => parse_policy(bucket, text)?,
+        None => PolicyDoc {
+            version: None,
+            id: None,
+            statements: Vec::new(),
+        },
+    };
+    let want = normalise_statement(&r.statement).expect("derived statements are valid");
+    if doc
+        .statements
+        .iter()
+        .any(|s| normalise_statement(s).ok().as_ref() == Some(&want))
+    {
+        return Ok(None);
+    }
+    let mut statements = doc.statements.clone();
+    statements.push(r.statement.clone());
+    let v = document(doc.version, doc.id, unique_sids(statements));
+    let size = serde_json::to_string(&v).map_or(0, |t| t.len());
+    if size > MAX_POLICY_BYTES {
+        return Err(PolicyError::TooLarge {
+            bucket: bucket.to_string(),
+            size,
+        });
+    }
+    Ok(Some(v))
+}
+
 /// Why a policy could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
@@ -414,10 +494,14 @@ struct Derived {
 }
 
 impl Derived {
-    fn new(trails: &[TrailRef]) -> Derived {
+    fn new(trails: &[TrailRef], extra: &[Required]) -> Derived {
         let mut statements: Vec<(Required, NormStatement)> = Vec::new();
-        for t in trails {
-            for r in required_statements(t) {
+        let all = trails
+            .iter()
+            .flat_map(required_statements)
+            .chain(extra.iter().cloned());
+        {
+            for r in all {
                 let n = normalise_statement(&r.statement).expect("derived statements are valid");
                 if !statements.iter().any(|(_, m)| *m == n) {
                     statements.push((r, n));
@@ -554,6 +638,17 @@ pub fn merge(
     trails: &[TrailRef],
     other_trails: &[String],
 ) -> Result<Merge, PolicyError> {
+    merge_with(bucket, live, trails, other_trails, &[])
+}
+
+/// [`merge`], with `extra` statements the bucket must also carry (the TLS-only Deny).
+pub fn merge_with(
+    bucket: &str,
+    live: Option<&str>,
+    trails: &[TrailRef],
+    other_trails: &[String],
+    extra: &[Required],
+) -> Result<Merge, PolicyError> {
     let doc = match live {
         Some(text) => parse_policy(bucket, text)?,
         None => PolicyDoc {
@@ -575,7 +670,7 @@ pub fn merge(
     for (s, n) in doc.statements.iter().zip(&norms) {
         refuse_public_allow(bucket, s, n)?;
     }
-    let derived = Derived::new(trails);
+    let derived = Derived::new(trails, extra);
     let universe = delivery::universe(trails, &norms, other_trails);
     let Sorted {
         kept,

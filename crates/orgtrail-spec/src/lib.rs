@@ -9,6 +9,8 @@
 mod insights;
 mod model;
 mod parse;
+mod parse_protection;
+mod protection;
 pub mod rules;
 pub mod selector_fields;
 

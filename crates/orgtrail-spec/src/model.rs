@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::insights::InsightSelector;
 
+pub use crate::protection::*;
+
 fn yes() -> bool {
     true
 }
@@ -110,9 +112,52 @@ pub struct Bucket {
     /// The external id the role's trust policy requires.
     #[serde(default)]
     pub external_id: Option<String>,
+    /// All four S3 public access block settings on (`false`: not managed).
+    #[serde(default = "yes")]
+    pub public_access_block: bool,
+    /// S3 Object Ownership (`null`: not managed).
+    #[serde(default = "owner_enforced")]
+    pub ownership: Option<Ownership>,
+    /// Default encryption; `null`: SSE-KMS with `trail.kms_key_id` (bucket key on) when set,
+    /// else SSE-S3.
+    #[serde(default)]
+    pub encryption: Option<Encryption>,
+    /// Versioning enabled (`false`: not managed; orgtrail never suspends it).
+    #[serde(default = "yes")]
+    pub versioning: bool,
+    /// Retention of the log files (`null`: not managed).
+    #[serde(default)]
+    pub lifecycle: Option<Lifecycle>,
+    /// Object Lock default retention (`null`: not managed).
+    #[serde(default)]
+    pub object_lock: Option<ObjectLock>,
+    /// Server access logging to another bucket (`null`: not managed).
+    #[serde(default)]
+    pub access_logging: Option<AccessLogging>,
+    /// A bucket policy statement that denies requests without TLS (`false`: not managed).
+    #[serde(default = "yes")]
+    pub require_tls: bool,
+}
+
+fn owner_enforced() -> Option<Ownership> {
+    Some(Ownership::BucketOwnerEnforced)
 }
 
 impl Bucket {
+    /// The protection the bucket section asks for.
+    pub fn protection(&self) -> Protection {
+        Protection {
+            public_access_block: self.public_access_block,
+            ownership: self.ownership,
+            encryption: self.encryption,
+            versioning: self.versioning,
+            lifecycle: self.lifecycle,
+            object_lock: self.object_lock,
+            access_logging: self.access_logging.clone(),
+            require_tls: self.require_tls,
+        }
+    }
+
     /// The account that owns the bucket: `account`, else the role's account, else `default`
     /// (the management account).
     pub fn owner<'a>(&'a self, default: &'a str) -> &'a str {

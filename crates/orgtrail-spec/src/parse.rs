@@ -21,7 +21,7 @@ use crate::{InsightCategory, InsightSelector, rules};
 pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
-enum Node {
+pub(crate) enum Node {
     Null,
     Bool(bool),
     Int(i64),
@@ -32,7 +32,7 @@ enum Node {
 }
 
 impl Node {
-    fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Node::Null => "null",
             Node::Bool(_) => "a boolean",
@@ -252,7 +252,7 @@ fn loc(n: &Spanned<Node>) -> (u32, u32) {
     )
 }
 
-fn join(path: &str, key: &str) -> String {
+pub(crate) fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
@@ -261,19 +261,19 @@ fn join(path: &str, key: &str) -> String {
 }
 
 #[derive(Default)]
-struct Cx {
+pub(crate) struct Cx {
     diags: Vec<Diagnostic>,
 }
 
 /// The fields of one mapping, after unknown/duplicate keys were reported.
-struct Fields<'a> {
-    path: String,
-    at: &'a Spanned<Node>,
-    map: BTreeMap<&'a str, &'a Spanned<Node>>,
+pub(crate) struct Fields<'a> {
+    pub(crate) path: String,
+    pub(crate) at: &'a Spanned<Node>,
+    pub(crate) map: BTreeMap<&'a str, &'a Spanned<Node>>,
 }
 
 impl Cx {
-    fn err(
+    pub(crate) fn err(
         &mut self,
         at: &Spanned<Node>,
         path: &str,
@@ -284,7 +284,7 @@ impl Cx {
         self.diags.push(Diagnostic::new(line, col, path, msg, help));
     }
 
-    fn fields<'a>(
+    pub(crate) fn fields<'a>(
         &mut self,
         n: &'a Spanned<Node>,
         path: &str,
@@ -339,7 +339,7 @@ impl Cx {
         })
     }
 
-    fn require<'a>(&mut self, f: &Fields<'a>, key: &str) -> Option<&'a Spanned<Node>> {
+    pub(crate) fn require<'a>(&mut self, f: &Fields<'a>, key: &str) -> Option<&'a Spanned<Node>> {
         match f.map.get(key) {
             Some(n) if !matches!(n.value, Node::Null) => Some(*n),
             _ => {
@@ -362,7 +362,7 @@ impl Cx {
         }
     }
 
-    fn bool_or(&mut self, f: &Fields, key: &str, default: bool) -> bool {
+    pub(crate) fn bool_or(&mut self, f: &Fields, key: &str, default: bool) -> bool {
         match f.map.get(key) {
             None => default,
             Some(n) => match &n.value {
@@ -381,7 +381,7 @@ impl Cx {
         }
     }
 
-    fn string(&mut self, n: &Spanned<Node>, path: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, n: &Spanned<Node>, path: &str) -> Option<String> {
         match &n.value {
             Node::Str(s) => Some(s.clone()),
             other => {
@@ -396,13 +396,13 @@ impl Cx {
         }
     }
 
-    fn req_string(&mut self, f: &Fields, key: &str) -> Option<(String, Spanned<Node>)> {
+    pub(crate) fn req_string(&mut self, f: &Fields, key: &str) -> Option<(String, Spanned<Node>)> {
         let n = self.require(f, key)?;
         let s = self.string(n, &join(&f.path, key))?;
         Some((s, n.clone()))
     }
 
-    fn opt_string(&mut self, f: &Fields, key: &str) -> Option<(String, Spanned<Node>)> {
+    pub(crate) fn opt_string(&mut self, f: &Fields, key: &str) -> Option<(String, Spanned<Node>)> {
         let n = f.map.get(key)?;
         if matches!(n.value, Node::Null) {
             return None;
@@ -442,7 +442,7 @@ impl Cx {
         out
     }
 
-    fn check(&mut self, n: &Spanned<Node>, path: &str, r: Result<(), rules::RuleError>) {
+    pub(crate) fn check(&mut self, n: &Spanned<Node>, path: &str, r: Result<(), rules::RuleError>) {
         if let Err(e) = r {
             self.err(n, path, e.message, e.help);
         }
@@ -592,14 +592,18 @@ impl Cx {
             n,
             "bucket",
             &[
-                "name",
-                "region",
-                "create",
-                "policy",
-                "account",
-                "role_arn",
-                "external_id",
-            ],
+                &[
+                    "name",
+                    "region",
+                    "create",
+                    "policy",
+                    "account",
+                    "role_arn",
+                    "external_id",
+                ][..],
+                crate::parse_protection::FIELDS,
+            ]
+            .concat(),
         )?;
         let (account, role_arn, external_id) = self.bucket_access(&f);
         let name = self.req_string(&f, "name");
@@ -649,6 +653,7 @@ impl Cx {
                 "use `policy: merge` (orgtrail writes the statements), or create the bucket and its policy yourself",
             );
         }
+        let p = self.protection(&f, name.as_ref().map(|n| n.0.as_str()));
         Some(Bucket {
             name: name?.0,
             region: region.map(|r| r.0),
@@ -657,6 +662,14 @@ impl Cx {
             account,
             role_arn,
             external_id,
+            public_access_block: p.public_access_block,
+            ownership: p.ownership,
+            encryption: p.encryption,
+            versioning: p.versioning,
+            lifecycle: p.lifecycle,
+            object_lock: p.object_lock,
+            access_logging: p.access_logging,
+            require_tls: p.require_tls,
         })
     }
 

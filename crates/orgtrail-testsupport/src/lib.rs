@@ -1,6 +1,12 @@
 //! Test support for orgtrail's end-to-end tests: a real moto server per test, seeded through the
-//! Rust AWS SDK (never by reaching into moto), the orgtrail binary run against it, and moto's
-//! request recorder to count the requests that reached AWS (read vs write).
+//! Rust AWS SDK (never by reaching into moto), the orgtrail binary run against it through the
+//! AWS contract layer ([`contract`]: moto held to what AWS documents), and moto's request
+//! recorder to count the requests that reached AWS (read vs write).
+//!
+//! Seeding talks to moto directly: it arranges the world as it already is, history included
+//! (a trail created while a policy allowed it, say). Everything orgtrail sends goes through the
+//! contract layer, unless a test opts out with [`Moto::start_without_contract`], which takes the
+//! reason.
 #![allow(clippy::print_stderr)]
 
 use std::io::{Read, Write};
@@ -11,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+pub mod contract;
 pub mod proxy;
 
 pub use aws_sdk_cloudtrail as cloudtrail;
@@ -55,6 +62,8 @@ pub struct Request {
     pub url: String,
     /// `Service.Operation` for JSON protocols, `Action=` for query protocols, or `S3 METHOD ?sub`.
     pub operation: String,
+    /// The request's headers, names lower-cased.
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 impl Request {
@@ -73,14 +82,17 @@ impl Request {
     }
 }
 
-/// A moto server on 127.0.0.1:<free port>, killed on drop.
+/// A moto server on 127.0.0.1:<free port> (killed on drop), with the AWS contract layer in
+/// front of it unless the test opted out.
 pub struct Moto {
     child: Child,
+    /// moto's own port and endpoint (seeding, reads of the state).
     pub port: u16,
     pub endpoint: String,
     recording: PathBuf,
     _dir: TempDir,
     pub rt: tokio::runtime::Runtime,
+    contract: Option<contract::Contract>,
 }
 
 /// A temporary directory removed on drop (no extra dependency for it).
@@ -119,8 +131,44 @@ pub const SECRET_KEY: &str = "orgtrail-test-secret-key-never-printed";
 pub const MANAGEMENT_EMAIL: &str = "master@example.com";
 
 impl Moto {
-    /// Start a fresh moto server (own state) and wait until it answers.
+    /// Start a fresh moto server (own state) with the AWS contract layer in front of it.
     pub fn start() -> Moto {
+        let mut moto = Moto::launch();
+        moto.contract = Some(contract::Contract::start(moto.port));
+        moto
+    }
+
+    /// A moto server that orgtrail talks to directly, without the contract layer. `why` is the
+    /// reason the test needs it (required, so that every such test says it).
+    pub fn start_without_contract(why: &str) -> Moto {
+        assert!(
+            why.split_whitespace().count() >= 3,
+            "say why this test talks to moto directly"
+        );
+        Moto::launch()
+    }
+
+    /// The contract layer in front of this moto.
+    #[track_caller]
+    pub fn contract(&self) -> &contract::Contract {
+        self.contract
+            .as_ref()
+            .expect("this test runs without the contract layer")
+    }
+
+    /// The endpoint that stands for AWS: the contract layer, or moto for a test without it.
+    pub fn aws_endpoint(&self) -> &str {
+        self.contract
+            .as_ref()
+            .map_or(self.endpoint.as_str(), |c| c.endpoint.as_str())
+    }
+
+    /// The port that stands for AWS (where a fault or latency proxy forwards to).
+    pub fn aws_port(&self) -> u16 {
+        self.contract.as_ref().map_or(self.port, |c| c.port)
+    }
+
+    fn launch() -> Moto {
         let dir = TempDir::new("moto");
         let recording = dir.path().join("recording.jsonl");
         let port = free_port();
@@ -156,18 +204,76 @@ impl Moto {
             recording,
             _dir: dir,
             rt,
+            contract: None,
         }
     }
 
+    /// SDK configuration for seeding, as the management account, straight to moto.
     pub fn config(&self, region: &str) -> SdkConfig {
+        self.config_for(
+            region,
+            &self.endpoint,
+            aws_sdk_sts::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"),
+        )
+    }
+
+    /// SDK configuration with other credentials or another endpoint (e.g. the contract layer).
+    pub fn config_for(
+        &self,
+        region: &str,
+        endpoint: &str,
+        credentials: aws_sdk_sts::config::Credentials,
+    ) -> SdkConfig {
         self.rt.block_on(
             aws_config::defaults(BehaviorVersion::latest())
                 .region(Region::new(region.to_string()))
-                .endpoint_url(&self.endpoint)
-                .credentials_provider(aws_sdk_sts::config::Credentials::new(
-                    ACCESS_KEY, SECRET_KEY, None, None, "test",
-                ))
+                .endpoint_url(endpoint)
+                .credentials_provider(credentials)
                 .load(),
+        )
+    }
+
+    /// A new member account of the organization (the caller's) and credentials in it (STS
+    /// AssumeRole into its OrganizationAccountAccessRole).
+    pub fn member_account(&self, name: &str) -> (String, aws_sdk_sts::config::Credentials) {
+        let out = self
+            .block_on(
+                self.organizations()
+                    .create_account()
+                    .email(format!("{name}@example.com"))
+                    .account_name(name)
+                    .send(),
+            )
+            .expect("create account");
+        let account = out
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .expect("account id")
+            .to_string();
+        let creds = self.credentials_in(&account);
+        (account, creds)
+    }
+
+    /// Credentials of a role in `account` (moto maps the assumed role's keys to it).
+    pub fn credentials_in(&self, account: &str) -> aws_sdk_sts::config::Credentials {
+        let out = self
+            .block_on(
+                self.sts()
+                    .assume_role()
+                    .role_arn(format!(
+                        "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+                    ))
+                    .role_session_name("t")
+                    .send(),
+            )
+            .expect("assume role");
+        let c = out.credentials().expect("credentials");
+        aws_sdk_sts::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "assumed",
         )
     }
 
@@ -288,23 +394,30 @@ impl Moto {
         let _ = std::fs::write(&self.recording, b"");
     }
 
-    /// The requests moto received since the last reset.
+    /// The requests moto received since the last reset, leaving out those the contract layer
+    /// itself made to read the state (marked with [`contract::wire::MARKER`]).
     pub fn requests(&self) -> Vec<Request> {
         let text = std::fs::read_to_string(&self.recording).unwrap_or_default();
         text.lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| !is_contract_query(&v["headers"]))
             .map(|v| {
                 let method = v["method"].as_str().unwrap_or_default().to_string();
                 let url = v["url"].as_str().unwrap_or_default().to_string();
-                let headers = &v["headers"];
-                let target = headers
+                let headers: std::collections::BTreeMap<String, String> = v["headers"]
                     .as_object()
-                    .and_then(|h| {
+                    .map(|h| {
                         h.iter()
-                            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+                            .map(|(k, v)| {
+                                (
+                                    k.to_ascii_lowercase(),
+                                    v.as_str().unwrap_or_default().to_string(),
+                                )
+                            })
+                            .collect()
                     })
-                    .and_then(|(_, v)| v.as_str())
-                    .map(str::to_string);
+                    .unwrap_or_default();
+                let target = headers.get("x-amz-target").cloned();
                 let raw = v["body"].as_str().unwrap_or_default();
                 let body = if v["body_encoded"].as_bool() == Some(true) {
                     String::from_utf8_lossy(&base64_decode(raw)).into_owned()
@@ -327,6 +440,7 @@ impl Moto {
                     method,
                     url,
                     operation,
+                    headers,
                 }
             })
             .collect()
@@ -345,7 +459,7 @@ impl Moto {
     }
 
     pub fn orgtrail_with(&self, bin: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut cmd = self.command(bin, args, &self.endpoint);
+        let mut cmd = self.command(bin, args, self.aws_endpoint());
         for (k, v) in env {
             if v.is_empty() {
                 cmd.env_remove(k);
@@ -407,6 +521,9 @@ impl Moto {
             Some(200),
             "moto reset"
         );
+        if let Some(c) = &self.contract {
+            c.forget();
+        }
         self.reset_requests();
     }
 }
@@ -466,6 +583,14 @@ impl Run {
         }
         self
     }
+}
+
+/// Whether a recorded request is one the contract layer made to read moto's state.
+fn is_contract_query(headers: &serde_json::Value) -> bool {
+    headers.as_object().is_some_and(|h| {
+        h.keys()
+            .any(|k| k.eq_ignore_ascii_case(contract::wire::MARKER))
+    })
 }
 
 /// Standard base64 (moto's recorder encodes request bodies with it).

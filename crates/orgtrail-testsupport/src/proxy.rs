@@ -103,7 +103,7 @@ impl FaultProxy {
 }
 
 /// Read one HTTP request (head + body by Content-Length or chunked). `None` on EOF.
-fn read_request(r: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8>>> {
+pub(crate) fn read_request(r: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8>>> {
     let mut head = Vec::new();
     loop {
         let mut line = Vec::new();
@@ -151,7 +151,7 @@ fn read_request(r: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8>>
 }
 
 /// Where the head of a raw HTTP message ends (after the blank line), or its length if it has none.
-fn head_end(msg: &[u8]) -> usize {
+pub(crate) fn head_end(msg: &[u8]) -> usize {
     msg.windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map(|p| p + 4)
@@ -186,7 +186,7 @@ pub fn raw_is_write(req: &[u8]) -> bool {
 }
 
 /// Send the request to moto with `Connection: close` and return the raw response.
-fn forward(req: &[u8], upstream_port: u16) -> std::io::Result<Vec<u8>> {
+pub(crate) fn forward(req: &[u8], upstream_port: u16) -> std::io::Result<Vec<u8>> {
     let mut up = TcpStream::connect(("127.0.0.1", upstream_port))?;
     let text = req;
     // Rewrite the Connection header so moto closes and we can read to EOF.

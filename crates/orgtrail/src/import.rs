@@ -23,6 +23,14 @@ fn provisional(trail: &str, region: &str) -> Spec {
             account: None,
             role_arn: None,
             external_id: None,
+            public_access_block: false,
+            ownership: None,
+            encryption: None,
+            versioning: false,
+            lifecycle: None,
+            object_lock: None,
+            access_logging: None,
+            require_tls: false,
         },
         trail: Trail {
             name: trail.to_string(),
@@ -133,6 +141,9 @@ fn render(
     }
     bucket_access_lines(&mut o, access);
     o.push_str("  create: false  # default\n");
+    // The bucket's protection is left as it is until someone decides to manage it.
+    o.push_str("  # protection not managed yet: set these to enforce them (docs/spec.md)\n");
+    o.push_str("  public_access_block: false\n  ownership: null\n  versioning: false\n  require_tls: false\n");
     match policy {
         PolicyArg::Merge => o.push_str("  policy: merge  # default\n"),
         PolicyArg::Verify => o.push_str("  policy: verify\n"),

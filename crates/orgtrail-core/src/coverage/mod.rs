@@ -8,6 +8,7 @@
 
 pub mod delivery;
 pub(crate) mod events;
+pub mod protection;
 
 use orgtrail_spec::InsightSelector;
 

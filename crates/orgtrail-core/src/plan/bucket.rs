@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::desired::trail_owner;
 use super::model::{Action, BucketRef, SpecInput, Step, StepKind, change};
 use super::out::Out;
+use super::protection;
 use crate::coverage;
-use crate::live::{BucketProtection, LiveState, OrgState, TrailLive};
+use crate::live::{LiveState, OrgState, TrailLive};
 use crate::policy::{self, Merge, TrailRef};
 
 /// The specs writing to one bucket, with their live reads (`live.trails[i]` is `specs[i]`'s).
@@ -22,13 +23,13 @@ pub(crate) struct BucketGroup<'a> {
 }
 
 impl BucketGroup<'_> {
-    fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         &self.members[0].0.path
     }
     fn region(&self) -> &str {
         self.members[0].0.spec.bucket_region()
     }
-    fn live(&self) -> &TrailLive {
+    pub(crate) fn live(&self) -> &TrailLive {
         self.members[0].1
     }
 }
@@ -68,7 +69,10 @@ pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: &LiveState, partition:
         return;
     }
     if exists_in_region(out, g) {
-        policy_step(out, g, &refs, &live.caller.account);
+        policy_step(out, g, &refs, live);
+        if can_write(g, &live.caller.account) {
+            protection::access_logging(out, g, partition);
+        }
     }
 }
 
@@ -123,7 +127,7 @@ fn exists_in_region(out: &mut Out, g: &BucketGroup) -> bool {
             return false;
         }
         out.step(create_step(g));
-        setup_steps(out, g, None);
+        protection::steps(out, g, None);
         return true;
     }
     match &live.region {
@@ -138,7 +142,7 @@ fn exists_in_region(out: &mut Out, g: &BucketGroup) -> bool {
         }
         _ => {
             if let Some(p) = &live.protection {
-                setup_steps(out, g, Some(p));
+                protection::steps(out, g, Some(p));
             }
             true
         }
@@ -159,6 +163,7 @@ fn create_step(g: &BucketGroup) -> Step {
     let region = g.region().to_string();
     let action = Action::CreateBucket {
         bucket: g.target.clone(),
+        object_lock: g.members[0].0.spec.bucket.object_lock.is_some(),
     };
     bucket_step(
         g,
@@ -171,57 +176,6 @@ fn create_step(g: &BucketGroup) -> Step {
         Vec::new(),
         coverage::missing("the log bucket does not exist"),
     )
-}
-
-/// Public access block and default encryption of a bucket orgtrail creates: separate steps, so
-/// one that failed is planned again on the next run (`live`: `None` for a bucket not created yet).
-fn setup_steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtection>) {
-    if !live.is_some_and(|p| p.public_access_blocked) {
-        let action = Action::PutPublicAccessBlock {
-            bucket: g.target.clone(),
-        };
-        let before = json!(live.map(|p| p.public_access_blocked));
-        out.step(
-            bucket_step(
-                g,
-                StepKind::PutPublicAccessBlock,
-                "a log bucket must never be public",
-                action,
-            )
-            .with_changes(vec![change("block_public_access", before, json!(true))]),
-        );
-    }
-    // Default encryption with the trails' KMS key when one is set. S3 encrypts every bucket
-    // with SSE-S3 by default, so with a key the check is that the bucket uses SSE-KMS; without
-    // one any default encryption will do (a bucket on SSE-KMS is never downgraded).
-    let kms = g
-        .members
-        .iter()
-        .find_map(|(_, tl)| tl.kms.as_ref()?.key_arn.clone());
-    let encryption = if kms.is_some() { "aws:kms" } else { "AES256" };
-    let enough = |p: &BucketProtection| match p.encryption.as_deref() {
-        None => false,
-        Some(e) => kms.is_none() || e.starts_with("aws:kms"),
-    };
-    if !live.is_some_and(enough) {
-        let action = Action::PutBucketEncryption {
-            bucket: g.target.clone(),
-            kms_key_arn: kms,
-        };
-        out.step(
-            bucket_step(
-                g,
-                StepKind::PutBucketEncryption,
-                "log files are encrypted at rest by default",
-                action,
-            )
-            .with_changes(vec![change(
-                "default_encryption",
-                json!(live.and_then(|p| p.encryption.clone())),
-                json!(encryption),
-            )]),
-        );
-    }
 }
 
 fn trail_refs(g: &BucketGroup, live: &LiveState, partition: &str, org: &OrgState) -> Vec<TrailRef> {
@@ -252,11 +206,23 @@ fn other_trails_on_bucket(g: &BucketGroup, refs: &[TrailRef]) -> Vec<String> {
     others.into_iter().collect()
 }
 
-fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], caller: &str) {
+/// orgtrail acts on a bucket it owns, or through the bucket's role.
+fn can_write(g: &BucketGroup, caller: &str) -> bool {
+    g.target.owner == caller || g.target.role_arn.is_some()
+}
+
+fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], live: &LiveState) {
+    let caller = live.caller.account.as_str();
+    let tls = g.members[0].0.spec.bucket.require_tls;
+    let extra: Vec<policy::Required> = if tls {
+        vec![policy::require_tls(&live.caller.partition, g.name)]
+    } else {
+        Vec::new()
+    };
     let path = g.path();
     let others = other_trails_on_bucket(g, refs);
     let live_policy = g.live().bucket.policy.as_deref();
-    let m = match policy::merge(g.name, live_policy, refs, &others) {
+    let m = match policy::merge_with(g.name, live_policy, refs, &others, &extra) {
         Ok(m) => m,
         Err(e) => {
             out.error(
@@ -286,7 +252,7 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], caller: &str) 
     }
     let Some(new) = &m.new_policy else { return };
     // A bucket of another account can only be changed through a role in that account.
-    let foreign = g.target.owner != caller && g.target.role_arn.is_none();
+    let foreign = !can_write(g, caller);
     if g.members[0].0.spec.bucket.policy == PolicyMode::Verify || foreign {
         // Only what is missing blocks: a narrower statement that merge would tidy away is fine.
         if !m.missing.is_empty() {
@@ -307,8 +273,18 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], caller: &str) 
             },
         )
         .with_policy_diff(Some((before, policy::canonical_pretty(new))))
-        .coverage(m.coverage_lost.clone(), m.coverage_restored.clone()),
+        .coverage(m.coverage_lost.clone(), restored_by(&m, &extra)),
     );
+}
+
+/// What the policy step restores: the deliveries live denies, and the TLS-only statement when
+/// live lacks it.
+fn restored_by(m: &Merge, extra: &[policy::Required]) -> Vec<String> {
+    let mut out = m.coverage_restored.clone();
+    if extra.iter().any(|r| m.missing.contains(&r.purpose)) {
+        out.push("TLS-only access to the log bucket (requests without TLS are not denied)".into());
+    }
+    out
 }
 
 fn merge_reason(m: &Merge) -> String {

@@ -18,6 +18,7 @@ mod model;
 mod organization;
 mod out;
 mod preflight;
+mod protection;
 mod selectors;
 mod staleness;
 mod tags;
@@ -85,7 +86,8 @@ fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
     }
 }
 
-/// Dependency order: organization, bucket, trail, selectors, insights, tags, logging.
+/// Dependency order: organization, bucket (created, protected, its policy, then access logging
+/// into a target whose policy is in place), trail, selectors, insights, tags, logging.
 fn order(k: StepKind) -> u8 {
     match k {
         StepKind::EnableAllFeatures => 0,
@@ -93,18 +95,23 @@ fn order(k: StepKind) -> u8 {
         | StepKind::DisableTrustedAccess
         | StepKind::RegisterDelegatedAdministrator
         | StepKind::DeregisterDelegatedAdministrator => 1,
-        StepKind::CreateBucket | StepKind::PutPublicAccessBlock | StepKind::PutBucketEncryption => {
-            2
-        }
-        StepKind::PutBucketPolicy => 3,
+        StepKind::CreateBucket => 2,
+        StepKind::PutBucketOwnershipControls
+        | StepKind::PutPublicAccessBlock
+        | StepKind::PutBucketEncryption
+        | StepKind::PutBucketVersioning
+        | StepKind::PutObjectLockConfiguration
+        | StepKind::PutBucketLifecycle => 3,
+        StepKind::PutBucketPolicy => 4,
+        StepKind::PutBucketLogging => 5,
         StepKind::CreateTrail
         | StepKind::UpdateTrail
         | StepKind::ConvertToOrganizationTrail
-        | StepKind::ConvertToMultiRegion => 4,
-        StepKind::PutEventSelectors => 5,
-        StepKind::PutInsightSelectors => 6,
-        StepKind::TagTrail | StepKind::UntagTrail => 7,
-        StepKind::StartLogging | StepKind::StopLogging => 8,
+        | StepKind::ConvertToMultiRegion => 6,
+        StepKind::PutEventSelectors => 7,
+        StepKind::PutInsightSelectors => 8,
+        StepKind::TagTrail | StepKind::UntagTrail => 9,
+        StepKind::StartLogging | StepKind::StopLogging => 10,
     }
 }
 

@@ -19,9 +19,14 @@ pub enum StepKind {
     RegisterDelegatedAdministrator,
     DeregisterDelegatedAdministrator,
     CreateBucket,
+    PutBucketOwnershipControls,
     PutPublicAccessBlock,
     PutBucketEncryption,
+    PutBucketVersioning,
+    PutObjectLockConfiguration,
+    PutBucketLifecycle,
     PutBucketPolicy,
+    PutBucketLogging,
     CreateTrail,
     UpdateTrail,
     ConvertToOrganizationTrail,
@@ -43,7 +48,12 @@ impl StepKind {
             StepKind::RegisterDelegatedAdministrator => "register-delegated-administrator",
             StepKind::DeregisterDelegatedAdministrator => "deregister-delegated-administrator",
             StepKind::CreateBucket => "create-bucket",
+            StepKind::PutBucketOwnershipControls => "put-bucket-ownership-controls",
             StepKind::PutPublicAccessBlock => "put-public-access-block",
+            StepKind::PutBucketVersioning => "put-bucket-versioning",
+            StepKind::PutObjectLockConfiguration => "put-object-lock-configuration",
+            StepKind::PutBucketLifecycle => "put-bucket-lifecycle",
+            StepKind::PutBucketLogging => "put-bucket-logging",
             StepKind::PutBucketEncryption => "put-bucket-encryption",
             StepKind::PutBucketPolicy => "put-bucket-policy",
             StepKind::CreateTrail => "create-trail",
@@ -143,6 +153,13 @@ pub enum Action {
     },
     CreateBucket {
         bucket: BucketRef,
+        /// Create it with S3 Object Lock enabled.
+        #[serde(default)]
+        object_lock: bool,
+    },
+    PutBucketOwnershipControls {
+        bucket: BucketRef,
+        ownership: String,
     },
     /// All four public access block settings on.
     PutPublicAccessBlock {
@@ -150,8 +167,31 @@ pub enum Action {
     },
     PutBucketEncryption {
         bucket: BucketRef,
-        /// SSE-KMS key for default encryption (with an S3 bucket key); SSE-S3 when `None`.
+        /// SSE-KMS key for default encryption; SSE-S3 when `None`.
         kms_key_arn: Option<String>,
+        #[serde(default)]
+        bucket_key: bool,
+    },
+    PutBucketVersioning {
+        bucket: BucketRef,
+    },
+    PutObjectLockConfiguration {
+        bucket: BucketRef,
+        mode: String,
+        days: u32,
+    },
+    /// Sets orgtrail's retention rule (`orgtrail-log-retention`); every other lifecycle rule of
+    /// the bucket is kept as it is.
+    PutBucketLifecycle {
+        bucket: BucketRef,
+        expire_days: u32,
+        noncurrent_expire_days: Option<u32>,
+        archive_after_days: Option<u32>,
+    },
+    PutBucketLogging {
+        bucket: BucketRef,
+        target_bucket: String,
+        prefix: Option<String>,
     },
     PutBucketPolicy {
         bucket: BucketRef,

@@ -343,3 +343,35 @@ pub(crate) fn beside_landing_zone_trail(out: &mut Out, path: &str, spec: &Spec, 
         }
     }
 }
+
+/// CIS-style warnings about the log bucket (CIS AWS Foundations Benchmark: 3.3 the CloudTrail
+/// bucket is not publicly accessible, 3.6 access logging on the CloudTrail bucket; versioning
+/// and retention so log files survive overwrites and are not kept or lost by accident).
+pub(crate) fn bucket_cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
+    let b = &spec.bucket;
+    if !b.public_access_block {
+        out.warn(
+            path,
+            "bucket-public-access-unmanaged",
+            format!(
+                "orgtrail does not enforce the public access block of log bucket `{}`",
+                b.name
+            ),
+            "set `bucket.public_access_block: true` (CIS 3.3)",
+        );
+    }
+    if b.access_logging.is_none() {
+        out.warn(path, "bucket-access-logging-off", format!("log bucket `{}` has no server access logging: reads and deletions of the log files are not recorded", b.name), "set `bucket.access_logging: {target_bucket: ..., prefix: ...}` (CIS 3.6)");
+    }
+    if !b.versioning {
+        out.warn(path, "bucket-versioning-unmanaged", format!("orgtrail does not enforce versioning of log bucket `{}`: an overwritten or deleted log file could not be recovered", b.name), "set `bucket.versioning: true`");
+    }
+    if !b.require_tls {
+        out.warn(
+            path,
+            "bucket-tls-unmanaged",
+            format!("orgtrail does not require TLS for log bucket `{}`", b.name),
+            "set `bucket.require_tls: true`",
+        );
+    }
+}

@@ -49,7 +49,8 @@ pub(crate) fn derived_policy(specs: &[&Spec]) -> String {
             prefix: s.trail.s3_key_prefix.clone(),
         })
         .collect();
-    let m = policy::merge(&specs[0].bucket.name, None, &refs, &[]).unwrap();
+    let tls = [policy::require_tls("aws", &specs[0].bucket.name)];
+    let m = policy::merge_with(&specs[0].bucket.name, None, &refs, &[], &tls).unwrap();
     serde_json::to_string(&m.new_policy.unwrap()).unwrap()
 }
 
@@ -97,6 +98,7 @@ pub(crate) fn in_sync(specs: &[&Spec]) -> LiveState {
                     policy: Some(policy.clone()),
                     protection: None,
                     denied: false,
+                    logging_target: None,
                 },
                 trail: Some(live_trail(s)),
                 other_trails: Vec::new(),
@@ -363,13 +365,16 @@ fn bucket_existence_region_and_policy_mode() {
                     policy: None,
                     protection: None,
                     denied: false,
+                    logging_target: None,
                 };
             },
             None,
             vec![
                 StepKind::CreateBucket,
+                StepKind::PutBucketOwnershipControls,
                 StepKind::PutPublicAccessBlock,
                 StepKind::PutBucketEncryption,
+                StepKind::PutBucketVersioning,
                 StepKind::PutBucketPolicy,
             ],
         ),
@@ -588,34 +593,178 @@ fn kms_policy_check_evaluates_allow_deny_and_conditions() {
     }
 }
 
-/// A bucket orgtrail created whose public access block or encryption did not get applied (the
-/// step failed half way): the next plan applies exactly what is missing.
+/// Live protection matching the secure defaults (no KMS key in the spec).
+fn defaults_applied() -> BucketProtection {
+    BucketProtection {
+        public_access_blocked: true,
+        encryption: Some("AES256".into()),
+        bucket_key: false,
+        ownership: Some("BucketOwnerEnforced".into()),
+        versioning: Some("Enabled".into()),
+        retention: None,
+        object_lock: None,
+        logging: None,
+    }
+}
+
+/// A bucket whose protection drifted or never got applied (a step failed half way): the next
+/// plan applies exactly what is missing; stronger live settings are kept.
 #[test]
-fn bucket_setup_missing_on_a_created_bucket_is_planned_again() {
+fn bucket_protection_missing_is_planned_again_setting_by_setting() {
+    type Mutate = fn(&mut BucketProtection);
+    let cases: [(&str, Mutate, Vec<StepKind>); 6] = [
+        ("all applied", |_| {}, vec![]),
+        (
+            "public access block deleted",
+            |p| p.public_access_blocked = false,
+            vec![StepKind::PutPublicAccessBlock],
+        ),
+        (
+            "no default encryption",
+            |p| p.encryption = None,
+            vec![StepKind::PutBucketEncryption],
+        ),
+        (
+            "stronger SSE-KMS kept",
+            |p| p.encryption = Some("aws:kms".into()),
+            vec![],
+        ),
+        (
+            "versioning suspended",
+            |p| p.versioning = Some("Suspended".into()),
+            vec![StepKind::PutBucketVersioning],
+        ),
+        (
+            "ACLs enabled",
+            |p| p.ownership = Some("ObjectWriter".into()),
+            vec![StepKind::PutBucketOwnershipControls],
+        ),
+    ];
+    for (name, mutate, want) in cases {
+        let s = spec("");
+        let mut live = in_sync(&[&s]);
+        let mut p = defaults_applied();
+        mutate(&mut p);
+        live.trails[0].bucket.protection = Some(p);
+        let plan = plan_of(&[&s], &live);
+        let got: Vec<StepKind> = plan.steps.iter().map(|s| s.kind).collect();
+        assert_eq!(got, want, "{name}");
+        // Drift calls each of these coverage lost except ownership (a setting, not coverage).
+        let report = crate::drift::report(&plan, &live);
+        let lost = report
+            .findings
+            .iter()
+            .any(|f| f.severity == crate::drift::DriftSeverity::CoverageLost);
+        assert_eq!(
+            lost,
+            !want.is_empty() && name != "ACLs enabled",
+            "{name}: {:?}",
+            report.findings
+        );
+    }
+}
+
+/// (behaviour, spec lines under bucket, live retention/lock, step reduces coverage)
+#[test]
+fn shortening_retention_or_lock_reduces_coverage() {
+    let lock = |days| {
+        Some(orgtrail_spec::ObjectLock {
+            mode: orgtrail_spec::LockMode::Governance,
+            days,
+        })
+    };
+    let keep = |days| {
+        Some(orgtrail_spec::Lifecycle {
+            expire_days: days,
+            noncurrent_expire_days: None,
+            archive_after_days: None,
+        })
+    };
     let cases = [
         (
-            false,
+            "retention shortened",
+            "  lifecycle: {expire_days: 90}\n",
+            keep(400),
             None,
-            vec![
-                StepKind::PutPublicAccessBlock,
-                StepKind::PutBucketEncryption,
-            ],
+            true,
         ),
-        (true, None, vec![StepKind::PutBucketEncryption]),
-        (false, Some("AES256"), vec![StepKind::PutPublicAccessBlock]),
-        (true, Some("aws:kms"), vec![]),
+        (
+            "retention lengthened",
+            "  lifecycle: {expire_days: 800}\n",
+            keep(400),
+            None,
+            false,
+        ),
+        (
+            "lock shortened",
+            "  object_lock: {mode: GOVERNANCE, days: 30}\n",
+            None,
+            lock(365),
+            true,
+        ),
+        (
+            "lock added",
+            "  object_lock: {mode: GOVERNANCE, days: 365}\n",
+            None,
+            None,
+            false,
+        ),
     ];
-    for (blocked, encryption, want) in cases {
-        let mut s = spec("");
-        s.bucket.create = true;
+    for (name, extra, retention, object_lock, reduces) in cases {
+        let yaml = format!(
+            "version: 1\nbucket:\n  name: my-bucket\n{extra}trail:\n  name: my-trail\n  home_region: us-east-2\n"
+        );
+        let s = parse_bytes("t.yaml", yaml.as_bytes()).expect("valid");
         let mut live = in_sync(&[&s]);
         live.trails[0].bucket.protection = Some(BucketProtection {
-            public_access_blocked: blocked,
-            encryption: encryption.map(String::from),
+            retention,
+            object_lock,
+            ..defaults_applied()
         });
-        let got: Vec<StepKind> = plan_of(&[&s], &live).steps.iter().map(|s| s.kind).collect();
-        assert_eq!(got, want, "blocked {blocked}, encryption {encryption:?}");
+        let plan = plan_of(&[&s], &live);
+        assert_eq!(plan.steps.len(), 1, "{name}: {:?}", kinds(&plan));
+        assert_eq!(plan.steps[0].reduces_coverage, reduces, "{name}");
     }
+}
+
+/// The TLS-only statement is merged into the bucket policy like CloudTrail's; removing it out
+/// of band is coverage lost in drift.
+#[test]
+fn tls_only_statement_is_merged_and_its_removal_is_drift() {
+    let s = spec("");
+    let live = in_sync(&[&s]);
+    assert!(
+        live.trails[0]
+            .bucket
+            .policy
+            .as_deref()
+            .unwrap()
+            .contains("aws:SecureTransport")
+    );
+    assert!(plan_of(&[&s], &live).steps.is_empty());
+    let mut bare = live.clone();
+    let mut v: serde_json::Value =
+        serde_json::from_str(bare.trails[0].bucket.policy.as_deref().unwrap()).unwrap();
+    v["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|st| st["Sid"] != "DenyInsecureTransport");
+    bare.trails[0].bucket.policy = Some(v.to_string());
+    let plan = plan_of(&[&s], &bare);
+    assert_eq!(kinds(&plan), [(StepKind::PutBucketPolicy, false)]);
+    let report = crate::drift::report(&plan, &bare);
+    assert_eq!(
+        report.findings[0].severity,
+        crate::drift::DriftSeverity::CoverageLost,
+        "{:?}",
+        report.findings
+    );
+    let mut off = s.clone();
+    off.bucket.require_tls = false;
+    assert!(
+        plan_of(&[&off], &bare).steps.is_empty(),
+        "false means: not managed"
+    );
 }
 
 const DATA_ONLY: &str = "  advanced_event_selectors:\n    - field_selectors:\n        - field: eventCategory\n          equals: [Data]\n        - field: resources.type\n          equals: [AWS::S3::Object]\n        - field: resources.ARN\n          not_starts_with: [\"arn:aws:s3:::my-bucket/AWSLogs/\"]\n";

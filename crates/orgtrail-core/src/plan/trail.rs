@@ -58,6 +58,7 @@ pub(crate) fn steps(
     }
     preflight::beside_landing_zone_trail(out, path, s.spec, tl);
     preflight::cis_warnings(out, path, s.spec);
+    preflight::bucket_cis_warnings(out, path, s.spec);
     preflight::duplicate_management_events(out, path, s.spec, tl, owner, &d.arn);
     feedback::log_bucket_loop(out, path, s.spec, partition, owner, org_id);
     let target = Target {

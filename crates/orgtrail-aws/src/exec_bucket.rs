@@ -1,0 +1,342 @@
+//! Execute the log bucket's steps: creation, protection, policy, access logging. Every request
+//! names the owner as ExpectedBucketOwner and is made as the bucket's role when given.
+
+use aws_sdk_s3::types as s3t;
+use orgtrail_core::{Action, BucketRef};
+
+use crate::assume::bucket_role;
+use crate::error::call_error;
+use crate::read_protection::RETENTION_RULE;
+use crate::{Aws, AwsError};
+
+fn res(b: &BucketRef) -> String {
+    format!("bucket `{}`", b.name)
+}
+
+fn invalid(op: &'static str, b: &BucketRef) -> impl Fn(aws_sdk_s3::error::BuildError) -> AwsError {
+    let r = res(b);
+    move |e| AwsError::data(op, r.clone(), e.to_string())
+}
+
+fn days(d: u32) -> i32 {
+    i32::try_from(d).unwrap_or(i32::MAX)
+}
+
+/// Default encryption: SSE-KMS with the trail's key, or SSE-S3.
+fn encryption(
+    b: &BucketRef,
+    kms_key_arn: Option<&str>,
+    bucket_key: bool,
+) -> Result<s3t::ServerSideEncryptionConfiguration, AwsError> {
+    let op = "s3:PutEncryptionConfiguration";
+    let by_default = match kms_key_arn {
+        Some(k) => s3t::ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(s3t::ServerSideEncryption::AwsKms)
+            .kms_master_key_id(k),
+        None => s3t::ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(s3t::ServerSideEncryption::Aes256),
+    }
+    .build()
+    .map_err(invalid(op, b))?;
+    s3t::ServerSideEncryptionConfiguration::builder()
+        .rules(
+            s3t::ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(by_default)
+                .bucket_key_enabled(kms_key_arn.is_some() && bucket_key)
+                .build(),
+        )
+        .build()
+        .map_err(invalid(op, b))
+}
+
+impl Aws {
+    async fn s3_of(&self, b: &BucketRef) -> Result<aws_sdk_s3::Client, AwsError> {
+        self.s3_as(&b.region, bucket_role(b).as_ref()).await
+    }
+
+    pub(crate) async fn execute_bucket(&self, action: &Action) -> Result<(), AwsError> {
+        match action {
+            Action::CreateBucket {
+                bucket,
+                object_lock,
+            } => self.create_bucket(bucket, *object_lock).await,
+            Action::PutBucketOwnershipControls { bucket, ownership } => {
+                self.put_ownership(bucket, ownership).await
+            }
+            Action::PutPublicAccessBlock { bucket } => self.put_public_access_block(bucket).await,
+            Action::PutBucketEncryption {
+                bucket,
+                kms_key_arn,
+                bucket_key,
+            } => {
+                self.put_bucket_encryption(bucket, kms_key_arn.as_deref(), *bucket_key)
+                    .await
+            }
+            Action::PutBucketVersioning { bucket } => self.put_versioning(bucket).await,
+            Action::PutObjectLockConfiguration { bucket, mode, days } => {
+                self.put_object_lock(bucket, mode, *days).await
+            }
+            Action::PutBucketLifecycle {
+                bucket,
+                expire_days,
+                noncurrent_expire_days,
+                archive_after_days,
+            } => {
+                let rule = retention_rule(
+                    bucket,
+                    *expire_days,
+                    *noncurrent_expire_days,
+                    *archive_after_days,
+                )?;
+                self.put_retention(bucket, rule).await
+            }
+            Action::PutBucketPolicy { bucket, policy } => {
+                self.put_bucket_policy(bucket, policy).await
+            }
+            Action::PutBucketLogging {
+                bucket,
+                target_bucket,
+                prefix,
+            } => {
+                self.put_logging(bucket, target_bucket, prefix.as_deref())
+                    .await
+            }
+            _ => unreachable!("execute_bucket is only called for bucket actions"),
+        }
+    }
+
+    /// A new bucket in its region (as the bucket's role when given: the role's account owns it),
+    /// with Object Lock enabled when the spec wants a lock (it can only be set at creation or on
+    /// a versioned bucket).
+    async fn create_bucket(&self, b: &BucketRef, object_lock: bool) -> Result<(), AwsError> {
+        let mut req = self.s3_of(b).await?.create_bucket().bucket(&b.name);
+        if object_lock {
+            req = req.object_lock_enabled_for_bucket(true);
+        }
+        if b.region != "us-east-1" {
+            req = req.create_bucket_configuration(
+                s3t::CreateBucketConfiguration::builder()
+                    .location_constraint(s3t::BucketLocationConstraint::from(b.region.as_str()))
+                    .build(),
+            );
+        }
+        req.send()
+            .await
+            .map_err(|e| call_error("s3:CreateBucket", res(b), e))?;
+        Ok(())
+    }
+
+    async fn put_ownership(&self, b: &BucketRef, ownership: &str) -> Result<(), AwsError> {
+        let op = "s3:PutBucketOwnershipControls";
+        let rule = s3t::OwnershipControlsRule::builder()
+            .object_ownership(s3t::ObjectOwnership::from(ownership))
+            .build()
+            .map_err(invalid(op, b))?;
+        let controls = s3t::OwnershipControls::builder()
+            .rules(rule)
+            .build()
+            .map_err(invalid(op, b))?;
+        self.s3_of(b)
+            .await?
+            .put_bucket_ownership_controls()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .ownership_controls(controls)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutBucketOwnershipControls", res(b), e))?;
+        Ok(())
+    }
+
+    async fn put_public_access_block(&self, b: &BucketRef) -> Result<(), AwsError> {
+        let block = s3t::PublicAccessBlockConfiguration::builder()
+            .block_public_acls(true)
+            .ignore_public_acls(true)
+            .block_public_policy(true)
+            .restrict_public_buckets(true)
+            .build();
+        self.s3_of(b)
+            .await?
+            .put_public_access_block()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .public_access_block_configuration(block)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutBucketPublicAccessBlock", res(b), e))?;
+        Ok(())
+    }
+
+    async fn put_bucket_encryption(
+        &self,
+        b: &BucketRef,
+        kms_key_arn: Option<&str>,
+        bucket_key: bool,
+    ) -> Result<(), AwsError> {
+        self.s3_of(b)
+            .await?
+            .put_bucket_encryption()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .server_side_encryption_configuration(encryption(b, kms_key_arn, bucket_key)?)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutEncryptionConfiguration", res(b), e))?;
+        Ok(())
+    }
+
+    async fn put_versioning(&self, b: &BucketRef) -> Result<(), AwsError> {
+        let conf = s3t::VersioningConfiguration::builder()
+            .status(s3t::BucketVersioningStatus::Enabled)
+            .build();
+        self.s3_of(b)
+            .await?
+            .put_bucket_versioning()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .versioning_configuration(conf)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutBucketVersioning", res(b), e))?;
+        Ok(())
+    }
+
+    async fn put_object_lock(&self, b: &BucketRef, mode: &str, d: u32) -> Result<(), AwsError> {
+        let retention = s3t::DefaultRetention::builder()
+            .mode(s3t::ObjectLockRetentionMode::from(mode))
+            .days(days(d))
+            .build();
+        let conf = s3t::ObjectLockConfiguration::builder()
+            .object_lock_enabled(s3t::ObjectLockEnabled::Enabled)
+            .rule(
+                s3t::ObjectLockRule::builder()
+                    .default_retention(retention)
+                    .build(),
+            )
+            .build();
+        self.s3_of(b)
+            .await?
+            .put_object_lock_configuration()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .object_lock_configuration(conf)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutBucketObjectLockConfiguration", res(b), e))?;
+        Ok(())
+    }
+
+    /// Replace orgtrail's retention rule and keep every other lifecycle rule as it is (a
+    /// PutBucketLifecycleConfiguration replaces the whole configuration).
+    async fn put_retention(&self, b: &BucketRef, rule: s3t::LifecycleRule) -> Result<(), AwsError> {
+        let s3 = self.s3_of(b).await?;
+        let current = match s3
+            .get_bucket_lifecycle_configuration()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .send()
+            .await
+        {
+            Ok(out) => out.rules().to_vec(),
+            Err(e) => call_error("s3:GetLifecycleConfiguration", res(b), e)
+                .absent_as("NoSuchLifecycleConfiguration", Vec::new())?,
+        };
+        let mut rules: Vec<s3t::LifecycleRule> = current
+            .into_iter()
+            .filter(|r| r.id() != Some(RETENTION_RULE))
+            .collect();
+        rules.push(rule);
+        let conf = s3t::BucketLifecycleConfiguration::builder()
+            .set_rules(Some(rules))
+            .build()
+            .map_err(invalid("s3:PutLifecycleConfiguration", b))?;
+        s3.put_bucket_lifecycle_configuration()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .lifecycle_configuration(conf)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutLifecycleConfiguration", res(b), e))?;
+        Ok(())
+    }
+
+    pub(crate) async fn put_bucket_policy(
+        &self,
+        b: &BucketRef,
+        policy: &str,
+    ) -> Result<(), AwsError> {
+        self.s3_of(b)
+            .await?
+            .put_bucket_policy()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .policy(policy)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutBucketPolicy", res(b), e))?;
+        Ok(())
+    }
+
+    async fn put_logging(
+        &self,
+        b: &BucketRef,
+        target: &str,
+        prefix: Option<&str>,
+    ) -> Result<(), AwsError> {
+        let enabled = s3t::LoggingEnabled::builder()
+            .target_bucket(target)
+            .target_prefix(prefix.unwrap_or(""))
+            .build()
+            .map_err(invalid("s3:PutBucketLogging", b))?;
+        let status = s3t::BucketLoggingStatus::builder()
+            .logging_enabled(enabled)
+            .build();
+        self.s3_of(b)
+            .await?
+            .put_bucket_logging()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .bucket_logging_status(status)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:PutBucketLogging", res(b), e))?;
+        Ok(())
+    }
+}
+
+/// orgtrail's retention rule: expire current log files after `expire` days (a rule that only
+/// expires noncurrent versions never deletes CloudTrail's logs), noncurrent versions after
+/// `noncurrent`, and archive to S3 Glacier Flexible Retrieval after `archive`.
+fn retention_rule(
+    b: &BucketRef,
+    expire: u32,
+    noncurrent: Option<u32>,
+    archive: Option<u32>,
+) -> Result<s3t::LifecycleRule, AwsError> {
+    let mut rule = s3t::LifecycleRule::builder()
+        .id(RETENTION_RULE)
+        .status(s3t::ExpirationStatus::Enabled)
+        .filter(s3t::LifecycleRuleFilter::builder().prefix("").build())
+        .expiration(
+            s3t::LifecycleExpiration::builder()
+                .days(days(expire))
+                .build(),
+        );
+    if let Some(n) = noncurrent {
+        rule = rule.noncurrent_version_expiration(
+            s3t::NoncurrentVersionExpiration::builder()
+                .noncurrent_days(days(n))
+                .build(),
+        );
+    }
+    if let Some(a) = archive {
+        rule = rule.transitions(
+            s3t::Transition::builder()
+                .days(days(a))
+                .storage_class(s3t::TransitionStorageClass::Glacier)
+                .build(),
+        );
+    }
+    rule.build()
+        .map_err(invalid("s3:PutLifecycleConfiguration", b))
+}

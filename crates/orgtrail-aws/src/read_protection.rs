@@ -1,0 +1,287 @@
+//! Read a log bucket's protection (public access block, ownership, default encryption,
+//! versioning, and when the spec manages them retention, Object Lock and access logging, with
+//! the access-logging target), concurrently with the bucket-policy read.
+
+use aws_sdk_s3::types as s3t;
+use orgtrail_core::{BucketProtection, BucketRef, LoggingTarget};
+use orgtrail_spec::{Lifecycle, LockMode, ObjectLock, Spec};
+
+use crate::assume::bucket_role;
+use crate::error::call_error;
+use crate::{Aws, AwsError};
+
+/// orgtrail's lifecycle rule; every other rule of the bucket is left alone.
+pub(crate) const RETENTION_RULE: &str = "orgtrail-log-retention";
+
+/// Which protection reads a bucket needs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Wants {
+    /// orgtrail may write the bucket (its own account, or through the bucket's role): its
+    /// protection is managed and read.
+    pub managed: bool,
+    pub lifecycle: bool,
+    pub object_lock: bool,
+    pub logging_target: Option<String>,
+}
+
+impl Wants {
+    pub fn of(s: &Spec, managed: bool) -> Wants {
+        let b = &s.bucket;
+        Wants {
+            managed,
+            lifecycle: managed && b.lifecycle.is_some(),
+            object_lock: managed && b.object_lock.is_some(),
+            logging_target: b
+                .access_logging
+                .as_ref()
+                .filter(|_| managed)
+                .map(|a| a.target_bucket.clone()),
+        }
+    }
+}
+
+fn res(b: &BucketRef) -> String {
+    format!("bucket `{}`", b.name)
+}
+
+impl Aws {
+    async fn s3_for(
+        &self,
+        b: &BucketRef,
+    ) -> Result<(aws_sdk_s3::Client, tokio::sync::OwnedSemaphorePermit), AwsError> {
+        let s3 = self.s3_as(&b.region, bucket_role(b).as_ref()).await?;
+        let permit = self.slot(&format!("s3/{}", b.region)).await;
+        Ok((s3, permit))
+    }
+
+    /// The protection of `b` (errors of a bucket that turns out not to exist are the caller's
+    /// to ignore).
+    pub(crate) async fn protection(
+        &self,
+        b: &BucketRef,
+        w: &Wants,
+    ) -> Result<BucketProtection, AwsError> {
+        let (blocked, encryption, ownership, versioning, retention, lock, logging) = tokio::join!(
+            self.public_access_blocked(b),
+            self.default_encryption(b),
+            self.ownership(b),
+            self.versioning(b),
+            async {
+                if w.lifecycle {
+                    self.retention(b).await
+                } else {
+                    Ok(None)
+                }
+            },
+            async {
+                if w.object_lock {
+                    self.object_lock(b).await
+                } else {
+                    Ok(None)
+                }
+            },
+            async {
+                if w.logging_target.is_some() {
+                    self.logging(b).await
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        let (encryption, bucket_key) = encryption?;
+        Ok(BucketProtection {
+            public_access_blocked: blocked?,
+            encryption,
+            bucket_key,
+            ownership: ownership?,
+            versioning: versioning?,
+            retention: retention?,
+            object_lock: lock?,
+            logging: logging?,
+        })
+    }
+
+    /// Whether all four public access block settings are on (none configured: false).
+    async fn public_access_blocked(&self, b: &BucketRef) -> Result<bool, AwsError> {
+        let (s3, _s) = self.s3_for(b).await?;
+        match s3
+            .get_public_access_block()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
+                c.block_public_acls() == Some(true)
+                    && c.ignore_public_acls() == Some(true)
+                    && c.block_public_policy() == Some(true)
+                    && c.restrict_public_buckets() == Some(true)
+            })),
+            Err(e) => call_error("s3:GetBucketPublicAccessBlock", res(b), e)
+                .absent_as("NoSuchPublicAccessBlockConfiguration", false),
+        }
+    }
+
+    /// The default encryption algorithm, if any, and whether the S3 Bucket Key is on.
+    async fn default_encryption(&self, b: &BucketRef) -> Result<(Option<String>, bool), AwsError> {
+        let (s3, _s) = self.s3_for(b).await?;
+        match s3
+            .get_bucket_encryption()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let rule = out
+                    .server_side_encryption_configuration()
+                    .and_then(|c| c.rules().first());
+                let algorithm = rule
+                    .and_then(|r| r.apply_server_side_encryption_by_default())
+                    .map(|d| d.sse_algorithm().as_str().to_string());
+                Ok((
+                    algorithm,
+                    rule.and_then(|r| r.bucket_key_enabled()).unwrap_or(false),
+                ))
+            }
+            Err(e) => call_error("s3:GetEncryptionConfiguration", res(b), e).absent_as(
+                "ServerSideEncryptionConfigurationNotFoundError",
+                (None, false),
+            ),
+        }
+    }
+
+    async fn ownership(&self, b: &BucketRef) -> Result<Option<String>, AwsError> {
+        let (s3, _s) = self.s3_for(b).await?;
+        match s3
+            .get_bucket_ownership_controls()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .ownership_controls()
+                .and_then(|c| c.rules().first())
+                .map(|r| r.object_ownership().as_str().to_string())),
+            Err(e) => call_error("s3:GetBucketOwnershipControls", res(b), e)
+                .absent_as("OwnershipControlsNotFoundError", None),
+        }
+    }
+
+    async fn versioning(&self, b: &BucketRef) -> Result<Option<String>, AwsError> {
+        let (s3, _s) = self.s3_for(b).await?;
+        let out = s3
+            .get_bucket_versioning()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:GetBucketVersioning", res(b), e))?;
+        Ok(out.status().map(|s| s.as_str().to_string()))
+    }
+
+    /// orgtrail's retention rule, if the bucket has it.
+    async fn retention(&self, b: &BucketRef) -> Result<Option<Lifecycle>, AwsError> {
+        let (s3, _s) = self.s3_for(b).await?;
+        let rules = match s3
+            .get_bucket_lifecycle_configuration()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .send()
+            .await
+        {
+            Ok(out) => out.rules().to_vec(),
+            Err(e) => {
+                return call_error("s3:GetLifecycleConfiguration", res(b), e)
+                    .absent_as("NoSuchLifecycleConfiguration", None);
+            }
+        };
+        Ok(rules
+            .iter()
+            .find(|r| r.id() == Some(RETENTION_RULE))
+            .map(retention_of))
+    }
+
+    async fn object_lock(&self, b: &BucketRef) -> Result<Option<ObjectLock>, AwsError> {
+        let (s3, _s) = self.s3_for(b).await?;
+        match s3
+            .get_object_lock_configuration()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.object_lock_configuration().and_then(lock_of)),
+            Err(e) => call_error("s3:GetBucketObjectLockConfiguration", res(b), e)
+                .absent_as("ObjectLockConfigurationNotFoundError", None),
+        }
+    }
+
+    async fn logging(&self, b: &BucketRef) -> Result<Option<(String, Option<String>)>, AwsError> {
+        let (s3, _s) = self.s3_for(b).await?;
+        let out = s3
+            .get_bucket_logging()
+            .bucket(&b.name)
+            .expected_bucket_owner(&b.owner)
+            .send()
+            .await
+            .map_err(|e| call_error("s3:GetBucketLogging", res(b), e))?;
+        Ok(out.logging_enabled().map(|l| {
+            let prefix = Some(l.target_prefix().to_string()).filter(|p| !p.is_empty());
+            (l.target_bucket().to_string(), prefix)
+        }))
+    }
+
+    /// The access-logging target (same account and region as the log bucket, S3's rule): its
+    /// existence, policy and whether it uses Object Lock.
+    pub(crate) async fn logging_target(
+        &self,
+        b: &BucketRef,
+        target: &str,
+    ) -> Result<LoggingTarget, AwsError> {
+        let t = BucketRef {
+            name: target.to_string(),
+            ..b.clone()
+        };
+        let (state, lock) = tokio::join!(self.bucket(&t), self.object_lock(&t));
+        let state = state?;
+        let locked = if state.exists && !state.denied {
+            lock?.is_some()
+        } else {
+            false
+        };
+        Ok(LoggingTarget {
+            name: target.to_string(),
+            exists: state.exists,
+            policy: state.policy,
+            object_lock: locked,
+        })
+    }
+}
+
+fn retention_of(r: &s3t::LifecycleRule) -> Lifecycle {
+    let days = |d: Option<i32>| d.and_then(|d| u32::try_from(d).ok());
+    Lifecycle {
+        expire_days: days(r.expiration().and_then(|e| e.days())).unwrap_or(0),
+        noncurrent_expire_days: days(
+            r.noncurrent_version_expiration()
+                .and_then(|e| e.noncurrent_days()),
+        ),
+        archive_after_days: days(r.transitions().first().and_then(|t| t.days())),
+    }
+}
+
+fn lock_of(c: &s3t::ObjectLockConfiguration) -> Option<ObjectLock> {
+    let d = c.rule()?.default_retention()?;
+    let mode = match d.mode()? {
+        s3t::ObjectLockRetentionMode::Compliance => LockMode::Compliance,
+        _ => LockMode::Governance,
+    };
+    let days = d.days().and_then(|d| u32::try_from(d).ok()).or_else(|| {
+        d.years()
+            .and_then(|y| u32::try_from(y).ok())
+            .map(|y| y * 365)
+    })?;
+    Some(ObjectLock { mode, days })
+}

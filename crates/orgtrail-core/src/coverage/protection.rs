@@ -1,0 +1,151 @@
+//! What weakening the log bucket's protection loses: each function compares one protection
+//! `from` -> `to` (plan: live -> desired; drift: desired -> live), like the rest of the model.
+
+use orgtrail_spec::{Lifecycle, LockMode, ObjectLock};
+
+/// A protection that is on or off.
+pub fn switch(what: &str, from: bool, to: bool) -> Vec<String> {
+    if from && !to {
+        vec![what.to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Default encryption strength: 0 none, 1 SSE-S3, 2 SSE-KMS.
+pub fn encryption(from: u8, to: u8) -> Vec<String> {
+    let name = |r: u8| match r {
+        0 => "no default encryption",
+        1 => "SSE-S3",
+        _ => "SSE-KMS",
+    };
+    if to < from {
+        vec![format!(
+            "{} of the log files (new ones would get {})",
+            name(from),
+            name(to)
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Retention: log files kept for a shorter time (or, from none, deleted at all) is a loss.
+pub fn retention(from: Option<Lifecycle>, to: Option<Lifecycle>) -> Vec<String> {
+    let kept = |l: Option<Lifecycle>| l.map_or(u32::MAX, |l| l.expire_days);
+    let (a, b) = (kept(from), kept(to));
+    if b >= a {
+        return Vec::new();
+    }
+    let was = if a == u32::MAX {
+        "without expiry".to_string()
+    } else {
+        format!("for {a} days")
+    };
+    vec![format!(
+        "log files kept {was}: they would be deleted after {b} days"
+    )]
+}
+
+/// Object Lock: removed, shorter, or COMPLIANCE relaxed to GOVERNANCE (which privileged users
+/// may bypass) is a loss.
+pub fn lock(from: Option<ObjectLock>, to: Option<ObjectLock>) -> Vec<String> {
+    let Some(f) = from else { return Vec::new() };
+    let describe = |l: ObjectLock| format!("{} lock of {} days", l.mode.as_str(), l.days);
+    match to {
+        None => vec![format!("the {} on new log files", describe(f))],
+        Some(t)
+            if t.days < f.days
+                || (f.mode == LockMode::Compliance && t.mode == LockMode::Governance) =>
+        {
+            vec![format!(
+                "the {} on new log files (it would be a {})",
+                describe(f),
+                describe(t)
+            )]
+        }
+        Some(_) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keep(days: u32) -> Option<Lifecycle> {
+        Some(Lifecycle {
+            expire_days: days,
+            noncurrent_expire_days: None,
+            archive_after_days: None,
+        })
+    }
+
+    fn lock_of(mode: LockMode, days: u32) -> Option<ObjectLock> {
+        Some(ObjectLock { mode, days })
+    }
+
+    /// (behaviour, loses something)
+    #[test]
+    fn weakening_a_protection_is_a_loss_and_strengthening_is_not() {
+        let cases = [
+            (
+                "retention shortened",
+                !retention(keep(400), keep(90)).is_empty(),
+                true,
+            ),
+            (
+                "retention lengthened",
+                !retention(keep(90), keep(400)).is_empty(),
+                false,
+            ),
+            (
+                "expiry added to kept-forever logs",
+                !retention(None, keep(400)).is_empty(),
+                true,
+            ),
+            (
+                "expiry removed",
+                !retention(keep(400), None).is_empty(),
+                false,
+            ),
+            (
+                "lock removed",
+                !lock(lock_of(LockMode::Governance, 365), None).is_empty(),
+                true,
+            ),
+            (
+                "lock shortened",
+                !lock(
+                    lock_of(LockMode::Governance, 365),
+                    lock_of(LockMode::Governance, 30),
+                )
+                .is_empty(),
+                true,
+            ),
+            (
+                "compliance relaxed",
+                !lock(
+                    lock_of(LockMode::Compliance, 365),
+                    lock_of(LockMode::Governance, 365),
+                )
+                .is_empty(),
+                true,
+            ),
+            (
+                "lock added",
+                !lock(None, lock_of(LockMode::Governance, 365)).is_empty(),
+                false,
+            ),
+            ("encryption downgraded", !encryption(2, 1).is_empty(), true),
+            ("encryption upgraded", !encryption(1, 2).is_empty(), false),
+            (
+                "versioning suspended",
+                !switch("versioning", true, false).is_empty(),
+                true,
+            ),
+        ];
+        for (name, got, want) in cases {
+            assert_eq!(got, want, "{name}");
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! The log bucket's protection as the spec states it (public access block, ownership, default
+//! encryption, versioning, Object Lock, retention, access logging), one step per setting that
+//! differs, each read back on the next plan. `false`/`null` in the spec means "not managed":
+//! orgtrail never switches a protection off. A step that weakens a protection (an explicit
+//! downgrade, a shorter retention or lock) reduces coverage; drift calls the reverse coverage
+//! lost. The TLS-only statement is part of the bucket policy (crates/orgtrail-core/src/policy.rs).
+
+use orgtrail_spec::{AccessLogging, Encryption, EncryptionType, Lifecycle, Protection};
+use serde_json::{Value, json};
+
+use super::bucket::BucketGroup;
+use super::model::{Action, BucketRef, Step, StepKind, change};
+use super::out::Out;
+use crate::coverage::protection as cov;
+use crate::live::{BucketProtection, LoggingTarget};
+
+fn step(b: &BucketRef, path: &str, kind: StepKind, reason: &str, action: Action) -> Step {
+    Step::new(
+        kind,
+        format!("s3://{}", b.name),
+        path.to_string(),
+        reason.into(),
+        action,
+    )
+}
+
+/// The encryption the spec wants: as written, or SSE-KMS with the trail's key (bucket key on)
+/// when it has one, else SSE-S3.
+fn wanted_encryption(p: &Protection, kms: Option<&String>) -> Encryption {
+    p.encryption.unwrap_or(match kms {
+        Some(_) => Encryption {
+            kind: EncryptionType::SseKms,
+            bucket_key: true,
+        },
+        None => Encryption {
+            kind: EncryptionType::SseS3,
+            bucket_key: false,
+        },
+    })
+}
+
+fn strength(algorithm: Option<&str>) -> u8 {
+    match algorithm {
+        None => 0,
+        Some(a) if a.starts_with("aws:kms") => 2,
+        Some(_) => 1,
+    }
+}
+
+/// Steps for a bucket orgtrail may write (`live`: `None` for one being created).
+pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtection>) {
+    let p = g.members[0].0.spec.bucket.protection();
+    let (b, path) = (&g.target, g.path());
+    ownership(out, b, path, &p, live);
+    public_access(out, b, path, &p, live);
+    encryption(out, g, &p, live);
+    versioning(out, b, path, &p, live);
+    object_lock(out, b, path, &p, live);
+    retention(out, b, path, &p, live);
+}
+
+fn ownership(
+    out: &mut Out,
+    b: &BucketRef,
+    path: &str,
+    p: &Protection,
+    live: Option<&BucketProtection>,
+) {
+    let Some(want) = p.ownership else { return };
+    let now = live.and_then(|l| l.ownership.clone());
+    if now.as_deref() == Some(want.as_str()) {
+        return;
+    }
+    let action = Action::PutBucketOwnershipControls {
+        bucket: b.clone(),
+        ownership: want.as_str().into(),
+    };
+    out.step(
+        step(
+            b,
+            path,
+            StepKind::PutBucketOwnershipControls,
+            "the spec sets `bucket.ownership` (BucketOwnerEnforced disables ACLs)",
+            action,
+        )
+        .with_changes(vec![change("ownership", json!(now), json!(want.as_str()))]),
+    );
+}
+
+fn public_access(
+    out: &mut Out,
+    b: &BucketRef,
+    path: &str,
+    p: &Protection,
+    live: Option<&BucketProtection>,
+) {
+    let now = live.is_some_and(|l| l.public_access_blocked);
+    if !p.public_access_block || now {
+        return;
+    }
+    let action = Action::PutPublicAccessBlock { bucket: b.clone() };
+    let what = "the public access block (the logs could be made public)";
+    out.step(
+        step(
+            b,
+            path,
+            StepKind::PutPublicAccessBlock,
+            "a log bucket must never be public",
+            action,
+        )
+        .with_changes(vec![change(
+            "public_access_block",
+            json!(live.map(|l| l.public_access_blocked)),
+            json!(true),
+        )])
+        .coverage(Vec::new(), cov::switch(what, live.is_some(), false)),
+    );
+}
+
+fn encryption(out: &mut Out, g: &BucketGroup, p: &Protection, live: Option<&BucketProtection>) {
+    let kms = g
+        .members
+        .iter()
+        .find_map(|(_, tl)| tl.kms.as_ref()?.key_arn.clone());
+    let want = wanted_encryption(p, kms.as_ref());
+    let want_strength = if want.kind == EncryptionType::SseKms {
+        2
+    } else {
+        1
+    };
+    let now = strength(live.and_then(|l| l.encryption.as_deref()));
+    let explicit = p.encryption.is_some();
+    let key_differs = want.kind == EncryptionType::SseKms
+        && live.is_some_and(|l| l.bucket_key != want.bucket_key);
+    // Without an explicit setting, a stronger live encryption is kept (never downgraded).
+    let differs = now < want_strength || (explicit && now > want_strength) || key_differs;
+    if !differs {
+        return;
+    }
+    let (b, path) = (&g.target, g.path());
+    let label = |s: u8| match s {
+        0 => Value::Null,
+        1 => json!("SSE-S3"),
+        _ => json!("SSE-KMS"),
+    };
+    let action = Action::PutBucketEncryption {
+        bucket: b.clone(),
+        kms_key_arn: if want.kind == EncryptionType::SseKms {
+            kms
+        } else {
+            None
+        },
+        bucket_key: want.bucket_key,
+    };
+    out.step(
+        step(
+            b,
+            path,
+            StepKind::PutBucketEncryption,
+            "log files are encrypted at rest as the spec says",
+            action,
+        )
+        .with_changes(vec![change("encryption", label(now), label(want_strength))])
+        .coverage(
+            cov::encryption(now, want_strength),
+            cov::encryption(want_strength, now),
+        ),
+    );
+}
+
+fn versioning(
+    out: &mut Out,
+    b: &BucketRef,
+    path: &str,
+    p: &Protection,
+    live: Option<&BucketProtection>,
+) {
+    let now = live.and_then(|l| l.versioning.clone());
+    if !p.versioning || now.as_deref() == Some("Enabled") {
+        return;
+    }
+    let was_on = live.is_some() && now.as_deref() == Some("Suspended");
+    let what = "versioning (an overwritten or deleted log file could not be recovered)";
+    out.step(
+        step(
+            b,
+            path,
+            StepKind::PutBucketVersioning,
+            "versioning keeps every version of the log files",
+            Action::PutBucketVersioning { bucket: b.clone() },
+        )
+        .with_changes(vec![change("versioning", json!(now), json!("Enabled"))])
+        .coverage(
+            Vec::new(),
+            cov::switch(what, was_on || live.is_some(), false),
+        ),
+    );
+}
+
+fn object_lock(
+    out: &mut Out,
+    b: &BucketRef,
+    path: &str,
+    p: &Protection,
+    live: Option<&BucketProtection>,
+) {
+    let Some(want) = p.object_lock else { return };
+    let now = live.and_then(|l| l.object_lock);
+    if now == Some(want) {
+        return;
+    }
+    let show = |l: Option<orgtrail_spec::ObjectLock>| {
+        l.map_or(
+            Value::Null,
+            |l| json!({"mode": l.mode.as_str(), "days": l.days}),
+        )
+    };
+    let action = Action::PutObjectLockConfiguration {
+        bucket: b.clone(),
+        mode: want.mode.as_str().into(),
+        days: want.days,
+    };
+    out.step(
+        step(
+            b,
+            path,
+            StepKind::PutObjectLockConfiguration,
+            "new log files are locked against deletion and overwrite",
+            action,
+        )
+        .with_changes(vec![change("object_lock", show(now), show(Some(want)))])
+        .coverage(cov::lock(now, Some(want)), cov::lock(Some(want), now)),
+    );
+}
+
+fn retention(
+    out: &mut Out,
+    b: &BucketRef,
+    path: &str,
+    p: &Protection,
+    live: Option<&BucketProtection>,
+) {
+    let Some(want) = p.lifecycle else { return };
+    let now = live.and_then(|l| l.retention);
+    if now == Some(want) {
+        return;
+    }
+    let show = |l: Option<Lifecycle>| {
+        l.map_or(Value::Null, |l| json!({"expire_days": l.expire_days, "noncurrent_expire_days": l.noncurrent_expire_days, "archive_after_days": l.archive_after_days}))
+    };
+    let action = Action::PutBucketLifecycle {
+        bucket: b.clone(),
+        expire_days: want.expire_days,
+        noncurrent_expire_days: want.noncurrent_expire_days,
+        archive_after_days: want.archive_after_days,
+    };
+    out.step(
+        step(
+            b,
+            path,
+            StepKind::PutBucketLifecycle,
+            "the retention rule `orgtrail-log-retention` (other lifecycle rules are kept)",
+            action,
+        )
+        .with_changes(vec![change("lifecycle", show(now), show(Some(want)))])
+        // A bucket being created holds no log files that a retention rule could delete.
+        .coverage(
+            if live.is_some() {
+                cov::retention(now, Some(want))
+            } else {
+                Vec::new()
+            },
+            cov::retention(Some(want), now),
+        ),
+    );
+}
+
+/// Server access logging into the target the spec names: the target must exist and must not use
+/// Object Lock (S3 cannot deliver access logs into a locked bucket), its policy gets the
+/// statement that lets `logging.s3.amazonaws.com` write (merged, every other statement kept),
+/// then PutBucketLogging (S3 answers InvalidTargetBucketForLogging without that statement).
+pub(crate) fn access_logging(out: &mut Out, g: &BucketGroup, partition: &str) {
+    let Some(want) = g.members[0].0.spec.bucket.access_logging.clone() else {
+        return;
+    };
+    let Some(target) = &g.live().bucket.logging_target else {
+        return;
+    };
+    if !target_usable(out, g.path(), target) {
+        return;
+    }
+    target_policy(out, g, target, &want, partition);
+    logging_step(out, g, want);
+}
+
+fn target_usable(out: &mut Out, path: &str, target: &LoggingTarget) -> bool {
+    if !target.exists {
+        out.error(
+            path,
+            "access-logging-target-missing",
+            format!("access-logging target bucket `{}` does not exist", target.name),
+            "create it (same account and region as the log bucket), or change `bucket.access_logging.target_bucket`",
+        );
+        return false;
+    }
+    if target.object_lock {
+        out.error(
+            path,
+            "access-logging-target-locked",
+            format!("access-logging target bucket `{}` uses S3 Object Lock: S3 cannot deliver server access logs into it", target.name),
+            "send the access logs to a bucket without Object Lock",
+        );
+        return false;
+    }
+    true
+}
+
+/// The target's policy with the statement that lets S3 deliver the access logs.
+fn target_policy(
+    out: &mut Out,
+    g: &BucketGroup,
+    target: &LoggingTarget,
+    want: &AccessLogging,
+    partition: &str,
+) {
+    let b = &g.target;
+    let statement = crate::policy::access_logging(
+        partition,
+        &want.target_bucket,
+        want.prefix.as_deref(),
+        &b.name,
+        &b.owner,
+    );
+    let tb = BucketRef {
+        name: want.target_bucket.clone(),
+        ..b.clone()
+    };
+    match crate::policy::ensure(&tb.name, target.policy.as_deref(), &statement) {
+        Err(e) => out.error(
+            g.path(),
+            "access-logging-target-policy",
+            e.to_string(),
+            "fix the target bucket's policy in S3, then run plan again",
+        ),
+        Ok(Some(new)) => {
+            let before = target
+                .policy
+                .as_deref()
+                .map(crate::policy::canonical_text)
+                .unwrap_or_default();
+            let action = Action::PutBucketPolicy {
+                bucket: tb.clone(),
+                policy: serde_json::to_string(&new).unwrap_or_default(),
+            };
+            let reason = format!("add the statement that {}", statement.purpose);
+            out.step(
+                step(&tb, g.path(), StepKind::PutBucketPolicy, &reason, action)
+                    .with_policy_diff(Some((before, crate::policy::canonical_pretty(&new)))),
+            );
+        }
+        Ok(None) => {}
+    }
+}
+
+fn logging_step(out: &mut Out, g: &BucketGroup, want: AccessLogging) {
+    let (b, live) = (&g.target, &g.live().bucket);
+    let now = live.protection.as_ref().and_then(|p| p.logging.clone());
+    let wanted = (want.target_bucket.clone(), want.prefix.clone());
+    if now.as_ref() == Some(&wanted) {
+        return;
+    }
+    let show = |l: &Option<(String, Option<String>)>| {
+        l.as_ref().map_or(
+            Value::Null,
+            |(t, p)| json!({"target_bucket": t, "prefix": p}),
+        )
+    };
+    let restored = cov::switch(
+        "server access logging of the log bucket",
+        live.protection.is_some(),
+        false,
+    );
+    let action = Action::PutBucketLogging {
+        bucket: b.clone(),
+        target_bucket: want.target_bucket,
+        prefix: want.prefix,
+    };
+    out.step(
+        step(
+            b,
+            g.path(),
+            StepKind::PutBucketLogging,
+            "server access logs record who reads and changes the log files (CIS 3.6)",
+            action,
+        )
+        .with_changes(vec![change(
+            "access_logging",
+            show(&now),
+            show(&Some(wanted)),
+        )])
+        .coverage(Vec::new(), restored),
+    );
+}

@@ -1,0 +1,299 @@
+//! The AWS contract layer: a loopback proxy in front of moto that holds moto to what AWS
+//! documents, so that a request AWS would reject is rejected here too, with AWS's error code,
+//! HTTP status and body shape, and a request AWS accepts reaches moto unchanged.
+//!
+//! moto accepts what AWS rejects (a bucket policy with repeated Sids, an organization trail whose
+//! bucket policy does not let CloudTrail write, one created while trusted access is off, any
+//! account touching any bucket), lacks CloudTrail's delegated-administrator API, answers
+//! GetEventSelectors of a trail without selectors with none where AWS answers its default, and
+//! is strongly consistent. Each rule, its AWS documentation and its test are listed in
+//! docs/aws-contract.md; the rules live in one module per service.
+//!
+//! The layer reads the state a rule needs from moto itself (as the owning account, with moto's
+//! `x-moto-account-id`), marking those requests with [`wire::MARKER`] so that the recorder's
+//! request counts leave them out, and it evaluates policies with its own evaluator
+//! ([`policy`]), never with orgtrail's code.
+
+pub mod consistency;
+pub mod policy;
+pub mod wire;
+pub mod world;
+
+mod cloudtrail;
+mod kms;
+mod organizations;
+mod s3;
+
+use std::io::{BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::thread;
+use std::time::Duration;
+
+use consistency::Consistency;
+use wire::{Incoming, Reply};
+use world::{Caller, World};
+
+pub use s3::{MAX_POLICY_BYTES, validate_policy};
+
+/// What the layer did with one request, for tests to see which rule answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The rule's name, as in docs/aws-contract.md.
+    pub rule: &'static str,
+    /// `CreateTrail`, `s3:PutBucketPolicy`, …
+    pub operation: String,
+    pub status: u16,
+    /// The AWS error code (empty when the layer answered a read itself).
+    pub code: String,
+}
+
+/// State shared by the connections of one layer.
+pub struct Shared {
+    moto_port: u16,
+    world: World,
+    consistency: Mutex<Consistency>,
+    verdicts: Mutex<Vec<Verdict>>,
+}
+
+impl Shared {
+    fn consistency(&self) -> MutexGuard<'_, Consistency> {
+        self.consistency.lock().expect("consistency lock")
+    }
+}
+
+/// The contract layer in front of one moto server.
+pub struct Contract {
+    pub port: u16,
+    pub endpoint: String,
+    shared: Arc<Shared>,
+}
+
+impl Contract {
+    /// Listen on a free loopback port and forward to moto on `moto_port`.
+    pub fn start(moto_port: u16) -> Contract {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind contract layer");
+        let port = listener.local_addr().expect("addr").port();
+        let shared = Arc::new(Shared {
+            moto_port,
+            world: World::new(moto_port),
+            consistency: Mutex::default(),
+            verdicts: Mutex::default(),
+        });
+        let s = shared.clone();
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let s = s.clone();
+                thread::spawn(move || {
+                    let _ = serve(conn, s);
+                });
+            }
+        });
+        Contract {
+            port,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            shared,
+        }
+    }
+
+    /// For `delay` after EnableAWSServiceAccess, PutBucketPolicy or PutKeyPolicy, CloudTrail and
+    /// reads still see the value from before (zero: strongly consistent, the default).
+    pub fn set_propagation(&self, delay: Duration) {
+        self.shared.consistency().delay = delay;
+    }
+
+    /// Forget what the layer learned of moto's state (after moto's reset).
+    pub fn forget(&self) {
+        self.shared.world.forget();
+        self.shared.consistency().forget();
+        self.shared.verdicts.lock().expect("lock").clear();
+    }
+
+    /// What the layer refused or answered itself, in order.
+    pub fn verdicts(&self) -> Vec<Verdict> {
+        self.shared.verdicts.lock().expect("lock").clone()
+    }
+
+    /// The verdicts that refused a request (an AWS error).
+    pub fn refusals(&self) -> Vec<Verdict> {
+        self.verdicts()
+            .into_iter()
+            .filter(|v| !v.code.is_empty())
+            .collect()
+    }
+}
+
+/// One request being judged.
+pub struct Cx {
+    shared: Arc<Shared>,
+    req: Incoming,
+    caller: OnceLock<Caller>,
+}
+
+impl Cx {
+    fn world(&self) -> &World {
+        &self.shared.world
+    }
+
+    /// The signing account (and its ARN), from the access key.
+    fn caller(&self) -> &Caller {
+        self.caller
+            .get_or_init(|| self.shared.world.caller(&self.req.access_key))
+    }
+
+    fn delaying(&self) -> bool {
+        self.shared.consistency().delaying()
+    }
+}
+
+type Adapt = Box<dyn FnOnce(Reply) -> Reply + Send>;
+
+/// What to do with a request.
+pub enum Outcome {
+    /// Send it to moto (as another account, when moto keeps the resource there), and pass on
+    /// moto's answer (adapted, when AWS answers differently).
+    Forward {
+        as_account: Option<String>,
+        then: Option<Adapt>,
+    },
+    /// AWS rejects it: answer with AWS's error.
+    Reject { rule: &'static str, reply: Reply },
+    /// The layer answers itself (an API moto lacks, a stale read).
+    Answer { rule: &'static str, reply: Reply },
+}
+
+impl Outcome {
+    fn forward() -> Outcome {
+        Outcome::Forward {
+            as_account: None,
+            then: None,
+        }
+    }
+
+    fn forward_as(account: &str) -> Outcome {
+        Outcome::Forward {
+            as_account: Some(account.to_string()),
+            then: None,
+        }
+    }
+
+    fn forward_then(f: impl FnOnce(Reply) -> Reply + Send + 'static) -> Outcome {
+        Outcome::Forward {
+            as_account: None,
+            then: Some(Box::new(f)),
+        }
+    }
+
+    fn reject(rule: &'static str, reply: Reply) -> Outcome {
+        Outcome::Reject { rule, reply }
+    }
+
+    fn answer(rule: &'static str, reply: Reply) -> Outcome {
+        Outcome::Answer { rule, reply }
+    }
+
+    /// The same forward, answered by moto as `account`.
+    fn answered_by(self, account: &str) -> Outcome {
+        match self {
+            Outcome::Forward { then, .. } => Outcome::Forward {
+                as_account: Some(account.to_string()),
+                then,
+            },
+            other => other,
+        }
+    }
+}
+
+fn serve(client: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut client = client;
+    // One request per connection: every response is sent with `Connection: close`.
+    let Some(raw) = crate::proxy::read_request(&mut reader)? else {
+        return Ok(());
+    };
+    let req = Incoming::parse(raw);
+    let cx = Cx {
+        shared: shared.clone(),
+        req,
+        caller: OnceLock::new(),
+    };
+    let response = respond(&cx);
+    client.write_all(&response)?;
+    let _ = client.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+fn judge(cx: &Cx) -> Outcome {
+    match cx.req.service.as_str() {
+        "s3" => s3::check(cx),
+        "cloudtrail" => cloudtrail::check(cx),
+        "organizations" => organizations::check(cx),
+        "kms" => kms::check(cx),
+        _ => Outcome::forward(),
+    }
+}
+
+fn respond(cx: &Cx) -> Vec<u8> {
+    let head = cx.req.method == "HEAD";
+    let port = cx.shared.moto_port;
+    match judge(cx) {
+        Outcome::Forward {
+            as_account: None,
+            then: None,
+        } => forward(&cx.req.raw, port),
+        Outcome::Forward { as_account, then } => {
+            let raw = match &as_account {
+                Some(a) => cx.req.raw_with_header("x-moto-account-id", a),
+                None => cx.req.raw.clone(),
+            };
+            let reply = Reply::parse(&forward(&raw, port));
+            match then {
+                Some(f) => f(reply).to_bytes(head),
+                None => reply.to_bytes(head),
+            }
+        }
+        Outcome::Reject { rule, reply } | Outcome::Answer { rule, reply } => {
+            record(cx, rule, &reply);
+            reply.to_bytes(head)
+        }
+    }
+}
+
+fn forward(raw: &[u8], port: u16) -> Vec<u8> {
+    crate::proxy::forward(raw, port).unwrap_or_else(|e| {
+        Reply::s3_error(502, "ContractLayerUpstream", &e.to_string(), &[]).to_bytes(false)
+    })
+}
+
+fn record(cx: &Cx, rule: &'static str, reply: &Reply) {
+    let code = if reply.is_success() {
+        String::new()
+    } else {
+        error_code(reply)
+    };
+    let operation = if cx.req.service == "s3" {
+        let path = cx.req.path.get(1..).unwrap_or_default();
+        let (_, key) = path.split_once('/').unwrap_or(("", ""));
+        s3::iam_action(&cx.req.method, key, &cx.req.query).to_string()
+    } else {
+        cx.req.operation.clone()
+    };
+    cx.shared.verdicts.lock().expect("lock").push(Verdict {
+        rule,
+        operation,
+        status: reply.status,
+        code,
+    });
+}
+
+/// The AWS error code of a reply: S3's `<Code>` or the JSON `__type`.
+pub fn error_code(reply: &Reply) -> String {
+    let text = reply.text();
+    wire::xml_values(&text, "Code")
+        .pop()
+        .or_else(|| reply.json_body()["__type"].as_str().map(str::to_string))
+        .or_else(|| (reply.status == 404).then(|| "NotFound".to_string()))
+        .unwrap_or_default()
+}
