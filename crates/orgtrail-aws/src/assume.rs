@@ -2,14 +2,15 @@
 //! or the key's role (a security account), session name `orgtrail`, once per role per run;
 //! every later call as that role reuses the credentials (they last an hour, longer than a run).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use aws_config::Region;
 use aws_sdk_s3::config::Credentials;
 use tokio::sync::OnceCell;
 
 use crate::error::call_error;
-use crate::{Aws, AwsError, RefusedIsFinal};
+use crate::{Aws, AwsError};
 
 /// One role to act as.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,26 +62,44 @@ impl Aws {
         ))
     }
 
+    /// The client of `region`: `plain` without a role, else as `role`, from `cache` (one per
+    /// region and role), built by `build` with the region and the role's credentials.
+    async fn client_as<C: Clone>(
+        &self,
+        cache: &Mutex<HashMap<String, C>>,
+        region: &str,
+        role: Option<&Role>,
+        plain: impl FnOnce() -> C,
+        build: impl FnOnce(Region, Credentials) -> C,
+    ) -> Result<C, AwsError> {
+        let Some(role) = role else {
+            return Ok(plain());
+        };
+        let creds = self.credentials_of(role).await?;
+        let key = format!("{region}|{}", role.arn);
+        Ok(crate::per_region(cache, &key, |_| {
+            build(Region::new(region.to_string()), creds)
+        }))
+    }
+
     /// The S3 client of `region`, as `role` when given.
     pub(crate) async fn s3_as(
         &self,
         region: &str,
         role: Option<&Role>,
     ) -> Result<aws_sdk_s3::Client, AwsError> {
-        let Some(role) = role else {
-            return Ok(self.s3(region));
-        };
-        let creds = self.credentials_of(role).await?;
-        let key = format!("{region}|{}", role.arn);
-        Ok(crate::per_region(&self.clients.s3, &key, |_| {
-            let conf = aws_sdk_s3::config::Builder::from(&self.config)
-                .region(Region::new(region.to_string()))
-                .force_path_style(self.custom_endpoint.is_some())
-                .retry_classifier(RefusedIsFinal)
-                .credentials_provider(creds)
-                .build();
-            aws_sdk_s3::Client::from_conf(conf)
-        }))
+        let path_style = self.custom_endpoint.is_some();
+        let (cache, plain) = (&self.clients.s3, || self.s3(region));
+        self.client_as(cache, region, role, plain, |r, creds| {
+            sdk_client!(
+                aws_sdk_s3,
+                &self.config,
+                region(r),
+                force_path_style(path_style),
+                credentials_provider(creds)
+            )
+        })
+        .await
     }
 
     /// The KMS client of `region`, as `role` when given.
@@ -89,19 +108,16 @@ impl Aws {
         region: &str,
         role: Option<&Role>,
     ) -> Result<aws_sdk_kms::Client, AwsError> {
-        let Some(role) = role else {
-            return Ok(self.kms(region));
-        };
-        let creds = self.credentials_of(role).await?;
-        let key = format!("{region}|{}", role.arn);
-        Ok(crate::per_region(&self.clients.kms, &key, |_| {
-            let conf = aws_sdk_kms::config::Builder::from(&self.config)
-                .region(Region::new(region.to_string()))
-                .retry_classifier(RefusedIsFinal)
-                .credentials_provider(creds)
-                .build();
-            aws_sdk_kms::Client::from_conf(conf)
-        }))
+        let plain = || self.kms(region);
+        self.client_as(&self.clients.kms, region, role, plain, |r, creds| {
+            sdk_client!(
+                aws_sdk_kms,
+                &self.config,
+                region(r),
+                credentials_provider(creds)
+            )
+        })
+        .await
     }
 }
 

@@ -11,6 +11,30 @@ use std::fmt;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ConnectorError, ProvideErrorMetadata, SdkError};
 
+/// Send the request `req`; a failure is converted by [`call_error`] as the call `op` on `res`
+/// (evaluated only on failure).
+macro_rules! send {
+    ($req:expr, $op:literal, $res:expr) => {
+        $req.send()
+            .await
+            .map_err(|e| $crate::error::call_error($op, $res, e))
+    };
+}
+pub(crate) use send;
+
+/// Send the S3 request `req` to the bucket `b` (a `BucketRef`), naming its owner as
+/// ExpectedBucketOwner; a failure is the call `op`'s on ``bucket `NAME` ``.
+macro_rules! send_to_bucket {
+    ($req:expr, $op:literal, $b:expr) => {
+        $crate::error::send!(
+            $req.bucket(&$b.name).expected_bucket_owner(&$b.owner),
+            $op,
+            format!("bucket `{}`", $b.name)
+        )
+    };
+}
+pub(crate) use send_to_bucket;
+
 /// What kind of failure an [`AwsError`] is. It decides whether the call is retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

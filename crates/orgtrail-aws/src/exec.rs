@@ -10,7 +10,7 @@ use aws_sdk_cloudtrail::types as ct;
 use orgtrail_core::{Action, NewTrail, Selectors, TrailField};
 use orgtrail_spec::InsightSelector;
 
-use crate::error::call_error;
+use crate::error::send;
 use crate::{Aws, AwsError};
 
 /// Backoff for eventual-consistency errors.
@@ -76,6 +76,14 @@ fn tag(k: &str, v: &str) -> Result<ct::Tag, AwsError> {
         .map_err(|e| AwsError::data("cloudtrail:AddTags", format!("tag `{k}`"), e.to_string()))
 }
 
+fn invalid_selector(e: aws_sdk_cloudtrail::error::BuildError) -> AwsError {
+    AwsError::data(
+        "cloudtrail:PutEventSelectors",
+        "advanced selector",
+        e.to_string(),
+    )
+}
+
 fn sdk_selectors(
     s: &Selectors,
 ) -> Result<(Vec<ct::EventSelector>, Vec<ct::AdvancedEventSelector>), AwsError> {
@@ -122,13 +130,7 @@ fn sdk_selectors(
                             .set_not_starts_with(non_empty(&f.not_starts_with))
                             .set_not_ends_with(non_empty(&f.not_ends_with))
                             .build()
-                            .map_err(|e| {
-                                AwsError::data(
-                                    "cloudtrail:PutEventSelectors",
-                                    "advanced selector",
-                                    e.to_string(),
-                                )
-                            })?,
+                            .map_err(invalid_selector)?,
                     );
                 }
                 out.push(
@@ -136,13 +138,7 @@ fn sdk_selectors(
                         .set_name(a.name.clone())
                         .set_field_selectors(Some(fields))
                         .build()
-                        .map_err(|e| {
-                            AwsError::data(
-                                "cloudtrail:PutEventSelectors",
-                                "advanced selector",
-                                e.to_string(),
-                            )
-                        })?,
+                        .map_err(invalid_selector)?,
                 );
             }
             Ok((Vec::new(), out))
@@ -245,41 +241,27 @@ impl Aws {
     // Organization.
 
     async fn enable_all_features(&self) -> Result<(), AwsError> {
-        self.organizations()
-            .enable_all_features()
-            .send()
-            .await
-            .map_err(|e| call_error("organizations:EnableAllFeatures", "the organization", e))?;
-        Ok(())
+        let req = self.organizations().enable_all_features();
+        send!(req, "organizations:EnableAllFeatures", "the organization").map(drop)
     }
 
     async fn set_trusted_access(&self, enabled: bool) -> Result<(), AwsError> {
         let orgs = self.organizations();
         let service = orgtrail_core::policy::CLOUDTRAIL_SERVICE;
         if enabled {
-            orgs.enable_aws_service_access()
-                .service_principal(service)
-                .send()
-                .await
-                .map_err(|e| {
-                    call_error(
-                        "organizations:EnableAWSServiceAccess",
-                        "the organization",
-                        e,
-                    )
-                })?;
+            let req = orgs.enable_aws_service_access().service_principal(service);
+            send!(
+                req,
+                "organizations:EnableAWSServiceAccess",
+                "the organization"
+            )?;
         } else {
-            orgs.disable_aws_service_access()
-                .service_principal(service)
-                .send()
-                .await
-                .map_err(|e| {
-                    call_error(
-                        "organizations:DisableAWSServiceAccess",
-                        "the organization",
-                        e,
-                    )
-                })?;
+            let req = orgs.disable_aws_service_access().service_principal(service);
+            send!(
+                req,
+                "organizations:DisableAWSServiceAccess",
+                "the organization"
+            )?;
         }
         Ok(())
     }
@@ -298,19 +280,15 @@ impl Aws {
         let ct = self.cloudtrail(region);
         let res = format!("account {account}");
         if register {
-            ct.register_organization_delegated_admin()
-                .member_account_id(account)
-                .send()
-                .await
-                .map_err(|e| call_error("cloudtrail:RegisterOrganizationDelegatedAdmin", res, e))?;
+            let req = ct
+                .register_organization_delegated_admin()
+                .member_account_id(account);
+            send!(req, "cloudtrail:RegisterOrganizationDelegatedAdmin", res)?;
         } else {
-            ct.deregister_organization_delegated_admin()
-                .delegated_admin_account_id(account)
-                .send()
-                .await
-                .map_err(|e| {
-                    call_error("cloudtrail:DeregisterOrganizationDelegatedAdmin", res, e)
-                })?;
+            let req = ct
+                .deregister_organization_delegated_admin()
+                .delegated_admin_account_id(account);
+            send!(req, "cloudtrail:DeregisterOrganizationDelegatedAdmin", res)?;
         }
         Ok(())
     }
@@ -326,7 +304,8 @@ impl Aws {
             Some((g, r)) => (Some(g.clone()), Some(r.clone())),
             None => (None, None),
         };
-        self.cloudtrail(region)
+        let req = self
+            .cloudtrail(region)
             .create_trail()
             .name(&trail.name)
             .s3_bucket_name(&trail.s3_bucket)
@@ -339,17 +318,13 @@ impl Aws {
             .set_sns_topic_name(trail.sns_topic.clone())
             .set_cloud_watch_logs_log_group_arn(cw_group)
             .set_cloud_watch_logs_role_arn(cw_role)
-            .set_tags_list(some_unless_empty(tags))
-            .send()
-            .await
-            .map_err(|e| {
-                call_error(
-                    "cloudtrail:CreateTrail",
-                    format!("trail `{}` in {region}", trail.name),
-                    e,
-                )
-            })?;
-        Ok(())
+            .set_tags_list(some_unless_empty(tags));
+        send!(
+            req,
+            "cloudtrail:CreateTrail",
+            format!("trail `{}` in {region}", trail.name)
+        )
+        .map(drop)
     }
 
     async fn update_trail(
@@ -378,10 +353,7 @@ impl Aws {
                     .cloud_watch_logs_role_arn(""),
             };
         }
-        req.send()
-            .await
-            .map_err(|e| call_error("cloudtrail:UpdateTrail", format!("trail {trail_arn}"), e))?;
-        Ok(())
+        send!(req, "cloudtrail:UpdateTrail", format!("trail {trail_arn}")).map(drop)
     }
 
     // Selectors.
@@ -393,21 +365,18 @@ impl Aws {
         selectors: &Selectors,
     ) -> Result<(), AwsError> {
         let (basic, advanced) = sdk_selectors(selectors)?;
-        self.cloudtrail(region)
+        let req = self
+            .cloudtrail(region)
             .put_event_selectors()
             .trail_name(trail_arn)
             .set_event_selectors(some_unless_empty(basic))
-            .set_advanced_event_selectors(some_unless_empty(advanced))
-            .send()
-            .await
-            .map_err(|e| {
-                call_error(
-                    "cloudtrail:PutEventSelectors",
-                    format!("trail {trail_arn}"),
-                    e,
-                )
-            })?;
-        Ok(())
+            .set_advanced_event_selectors(some_unless_empty(advanced));
+        send!(
+            req,
+            "cloudtrail:PutEventSelectors",
+            format!("trail {trail_arn}")
+        )
+        .map(drop)
     }
 
     async fn put_insight_selectors(
@@ -432,20 +401,17 @@ impl Aws {
                     .build()
             })
             .collect();
-        self.cloudtrail(region)
+        let req = self
+            .cloudtrail(region)
             .put_insight_selectors()
             .trail_name(trail_arn)
-            .set_insight_selectors(Some(sel))
-            .send()
-            .await
-            .map_err(|e| {
-                call_error(
-                    "cloudtrail:PutInsightSelectors",
-                    format!("trail {trail_arn}"),
-                    e,
-                )
-            })?;
-        Ok(())
+            .set_insight_selectors(Some(sel));
+        send!(
+            req,
+            "cloudtrail:PutInsightSelectors",
+            format!("trail {trail_arn}")
+        )
+        .map(drop)
     }
 
     // Tags.
@@ -460,14 +426,12 @@ impl Aws {
         for (k, v) in tags {
             list.push(tag(k, v)?);
         }
-        self.cloudtrail(region)
+        let req = self
+            .cloudtrail(region)
             .add_tags()
             .resource_id(trail_arn)
-            .set_tags_list(Some(list))
-            .send()
-            .await
-            .map_err(|e| call_error("cloudtrail:AddTags", format!("trail {trail_arn}"), e))?;
-        Ok(())
+            .set_tags_list(Some(list));
+        send!(req, "cloudtrail:AddTags", format!("trail {trail_arn}")).map(drop)
     }
 
     async fn remove_tags(
@@ -482,14 +446,12 @@ impl Aws {
                 AwsError::data("cloudtrail:RemoveTags", format!("tag `{k}`"), e.to_string())
             })?);
         }
-        self.cloudtrail(region)
+        let req = self
+            .cloudtrail(region)
             .remove_tags()
             .resource_id(trail_arn)
-            .set_tags_list(Some(list))
-            .send()
-            .await
-            .map_err(|e| call_error("cloudtrail:RemoveTags", format!("trail {trail_arn}"), e))?;
-        Ok(())
+            .set_tags_list(Some(list));
+        send!(req, "cloudtrail:RemoveTags", format!("trail {trail_arn}")).map(drop)
     }
 
     // Logging.
@@ -498,17 +460,11 @@ impl Aws {
         let ct = self.cloudtrail(region);
         let res = format!("trail {trail_arn}");
         if on {
-            ct.start_logging()
-                .name(trail_arn)
-                .send()
-                .await
-                .map_err(|e| call_error("cloudtrail:StartLogging", res, e))?;
+            let req = ct.start_logging().name(trail_arn);
+            send!(req, "cloudtrail:StartLogging", res)?;
         } else {
-            ct.stop_logging()
-                .name(trail_arn)
-                .send()
-                .await
-                .map_err(|e| call_error("cloudtrail:StopLogging", res, e))?;
+            let req = ct.stop_logging().name(trail_arn);
+            send!(req, "cloudtrail:StopLogging", res)?;
         }
         Ok(())
     }

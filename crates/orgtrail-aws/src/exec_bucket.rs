@@ -5,7 +5,7 @@ use aws_sdk_s3::types as s3t;
 use orgtrail_core::{Action, BucketRef};
 
 use crate::assume::bucket_role;
-use crate::error::call_error;
+use crate::error::{send, send_to_bucket};
 use crate::read_protection::RETENTION_RULE;
 use crate::{Aws, AwsError};
 
@@ -120,10 +120,7 @@ impl Aws {
                     .build(),
             );
         }
-        req.send()
-            .await
-            .map_err(|e| call_error("s3:CreateBucket", res(b), e))?;
-        Ok(())
+        send!(req, "s3:CreateBucket", res(b)).map(drop)
     }
 
     async fn put_ownership(&self, b: &BucketRef, ownership: &str) -> Result<(), AwsError> {
@@ -136,35 +133,25 @@ impl Aws {
             .rules(rule)
             .build()
             .map_err(invalid(op, b))?;
-        self.s3_of(b)
-            .await?
+        let s3 = self.s3_of(b).await?;
+        let req = s3
             .put_bucket_ownership_controls()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .ownership_controls(controls)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutBucketOwnershipControls", res(b), e))?;
-        Ok(())
+            .ownership_controls(controls);
+        send_to_bucket!(req, "s3:PutBucketOwnershipControls", b).map(drop)
     }
 
     async fn put_public_access_block(&self, b: &BucketRef) -> Result<(), AwsError> {
+        let s3 = self.s3_of(b).await?;
         let block = s3t::PublicAccessBlockConfiguration::builder()
             .block_public_acls(true)
             .ignore_public_acls(true)
             .block_public_policy(true)
             .restrict_public_buckets(true)
             .build();
-        self.s3_of(b)
-            .await?
+        let req = s3
             .put_public_access_block()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .public_access_block_configuration(block)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutBucketPublicAccessBlock", res(b), e))?;
-        Ok(())
+            .public_access_block_configuration(block);
+        send_to_bucket!(req, "s3:PutBucketPublicAccessBlock", b).map(drop)
     }
 
     async fn put_bucket_encryption(
@@ -173,32 +160,20 @@ impl Aws {
         kms_key_arn: Option<&str>,
         bucket_key: bool,
     ) -> Result<(), AwsError> {
-        self.s3_of(b)
-            .await?
+        let s3 = self.s3_of(b).await?;
+        let req = s3
             .put_bucket_encryption()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .server_side_encryption_configuration(encryption(b, kms_key_arn, bucket_key)?)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutEncryptionConfiguration", res(b), e))?;
-        Ok(())
+            .server_side_encryption_configuration(encryption(b, kms_key_arn, bucket_key)?);
+        send_to_bucket!(req, "s3:PutEncryptionConfiguration", b).map(drop)
     }
 
     async fn put_versioning(&self, b: &BucketRef) -> Result<(), AwsError> {
         let conf = s3t::VersioningConfiguration::builder()
             .status(s3t::BucketVersioningStatus::Enabled)
             .build();
-        self.s3_of(b)
-            .await?
-            .put_bucket_versioning()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .versioning_configuration(conf)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutBucketVersioning", res(b), e))?;
-        Ok(())
+        let s3 = self.s3_of(b).await?;
+        let req = s3.put_bucket_versioning().versioning_configuration(conf);
+        send_to_bucket!(req, "s3:PutBucketVersioning", b).map(drop)
     }
 
     async fn put_object_lock(&self, b: &BucketRef, mode: &str, d: u32) -> Result<(), AwsError> {
@@ -214,32 +189,21 @@ impl Aws {
                     .build(),
             )
             .build();
-        self.s3_of(b)
-            .await?
+        let s3 = self.s3_of(b).await?;
+        let req = s3
             .put_object_lock_configuration()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .object_lock_configuration(conf)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutBucketObjectLockConfiguration", res(b), e))?;
-        Ok(())
+            .object_lock_configuration(conf);
+        send_to_bucket!(req, "s3:PutBucketObjectLockConfiguration", b).map(drop)
     }
 
     /// Replace orgtrail's retention rule and keep every other lifecycle rule as it is (a
     /// PutBucketLifecycleConfiguration replaces the whole configuration).
     async fn put_retention(&self, b: &BucketRef, rule: s3t::LifecycleRule) -> Result<(), AwsError> {
         let s3 = self.s3_of(b).await?;
-        let current = match s3
-            .get_bucket_lifecycle_configuration()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-        {
+        let req = s3.get_bucket_lifecycle_configuration();
+        let current = match send_to_bucket!(req, "s3:GetLifecycleConfiguration", b) {
             Ok(out) => out.rules().to_vec(),
-            Err(e) => call_error("s3:GetLifecycleConfiguration", res(b), e)
-                .absent_as("NoSuchLifecycleConfiguration", Vec::new())?,
+            Err(e) => e.absent_as("NoSuchLifecycleConfiguration", Vec::new())?,
         };
         let mut rules: Vec<s3t::LifecycleRule> = current
             .into_iter()
@@ -250,14 +214,10 @@ impl Aws {
             .set_rules(Some(rules))
             .build()
             .map_err(invalid("s3:PutLifecycleConfiguration", b))?;
-        s3.put_bucket_lifecycle_configuration()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .lifecycle_configuration(conf)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutLifecycleConfiguration", res(b), e))?;
-        Ok(())
+        let req = s3
+            .put_bucket_lifecycle_configuration()
+            .lifecycle_configuration(conf);
+        send_to_bucket!(req, "s3:PutLifecycleConfiguration", b).map(drop)
     }
 
     pub(crate) async fn put_bucket_policy(
@@ -265,16 +225,8 @@ impl Aws {
         b: &BucketRef,
         policy: &str,
     ) -> Result<(), AwsError> {
-        self.s3_of(b)
-            .await?
-            .put_bucket_policy()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .policy(policy)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutBucketPolicy", res(b), e))?;
-        Ok(())
+        let req = self.s3_of(b).await?.put_bucket_policy().policy(policy);
+        send_to_bucket!(req, "s3:PutBucketPolicy", b).map(drop)
     }
 
     async fn put_logging(
@@ -291,16 +243,9 @@ impl Aws {
         let status = s3t::BucketLoggingStatus::builder()
             .logging_enabled(enabled)
             .build();
-        self.s3_of(b)
-            .await?
-            .put_bucket_logging()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .bucket_logging_status(status)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:PutBucketLogging", res(b), e))?;
-        Ok(())
+        let s3 = self.s3_of(b).await?;
+        let req = s3.put_bucket_logging().bucket_logging_status(status);
+        send_to_bucket!(req, "s3:PutBucketLogging", b).map(drop)
     }
 }
 

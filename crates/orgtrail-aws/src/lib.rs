@@ -8,6 +8,18 @@
 
 #![warn(clippy::too_many_lines)]
 
+/// An SDK client (`$sdk` names the SDK crate) from the shared configuration `$config`, where
+/// refused calls are final, with the given builder settings (e.g. `region(r)`).
+macro_rules! sdk_client {
+    ($sdk:ident, $config:expr $(, $setting:ident($value:expr))* $(,)?) => {{
+        let conf = $sdk::config::Builder::from($config)
+            $(.$setting($value))*
+            .retry_classifier($crate::RefusedIsFinal)
+            .build();
+        $sdk::Client::from_conf(conf)
+    }};
+}
+
 mod assume;
 mod error;
 mod exec;
@@ -241,56 +253,38 @@ impl Aws {
 
     fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
         per_region(&self.clients.cloudtrail, region, |region| {
-            let conf = aws_sdk_cloudtrail::config::Builder::from(&self.config)
-                .region(region)
-                .retry_classifier(RefusedIsFinal)
-                .build();
-            aws_sdk_cloudtrail::Client::from_conf(conf)
+            sdk_client!(aws_sdk_cloudtrail, &self.config, region(region))
         })
     }
 
     fn s3(&self, region: &str) -> aws_sdk_s3::Client {
         per_region(&self.clients.s3, region, |region| {
-            let conf = aws_sdk_s3::config::Builder::from(&self.config)
-                .region(region)
-                .force_path_style(self.custom_endpoint.is_some())
-                .retry_classifier(RefusedIsFinal)
-                .build();
-            aws_sdk_s3::Client::from_conf(conf)
+            sdk_client!(
+                aws_sdk_s3,
+                &self.config,
+                region(region),
+                force_path_style(self.custom_endpoint.is_some())
+            )
         })
     }
 
     fn kms(&self, region: &str) -> aws_sdk_kms::Client {
         per_region(&self.clients.kms, region, |region| {
-            let conf = aws_sdk_kms::config::Builder::from(&self.config)
-                .region(region)
-                .retry_classifier(RefusedIsFinal)
-                .build();
-            aws_sdk_kms::Client::from_conf(conf)
+            sdk_client!(aws_sdk_kms, &self.config, region(region))
         })
     }
 
     fn organizations(&self) -> aws_sdk_organizations::Client {
         self.clients
             .organizations
-            .get_or_init(|| {
-                let conf = aws_sdk_organizations::config::Builder::from(&self.config)
-                    .retry_classifier(RefusedIsFinal)
-                    .build();
-                aws_sdk_organizations::Client::from_conf(conf)
-            })
+            .get_or_init(|| sdk_client!(aws_sdk_organizations, &self.config))
             .clone()
     }
 
     fn sts(&self) -> aws_sdk_sts::Client {
         self.clients
             .sts
-            .get_or_init(|| {
-                let conf = aws_sdk_sts::config::Builder::from(&self.config)
-                    .retry_classifier(RefusedIsFinal)
-                    .build();
-                aws_sdk_sts::Client::from_conf(conf)
-            })
+            .get_or_init(|| sdk_client!(aws_sdk_sts, &self.config))
             .clone()
     }
 }

@@ -644,15 +644,12 @@ impl Aws {
             let out = match page {
                 Ok(out) => out,
                 Err(e) => {
-                    let err = call_error(
+                    return call_error(
                         "organizations:ListAWSServiceAccessForOrganization",
                         "the organization",
                         e,
-                    );
-                    if err.is_service_code("AWSOrganizationsNotInUseException") {
-                        return Ok(false);
-                    }
-                    return Err(err);
+                    )
+                    .absent_as("AWSOrganizationsNotInUseException", false);
                 }
             };
             if out
@@ -685,10 +682,8 @@ impl Aws {
                     );
                     // Emulators that do not know CloudTrail as a delegable service answer
                     // InvalidInputException; AWS itself accepts it. Either way: no delegated admin.
-                    if err.is_service_code("InvalidInputException") {
-                        break;
-                    }
-                    return Err(err);
+                    err.absent_as("InvalidInputException", ())?;
+                    break;
                 }
             };
             ids.extend(

@@ -7,7 +7,7 @@ use orgtrail_core::{BucketProtection, BucketRef, LoggingTarget};
 use orgtrail_spec::{Lifecycle, LockMode, ObjectLock, Spec};
 
 use crate::assume::bucket_role;
-use crate::error::call_error;
+use crate::error::send_to_bucket;
 use crate::{Aws, AwsError};
 
 /// orgtrail's lifecycle rule; every other rule of the bucket is left alone.
@@ -38,10 +38,6 @@ impl Wants {
                 .map(|a| a.target_bucket.clone()),
         }
     }
-}
-
-fn res(b: &BucketRef) -> String {
-    format!("bucket `{}`", b.name)
 }
 
 impl Aws {
@@ -104,34 +100,29 @@ impl Aws {
     /// Whether all four public access block settings are on (none configured: false).
     async fn public_access_blocked(&self, b: &BucketRef) -> Result<bool, AwsError> {
         let (s3, _s) = self.s3_for(b).await?;
-        match s3
-            .get_public_access_block()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-        {
+        match send_to_bucket!(
+            s3.get_public_access_block(),
+            "s3:GetBucketPublicAccessBlock",
+            b
+        ) {
             Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
                 c.block_public_acls() == Some(true)
                     && c.ignore_public_acls() == Some(true)
                     && c.block_public_policy() == Some(true)
                     && c.restrict_public_buckets() == Some(true)
             })),
-            Err(e) => call_error("s3:GetBucketPublicAccessBlock", res(b), e)
-                .absent_as("NoSuchPublicAccessBlockConfiguration", false),
+            Err(e) => e.absent_as("NoSuchPublicAccessBlockConfiguration", false),
         }
     }
 
     /// The default encryption algorithm, if any, and whether the S3 Bucket Key is on.
     async fn default_encryption(&self, b: &BucketRef) -> Result<(Option<String>, bool), AwsError> {
         let (s3, _s) = self.s3_for(b).await?;
-        match s3
-            .get_bucket_encryption()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-        {
+        match send_to_bucket!(
+            s3.get_bucket_encryption(),
+            "s3:GetEncryptionConfiguration",
+            b
+        ) {
             Ok(out) => {
                 let rule = out
                     .server_side_encryption_configuration()
@@ -144,7 +135,7 @@ impl Aws {
                     rule.and_then(|r| r.bucket_key_enabled()).unwrap_or(false),
                 ))
             }
-            Err(e) => call_error("s3:GetEncryptionConfiguration", res(b), e).absent_as(
+            Err(e) => e.absent_as(
                 "ServerSideEncryptionConfigurationNotFoundError",
                 (None, false),
             ),
@@ -153,48 +144,36 @@ impl Aws {
 
     async fn ownership(&self, b: &BucketRef) -> Result<Option<String>, AwsError> {
         let (s3, _s) = self.s3_for(b).await?;
-        match s3
-            .get_bucket_ownership_controls()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-        {
+        match send_to_bucket!(
+            s3.get_bucket_ownership_controls(),
+            "s3:GetBucketOwnershipControls",
+            b
+        ) {
             Ok(out) => Ok(out
                 .ownership_controls()
                 .and_then(|c| c.rules().first())
                 .map(|r| r.object_ownership().as_str().to_string())),
-            Err(e) => call_error("s3:GetBucketOwnershipControls", res(b), e)
-                .absent_as("OwnershipControlsNotFoundError", None),
+            Err(e) => e.absent_as("OwnershipControlsNotFoundError", None),
         }
     }
 
     async fn versioning(&self, b: &BucketRef) -> Result<Option<String>, AwsError> {
         let (s3, _s) = self.s3_for(b).await?;
-        let out = s3
-            .get_bucket_versioning()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:GetBucketVersioning", res(b), e))?;
+        let out = send_to_bucket!(s3.get_bucket_versioning(), "s3:GetBucketVersioning", b)?;
         Ok(out.status().map(|s| s.as_str().to_string()))
     }
 
     /// orgtrail's retention rule, if the bucket has it.
     async fn retention(&self, b: &BucketRef) -> Result<Option<Lifecycle>, AwsError> {
         let (s3, _s) = self.s3_for(b).await?;
-        let rules = match s3
-            .get_bucket_lifecycle_configuration()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-        {
+        let rules = match send_to_bucket!(
+            s3.get_bucket_lifecycle_configuration(),
+            "s3:GetLifecycleConfiguration",
+            b
+        ) {
             Ok(out) => out.rules().to_vec(),
             Err(e) => {
-                return call_error("s3:GetLifecycleConfiguration", res(b), e)
-                    .absent_as("NoSuchLifecycleConfiguration", None);
+                return e.absent_as("NoSuchLifecycleConfiguration", None);
             }
         };
         Ok(rules
@@ -205,28 +184,19 @@ impl Aws {
 
     async fn object_lock(&self, b: &BucketRef) -> Result<Option<ObjectLock>, AwsError> {
         let (s3, _s) = self.s3_for(b).await?;
-        match s3
-            .get_object_lock_configuration()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-        {
+        match send_to_bucket!(
+            s3.get_object_lock_configuration(),
+            "s3:GetBucketObjectLockConfiguration",
+            b
+        ) {
             Ok(out) => Ok(out.object_lock_configuration().and_then(lock_of)),
-            Err(e) => call_error("s3:GetBucketObjectLockConfiguration", res(b), e)
-                .absent_as("ObjectLockConfigurationNotFoundError", None),
+            Err(e) => e.absent_as("ObjectLockConfigurationNotFoundError", None),
         }
     }
 
     async fn logging(&self, b: &BucketRef) -> Result<Option<(String, Option<String>)>, AwsError> {
         let (s3, _s) = self.s3_for(b).await?;
-        let out = s3
-            .get_bucket_logging()
-            .bucket(&b.name)
-            .expected_bucket_owner(&b.owner)
-            .send()
-            .await
-            .map_err(|e| call_error("s3:GetBucketLogging", res(b), e))?;
+        let out = send_to_bucket!(s3.get_bucket_logging(), "s3:GetBucketLogging", b)?;
         Ok(out.logging_enabled().map(|l| {
             let prefix = Some(l.target_prefix().to_string()).filter(|p| !p.is_empty());
             (l.target_bucket().to_string(), prefix)

@@ -104,6 +104,22 @@ pub fn summary(plan: &Plan) -> String {
     format!("Plan: {add} to add, {change} to change, {reduce} reducing coverage.")
 }
 
+/// Ends the findings (a blank line after them); for a plan without steps also says there are no
+/// changes (`no_changes`, unless the plan has errors) and returns true.
+fn no_steps(out: &mut String, plan: &Plan, no_changes: &str) -> bool {
+    if !plan.findings.is_empty() {
+        out.push('\n');
+    }
+    if plan.steps.is_empty() {
+        if !plan.has_errors() {
+            let specs = plan.specs.join(", ");
+            let _ = writeln!(out, "{no_changes} Live state matches {specs}.");
+        }
+        return true;
+    }
+    false
+}
+
 /// Text rendering.
 pub fn plan_text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
@@ -123,17 +139,7 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
             let _ = writeln!(out, "  fix: {}", f.fix);
         }
     }
-    if !plan.findings.is_empty() {
-        out.push('\n');
-    }
-    if plan.steps.is_empty() {
-        if !plan.has_errors() {
-            let _ = writeln!(
-                out,
-                "No changes. Live state matches {}.",
-                plan.specs.join(", ")
-            );
-        }
+    if no_steps(&mut out, plan, "No changes.") {
         return out;
     }
     for (i, s) in plan.steps.iter().enumerate() {

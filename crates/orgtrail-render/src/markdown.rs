@@ -8,7 +8,7 @@ use std::fmt::Write;
 use orgtrail_core::{FieldChange, Plan, Severity, Step};
 
 use crate::fields::{self, Shown, Sides};
-use crate::{summary, symbol, unified_diff};
+use crate::{no_steps, summary, symbol, unified_diff};
 
 /// GitHub's limit on the body of an issue or pull-request comment, in characters.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -141,17 +141,7 @@ fn head(plan: &Plan) -> String {
             f.fix
         );
     }
-    if !plan.findings.is_empty() {
-        out.push('\n');
-    }
-    if plan.steps.is_empty() {
-        if !plan.has_errors() {
-            let _ = writeln!(
-                out,
-                "**No changes.** Live state matches {}.",
-                plan.specs.join(", ")
-            );
-        }
+    if no_steps(&mut out, plan, "**No changes.**") {
         return out;
     }
     let _ = writeln!(out, "**{}**\n", summary(plan));

@@ -252,6 +252,9 @@ fn loc(n: &Spanned<Node>) -> (u32, u32) {
     )
 }
 
+/// How a string field is read: `Cx::req_string` or `Cx::opt_string`.
+type StringField = fn(&mut Cx, &Fields, &str) -> Option<(String, Spanned<Node>)>;
+
 pub(crate) fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
@@ -442,6 +445,22 @@ impl Cx {
         out
     }
 
+    /// The string `key` of `f` as `get` reads it (required or optional), checked with `rule`
+    /// when present.
+    pub(crate) fn checked(
+        &mut self,
+        f: &Fields,
+        key: &str,
+        get: StringField,
+        rule: fn(&str) -> Result<(), rules::RuleError>,
+    ) -> Option<(String, Spanned<Node>)> {
+        let v = get(self, f, key);
+        if let Some((s, at)) = &v {
+            self.check(at, &join(&f.path, key), rule(s));
+        }
+        v
+    }
+
     pub(crate) fn check(&mut self, n: &Spanned<Node>, path: &str, r: Result<(), rules::RuleError>) {
         if let Err(e) = r {
             self.err(n, path, e.message, e.help);
@@ -606,14 +625,8 @@ impl Cx {
             .concat(),
         )?;
         let (account, role_arn, external_id) = self.bucket_access(&f);
-        let name = self.req_string(&f, "name");
-        if let Some((s, at)) = &name {
-            self.check(at, "bucket.name", rules::bucket_name(s));
-        }
-        let region = self.opt_string(&f, "region");
-        if let Some((s, at)) = &region {
-            self.check(at, "bucket.region", rules::region(s));
-        }
+        let name = self.checked(&f, "name", Self::req_string, rules::bucket_name);
+        let region = self.checked(&f, "region", Self::opt_string, rules::region);
         let create = self.bool_or(&f, "create", false);
         let policy = match f.map.get("policy") {
             None => PolicyMode::Merge,
@@ -694,14 +707,8 @@ impl Cx {
             "tags",
         ];
         let f = self.fields(n, "trail", FIELDS)?;
-        let name = self.req_string(&f, "name");
-        if let Some((s, at)) = &name {
-            self.check(at, "trail.name", rules::trail_name(s));
-        }
-        let home = self.req_string(&f, "home_region");
-        if let Some((s, at)) = &home {
-            self.check(at, "trail.home_region", rules::region(s));
-        }
+        let name = self.checked(&f, "name", Self::req_string, rules::trail_name);
+        let home = self.checked(&f, "home_region", Self::req_string, rules::region);
         let organization = self.bool_or(&f, "organization", true);
         let multi_region = self.bool_or(&f, "multi_region", true);
         let include_global = self.bool_or(&f, "include_global_service_events", true);
@@ -720,14 +727,8 @@ impl Cx {
         }
         let log_file_validation = self.bool_or(&f, "log_file_validation", true);
         let logging = self.bool_or(&f, "logging", true);
-        let prefix = self.opt_string(&f, "s3_key_prefix");
-        if let Some((s, at)) = &prefix {
-            self.check(at, "trail.s3_key_prefix", rules::key_prefix(s));
-        }
-        let kms = self.opt_string(&f, "kms_key_id");
-        if let Some((s, at)) = &kms {
-            self.check(at, "trail.kms_key_id", rules::kms_key_id(s));
-        }
+        let prefix = self.checked(&f, "s3_key_prefix", Self::opt_string, rules::key_prefix);
+        let kms = self.checked(&f, "kms_key_id", Self::opt_string, rules::kms_key_id);
         let kms_role = self.opt_string(&f, "kms_role_arn");
         if let Some((r, at)) = &kms_role {
             self.check(at, "trail.kms_role_arn", rules::role_arn(r));
@@ -747,10 +748,7 @@ impl Cx {
                 ),
             }
         }
-        let sns = self.opt_string(&f, "sns_topic");
-        if let Some((s, at)) = &sns {
-            self.check(at, "trail.sns_topic", rules::sns_topic(s));
-        }
+        let sns = self.checked(&f, "sns_topic", Self::opt_string, rules::sns_topic);
         let cloudwatch_logs = match f.map.get("cloudwatch_logs") {
             Some(c) if !matches!(c.value, Node::Null) => self.cloudwatch(c),
             _ => None,
@@ -804,18 +802,8 @@ impl Cx {
 
     fn cloudwatch(&mut self, n: &Spanned<Node>) -> Option<CloudWatchLogs> {
         let f = self.fields(n, "trail.cloudwatch_logs", &["log_group_arn", "role_arn"])?;
-        let group = self.req_string(&f, "log_group_arn");
-        if let Some((s, at)) = &group {
-            self.check(
-                at,
-                "trail.cloudwatch_logs.log_group_arn",
-                rules::log_group_arn(s),
-            );
-        }
-        let role = self.req_string(&f, "role_arn");
-        if let Some((s, at)) = &role {
-            self.check(at, "trail.cloudwatch_logs.role_arn", rules::role_arn(s));
-        }
+        let group = self.checked(&f, "log_group_arn", Self::req_string, rules::log_group_arn);
+        let role = self.checked(&f, "role_arn", Self::req_string, rules::role_arn);
         Some(CloudWatchLogs {
             log_group_arn: group?.0,
             role_arn: role?.0,

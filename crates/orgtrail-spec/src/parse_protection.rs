@@ -18,6 +18,18 @@ pub(crate) const FIELDS: &[&str] = &[
     "require_tls",
 ];
 
+/// The spellings of `bucket.encryption.type`.
+const ENCRYPTION_TYPES: &[(&str, EncryptionType)] = &[
+    ("SSE-S3", EncryptionType::SseS3),
+    ("SSE-KMS", EncryptionType::SseKms),
+];
+
+/// The spellings of `bucket.object_lock.mode`.
+const LOCK_MODES: &[(&str, LockMode)] = &[
+    ("GOVERNANCE", LockMode::Governance),
+    ("COMPLIANCE", LockMode::Compliance),
+];
+
 impl Cx {
     /// A whole number of days, 1 to 36,500 (S3 lifecycle and Object Lock limits are in days).
     fn days(&mut self, f: &Fields, key: &str) -> Option<u32> {
@@ -61,6 +73,17 @@ impl Cx {
         None
     }
 
+    /// The required `key` of `f`, one of `options`.
+    fn required_choice<T: Copy>(
+        &mut self,
+        f: &Fields,
+        key: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        let n = self.require(f, key)?;
+        self.choice(n, &join(&f.path, key), options)
+    }
+
     fn some_map<'a>(&mut self, f: &Fields<'a>, key: &str, allowed: &[&str]) -> Option<Fields<'a>> {
         let n = f.map.get(key).filter(|n| !matches!(n.value, Node::Null))?;
         self.fields(n, &join(&f.path, key), allowed)
@@ -84,15 +107,7 @@ impl Cx {
 
     fn encryption(&mut self, f: &Fields) -> Option<Encryption> {
         let e = self.some_map(f, "encryption", &["type", "bucket_key"])?;
-        let kind_node = self.require(&e, "type")?;
-        let kind = self.choice(
-            kind_node,
-            "bucket.encryption.type",
-            &[
-                ("SSE-S3", EncryptionType::SseS3),
-                ("SSE-KMS", EncryptionType::SseKms),
-            ],
-        )?;
+        let kind = self.required_choice(&e, "type", ENCRYPTION_TYPES)?;
         let bucket_key = self.bool_or(&e, "bucket_key", kind == EncryptionType::SseKms);
         if bucket_key && kind == EncryptionType::SseS3 {
             self.err(
@@ -143,15 +158,7 @@ impl Cx {
 
     fn object_lock(&mut self, f: &Fields) -> Option<ObjectLock> {
         let o = self.some_map(f, "object_lock", &["mode", "days"])?;
-        let mode_node = self.require(&o, "mode")?;
-        let mode = self.choice(
-            mode_node,
-            "bucket.object_lock.mode",
-            &[
-                ("GOVERNANCE", LockMode::Governance),
-                ("COMPLIANCE", LockMode::Compliance),
-            ],
-        )?;
+        let mode = self.required_choice(&o, "mode", LOCK_MODES)?;
         let Some(days) = self.days(&o, "days") else {
             self.err(
                 o.at,

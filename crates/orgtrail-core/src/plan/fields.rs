@@ -47,6 +47,15 @@ fn value(name: &'static str, live: Value, desired: Value, set: TrailField) -> Co
     }
 }
 
+fn optional(
+    name: &'static str,
+    live: &Option<String>,
+    want: &Option<String>,
+    set: fn(Option<String>) -> TrailField,
+) -> Compared {
+    value(name, opt(live), opt(want), set(want.clone()))
+}
+
 /// The table, in the order reviewers see the fields.
 fn table(live: &NewTrail, want: &NewTrail) -> Vec<Compared> {
     vec![
@@ -80,23 +89,23 @@ fn table(live: &NewTrail, want: &NewTrail) -> Vec<Compared> {
             want.log_file_validation,
             TrailField::LogFileValidation,
         ),
-        value(
+        optional(
             "s3_key_prefix",
-            opt(&live.s3_key_prefix),
-            opt(&want.s3_key_prefix),
-            TrailField::S3KeyPrefix(want.s3_key_prefix.clone()),
+            &live.s3_key_prefix,
+            &want.s3_key_prefix,
+            TrailField::S3KeyPrefix,
         ),
-        value(
+        optional(
             "kms_key_id",
-            opt(&live.kms_key_id),
-            opt(&want.kms_key_id),
-            TrailField::KmsKeyId(want.kms_key_id.clone()),
+            &live.kms_key_id,
+            &want.kms_key_id,
+            TrailField::KmsKeyId,
         ),
-        value(
+        optional(
             "sns_topic",
-            opt(&live.sns_topic),
-            opt(&want.sns_topic),
-            TrailField::SnsTopic(want.sns_topic.clone()),
+            &live.sns_topic,
+            &want.sns_topic,
+            TrailField::SnsTopic,
         ),
         value(
             "cloudwatch_logs",

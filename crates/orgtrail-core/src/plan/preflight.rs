@@ -175,37 +175,59 @@ pub(crate) fn name_taken(
     true
 }
 
+/// A warning for each setting that is not as it should be: (it is, code, message, fix), in order.
+fn warn_unless<'a>(
+    out: &mut Out,
+    path: &str,
+    checks: impl IntoIterator<Item = (bool, &'a str, String, &'a str)>,
+) {
+    for (ok, code, message, fix) in checks {
+        if !ok {
+            out.warn(path, code, message, fix);
+        }
+    }
+}
+
 /// CIS-style warnings, organization-trail aware.
 pub(crate) fn cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
     let t = &spec.trail;
-    if !t.log_file_validation {
-        out.warn(path, "validation-off", format!("trail `{}` has log file validation off: tampering with log files would go unnoticed", t.name), "set `trail.log_file_validation: true`");
-    }
-    if !t.multi_region {
-        out.warn(
-            path,
-            "single-region",
-            format!(
-                "trail `{}` logs only {}: activity in other regions is not recorded",
-                t.name, t.home_region
+    let (name, home) = (&t.name, &t.home_region);
+    warn_unless(
+        out,
+        path,
+        [
+            (
+                t.log_file_validation,
+                "validation-off",
+                format!(
+                    "trail `{name}` has log file validation off: tampering with log files would go unnoticed"
+                ),
+                "set `trail.log_file_validation: true`",
             ),
-            "set `trail.multi_region: true`",
-        );
-    }
-    if t.kms_key_id.is_none() {
-        out.warn(
-            path,
-            "no-kms",
-            format!(
-                "trail `{}` log files are encrypted with SSE-S3 only",
-                t.name
+            (
+                t.multi_region,
+                "single-region",
+                format!(
+                    "trail `{name}` logs only {home}: activity in other regions is not recorded"
+                ),
+                "set `trail.multi_region: true`",
             ),
-            "set `trail.kms_key_id` to a KMS key (CIS 3.5)",
-        );
-    }
-    if t.cloudwatch_logs.is_none() {
-        out.warn(path, "no-cloudwatch-logs", format!("trail `{}` does not deliver to CloudWatch Logs, so no metric filters or alarms can watch it", t.name), "set `trail.cloudwatch_logs` (CIS 3.4)");
-    }
+            (
+                t.kms_key_id.is_some(),
+                "no-kms",
+                format!("trail `{name}` log files are encrypted with SSE-S3 only"),
+                "set `trail.kms_key_id` to a KMS key (CIS 3.5)",
+            ),
+            (
+                t.cloudwatch_logs.is_some(),
+                "no-cloudwatch-logs",
+                format!(
+                    "trail `{name}` does not deliver to CloudWatch Logs, so no metric filters or alarms can watch it"
+                ),
+                "set `trail.cloudwatch_logs` (CIS 3.4)",
+            ),
+        ],
+    );
 }
 
 /// Other trails of the owner account that already log this region's management events.
@@ -349,29 +371,39 @@ pub(crate) fn beside_landing_zone_trail(out: &mut Out, path: &str, spec: &Spec, 
 /// and retention so log files survive overwrites and are not kept or lost by accident).
 pub(crate) fn bucket_cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
     let b = &spec.bucket;
-    if !b.public_access_block {
-        out.warn(
-            path,
-            "bucket-public-access-unmanaged",
-            format!(
-                "orgtrail does not enforce the public access block of log bucket `{}`",
-                b.name
+    let name = &b.name;
+    warn_unless(
+        out,
+        path,
+        [
+            (
+                b.public_access_block,
+                "bucket-public-access-unmanaged",
+                format!("orgtrail does not enforce the public access block of log bucket `{name}`"),
+                "set `bucket.public_access_block: true` (CIS 3.3)",
             ),
-            "set `bucket.public_access_block: true` (CIS 3.3)",
-        );
-    }
-    if b.access_logging.is_none() {
-        out.warn(path, "bucket-access-logging-off", format!("log bucket `{}` has no server access logging: reads and deletions of the log files are not recorded", b.name), "set `bucket.access_logging: {target_bucket: ..., prefix: ...}` (CIS 3.6)");
-    }
-    if !b.versioning {
-        out.warn(path, "bucket-versioning-unmanaged", format!("orgtrail does not enforce versioning of log bucket `{}`: an overwritten or deleted log file could not be recovered", b.name), "set `bucket.versioning: true`");
-    }
-    if !b.require_tls {
-        out.warn(
-            path,
-            "bucket-tls-unmanaged",
-            format!("orgtrail does not require TLS for log bucket `{}`", b.name),
-            "set `bucket.require_tls: true`",
-        );
-    }
+            (
+                b.access_logging.is_some(),
+                "bucket-access-logging-off",
+                format!(
+                    "log bucket `{name}` has no server access logging: reads and deletions of the log files are not recorded"
+                ),
+                "set `bucket.access_logging: {target_bucket: ..., prefix: ...}` (CIS 3.6)",
+            ),
+            (
+                b.versioning,
+                "bucket-versioning-unmanaged",
+                format!(
+                    "orgtrail does not enforce versioning of log bucket `{name}`: an overwritten or deleted log file could not be recovered"
+                ),
+                "set `bucket.versioning: true`",
+            ),
+            (
+                b.require_tls,
+                "bucket-tls-unmanaged",
+                format!("orgtrail does not require TLS for log bucket `{name}`"),
+                "set `bucket.require_tls: true`",
+            ),
+        ],
+    );
 }

@@ -47,25 +47,41 @@ fn strength(algorithm: Option<&str>) -> u8 {
     }
 }
 
+/// The setting the spec wants and the live one, when the spec manages it and they differ.
+fn differing<T: PartialEq>(want: Option<T>, now: Option<T>) -> Option<(T, Option<T>)> {
+    let want = want?;
+    (now.as_ref() != Some(&want)).then_some((want, now))
+}
+
+/// Where a protection step is planned: the bucket, its spec, the protection the spec states and
+/// the live one (`None` for a bucket being created).
+#[derive(Clone, Copy)]
+struct At<'a> {
+    b: &'a BucketRef,
+    path: &'a str,
+    p: &'a Protection,
+    live: Option<&'a BucketProtection>,
+}
+
 /// Steps for a bucket orgtrail may write (`live`: `None` for one being created).
 pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtection>) {
     let p = g.members[0].0.spec.bucket.protection();
-    let (b, path) = (&g.target, g.path());
-    ownership(out, b, path, &p, live);
-    public_access(out, b, path, &p, live);
+    let at = At {
+        b: &g.target,
+        path: g.path(),
+        p: &p,
+        live,
+    };
+    ownership(out, &at);
+    public_access(out, &at);
     encryption(out, g, &p, live);
-    versioning(out, b, path, &p, live);
-    object_lock(out, b, path, &p, live);
-    retention(out, b, path, &p, live);
+    versioning(out, &at);
+    object_lock(out, &at);
+    retention(out, &at);
 }
 
-fn ownership(
-    out: &mut Out,
-    b: &BucketRef,
-    path: &str,
-    p: &Protection,
-    live: Option<&BucketProtection>,
-) {
+fn ownership(out: &mut Out, at: &At) {
+    let At { b, path, p, live } = *at;
     let Some(want) = p.ownership else { return };
     let now = live.and_then(|l| l.ownership.clone());
     if now.as_deref() == Some(want.as_str()) {
@@ -87,13 +103,8 @@ fn ownership(
     );
 }
 
-fn public_access(
-    out: &mut Out,
-    b: &BucketRef,
-    path: &str,
-    p: &Protection,
-    live: Option<&BucketProtection>,
-) {
+fn public_access(out: &mut Out, at: &At) {
+    let At { b, path, p, live } = *at;
     let now = live.is_some_and(|l| l.public_access_blocked);
     if !p.public_access_block || now {
         return;
@@ -168,13 +179,8 @@ fn encryption(out: &mut Out, g: &BucketGroup, p: &Protection, live: Option<&Buck
     );
 }
 
-fn versioning(
-    out: &mut Out,
-    b: &BucketRef,
-    path: &str,
-    p: &Protection,
-    live: Option<&BucketProtection>,
-) {
+fn versioning(out: &mut Out, at: &At) {
+    let At { b, path, p, live } = *at;
     let now = live.and_then(|l| l.versioning.clone());
     if !p.versioning || now.as_deref() == Some("Enabled") {
         return;
@@ -197,18 +203,11 @@ fn versioning(
     );
 }
 
-fn object_lock(
-    out: &mut Out,
-    b: &BucketRef,
-    path: &str,
-    p: &Protection,
-    live: Option<&BucketProtection>,
-) {
-    let Some(want) = p.object_lock else { return };
-    let now = live.and_then(|l| l.object_lock);
-    if now == Some(want) {
+fn object_lock(out: &mut Out, at: &At) {
+    let At { b, path, p, live } = *at;
+    let Some((want, now)) = differing(p.object_lock, live.and_then(|l| l.object_lock)) else {
         return;
-    }
+    };
     let show = |l: Option<orgtrail_spec::ObjectLock>| {
         l.map_or(
             Value::Null,
@@ -233,18 +232,11 @@ fn object_lock(
     );
 }
 
-fn retention(
-    out: &mut Out,
-    b: &BucketRef,
-    path: &str,
-    p: &Protection,
-    live: Option<&BucketProtection>,
-) {
-    let Some(want) = p.lifecycle else { return };
-    let now = live.and_then(|l| l.retention);
-    if now == Some(want) {
+fn retention(out: &mut Out, at: &At) {
+    let At { b, path, p, live } = *at;
+    let Some((want, now)) = differing(p.lifecycle, live.and_then(|l| l.retention)) else {
         return;
-    }
+    };
     let show = |l: Option<Lifecycle>| {
         l.map_or(Value::Null, |l| json!({"expire_days": l.expire_days, "noncurrent_expire_days": l.noncurrent_expire_days, "archive_after_days": l.archive_after_days}))
     };
