@@ -3,6 +3,10 @@
 //! request AWS accepts reaches moto unchanged. Requests are sent with the real SDK through the
 //! layer; the state is seeded and checked in moto directly.
 
+// Closures here return the SDK's own `Result` so that each assertion sees AWS's error as the
+// SDK parsed it; the size of its error type is the SDK's.
+#![allow(clippy::result_large_err)]
+
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
@@ -242,10 +246,14 @@ fn contract_s3_wrong_region_is_a_redirect_naming_the_bucket_region() {
     assert_eq!(home.status, 404, "moto's own answer: no policy yet");
     assert_eq!(xml_values(&home.text(), "Code"), ["NoSuchBucketPolicy"]);
     let direct = get_from(moto.port, "us-east-2");
+    let without_ids = |text: String| {
+        let id = xml_values(&text, "RequestId").pop().unwrap_or_default();
+        text.replace(&id, "")
+    };
     assert_eq!(
-        (home.status, home.body),
-        (direct.status, direct.body),
-        "passed through unchanged"
+        (home.status, without_ids(home.text())),
+        (direct.status, without_ids(direct.text())),
+        "passed through unchanged (moto's request id differs per answer)"
     );
     // The SDK sees the same.
     let west = s3_via(&moto, "us-west-2", management());
