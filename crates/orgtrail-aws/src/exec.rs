@@ -32,6 +32,9 @@ impl Default for RetryPolicy {
     }
 }
 
+/// How often a call refused for a change that has not propagated yet is tried again.
+const PROPAGATION_POLL: Duration = Duration::from_millis(250);
+
 /// Whether AWS says that a change made a moment ago has not propagated yet (a bucket or key
 /// policy, trusted access): worth waiting for, even for calls that are not idempotent.
 fn not_propagated_yet(e: &AwsError) -> bool {
@@ -165,7 +168,14 @@ impl Aws {
             match self.located(self.execute_once(action).await) {
                 Ok(()) => return Ok(()),
                 Err(e) if not_propagated_yet(&e) || (e.is_transient() && is_idempotent(action)) => {
-                    let wait = (delay + jitter(delay / 2)).min(retry.max_delay);
+                    // Propagation ends at a moment nobody announces: polling at a short, steady
+                    // interval finds it within one interval, where a doubling wait would
+                    // overshoot by up to the last wait. Throttling and failures back off.
+                    let wait = if not_propagated_yet(&e) {
+                        retry.first_delay.min(PROPAGATION_POLL) + jitter(PROPAGATION_POLL / 5)
+                    } else {
+                        (delay + jitter(delay / 2)).min(retry.max_delay)
+                    };
                     if start.elapsed() + wait > retry.budget {
                         return Err(e);
                     }
