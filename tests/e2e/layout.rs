@@ -173,9 +173,9 @@ fn run_as(moto: &Moto, creds: &[(String, String); 3], args: &[&str]) -> orgtrail
 /// Delegated administrator registration is planned and applied from the management account
 /// (CloudTrail's call, which the contract layer serves on top of moto's Organizations data).
 /// Run as the delegated administrator, organization changes are preflight errors naming the
-/// management account, and nothing is written.
+/// management account (nothing written), and the organization trail is planned and applied.
 #[test]
-fn delegated_admin_is_registered_from_the_management_account_only() {
+fn delegated_admin_is_registered_by_the_management_account_then_applies_the_trail() {
     let moto = Moto::start();
     moto.create_org(true);
     moto.create_bucket("my-bucket", "us-east-2");
@@ -207,6 +207,21 @@ fn delegated_admin_is_registered_from_the_management_account_only() {
         .expect_code(1)
         .expect_contains("management-account-only");
     assert!(moto.writes().is_empty(), "{:?}", moto.writes());
+    // As the delegated administrator, the organization trail (the management account's, by its
+    // ARN) is planned and applied: a tag change converges and a second plan has nothing to do.
+    let tagged = specs.write(
+        "da.yaml",
+        &format!(
+            "version: 1\norganization:\n  delegated_administrators: [\"{admin}\"]\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n  tags:\n    owner: security\n"
+        ),
+    );
+    run_as(&moto, &creds, &["apply", &tagged, "--auto-approve"])
+        .expect_code(0)
+        .expect_contains("tag-trail  arn:aws:cloudtrail:us-east-2:123456789012:trail/my-trail")
+        .expect_contains("Apply complete:");
+    run_as(&moto, &creds, &["plan", &tagged])
+        .expect_code(0)
+        .expect_contains("No changes.");
 }
 
 struct Layout {
