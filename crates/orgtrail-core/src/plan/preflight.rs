@@ -258,13 +258,16 @@ pub(crate) fn duplicate_management_events(
     }
 }
 
-/// CloudTrail allows five trails per region and account.
+/// CloudTrail allows five trails per region and account, multi-region trails counted in every
+/// region.
 pub(crate) fn trail_limit(out: &mut Out, path: &str, spec: &Spec, tl: &TrailLive, account: &str) {
     let region = &spec.trail.home_region;
+    // A trail that applies to all regions exists in each region and counts in each ("Quotas in
+    // AWS CloudTrail"): DescribeTrails with shadow trails lists it here too.
     let owned_here = tl
         .other_trails
         .iter()
-        .filter(|o| o.home_region == *region && o.account == account)
+        .filter(|o| (o.home_region == *region || o.multi_region) && o.account == account)
         .count();
     if owned_here >= 5 {
         out.error(

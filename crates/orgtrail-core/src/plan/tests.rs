@@ -426,7 +426,7 @@ fn bucket_existence_region_and_policy_mode() {
 #[test]
 fn preflight_errors_name_the_blocking_fact() {
     type Mutate = fn(&mut LiveState);
-    let cases: [(&str, Mutate, &str); 5] = [
+    let cases: [(&str, Mutate, &str); 6] = [
         (
             "no organization",
             |l| l.organization = None,
@@ -452,6 +452,33 @@ fn preflight_errors_name_the_blocking_fact() {
                 });
             },
             "trail-name-taken",
+        ),
+        (
+            "four here and a multi-region trail from elsewhere",
+            |l| {
+                l.trails[0].trail = None;
+                for i in 0..4 {
+                    l.trails[0].other_trails.push(OtherTrail {
+                        arn: format!("arn:aws:cloudtrail:us-east-2:111111111111:trail/t{i}"),
+                        name: format!("t{i}"),
+                        home_region: "us-east-2".into(),
+                        account: MGMT.into(),
+                        s3_bucket: None,
+                        organization: false,
+                        multi_region: false,
+                    });
+                }
+                l.trails[0].other_trails.push(OtherTrail {
+                    arn: "arn:aws:cloudtrail:eu-west-1:111111111111:trail/everywhere".into(),
+                    name: "everywhere".into(),
+                    home_region: "eu-west-1".into(),
+                    account: MGMT.into(),
+                    s3_bucket: None,
+                    organization: false,
+                    multi_region: true,
+                });
+            },
+            "trail-limit",
         ),
         (
             "five trails already",
