@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use orgtrail_spec::Spec;
 
-use super::model::SpecInput;
+use super::model::{Action, SpecInput};
 use super::out::Out;
 use crate::kms::kms_policy_allows_cloudtrail;
 use crate::live::{KmsState, LiveState, OrgState, TrailLive};
@@ -268,7 +268,8 @@ pub(crate) fn trail_limit(out: &mut Out, path: &str, spec: &Spec, tl: &TrailLive
         .other_trails
         .iter()
         .filter(|o| (o.home_region == *region || o.multi_region) && o.account == account)
-        .count();
+        .count()
+        + planned_here(out, region, account);
     if owned_here >= 5 {
         out.error(
             path,
@@ -279,6 +280,21 @@ pub(crate) fn trail_limit(out: &mut Out, path: &str, spec: &Spec, tl: &TrailLive
             "delete a trail you no longer need, or choose another `trail.home_region`",
         );
     }
+}
+
+/// Trails this plan already creates (for the specs before this one) that will count in
+/// `region`: homed there, or applying to all regions. Without this a spec set that is within the
+/// quota one spec at a time fails half-way through apply with MaximumNumberOfTrailsExceeded.
+fn planned_here(out: &Out, region: &str, account: &str) -> usize {
+    out.steps
+        .iter()
+        .filter(|s| match &s.action {
+            Action::CreateTrail { region: r, trail } => {
+                (r == region || trail.multi_region) && s.target.contains(&format!(":{account}:"))
+            }
+            _ => false,
+        })
+        .count()
 }
 
 /// A spec set in which no trail logs management events leaves the organization's control plane

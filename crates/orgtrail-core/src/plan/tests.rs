@@ -1206,3 +1206,53 @@ fn a_live_deny_that_blocks_cloudtrail_is_an_error() {
         codes(&p)
     );
 }
+
+#[test]
+fn trails_created_earlier_in_the_same_plan_count_against_the_trail_limit() {
+    // Five new multi-region trails, one homed in each region: each counts in every region
+    // ("Quotas in AWS CloudTrail"), so the region that already holds one trail of its own has no
+    // room left for the fifth. One spec at a time each would look fine.
+    let regions = [
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+    ];
+    let specs: Vec<Spec> = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let yaml = format!(
+                "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: trail-{i}\n  home_region: {r}\n"
+            );
+            parse_bytes("test.yaml", yaml.as_bytes()).expect("test spec is valid")
+        })
+        .collect();
+    let refs: Vec<&Spec> = specs.iter().collect();
+    let mut live = in_sync(&refs);
+    for tl in &mut live.trails {
+        tl.trail = None;
+    }
+    live.trails[4].other_trails.push(OtherTrail {
+        arn: "arn:aws:cloudtrail:eu-west-1:111111111111:trail/local".into(),
+        name: "local".into(),
+        home_region: "eu-west-1".into(),
+        account: MGMT.into(),
+        s3_bucket: None,
+        organization: false,
+        multi_region: false,
+    });
+    let p = plan_of(&refs, &live);
+    let limited: Vec<&str> = p
+        .findings
+        .iter()
+        .filter(|f| f.code == "trail-limit")
+        .map(|f| f.spec.as_str())
+        .collect();
+    assert_eq!(limited, ["specs/4.yaml"]);
+
+    live.trails[4].other_trails.clear();
+    let p = plan_of(&refs, &live);
+    assert!(p.findings.iter().all(|f| f.code != "trail-limit"));
+}
