@@ -423,6 +423,19 @@ fn bucket_existence_region_and_policy_mode() {
 }
 
 /// (behaviour, live change, expected error)
+/// Another trail of the management account, homed in `region`.
+fn other_trail(name: &str, region: &str, multi_region: bool) -> OtherTrail {
+    OtherTrail {
+        arn: format!("arn:aws:cloudtrail:{region}:{MGMT}:trail/{name}"),
+        name: name.into(),
+        home_region: region.into(),
+        account: MGMT.into(),
+        s3_bucket: None,
+        organization: false,
+        multi_region,
+    }
+}
+
 #[test]
 fn preflight_errors_name_the_blocking_fact() {
     type Mutate = fn(&mut LiveState);
@@ -441,15 +454,9 @@ fn preflight_errors_name_the_blocking_fact() {
             "name taken in another region",
             |l| {
                 l.trails[0].trail = None;
-                l.trails[0].other_trails.push(OtherTrail {
-                    arn: "arn:aws:cloudtrail:eu-west-1:111111111111:trail/my-trail".into(),
-                    name: "my-trail".into(),
-                    home_region: "eu-west-1".into(),
-                    account: MGMT.into(),
-                    s3_bucket: None,
-                    organization: false,
-                    multi_region: false,
-                });
+                l.trails[0]
+                    .other_trails
+                    .push(other_trail("my-trail", "eu-west-1", false));
             },
             "trail-name-taken",
         ),
@@ -457,26 +464,11 @@ fn preflight_errors_name_the_blocking_fact() {
             "four here and a multi-region trail from elsewhere",
             |l| {
                 l.trails[0].trail = None;
-                for i in 0..4 {
-                    l.trails[0].other_trails.push(OtherTrail {
-                        arn: format!("arn:aws:cloudtrail:us-east-2:111111111111:trail/t{i}"),
-                        name: format!("t{i}"),
-                        home_region: "us-east-2".into(),
-                        account: MGMT.into(),
-                        s3_bucket: None,
-                        organization: false,
-                        multi_region: false,
-                    });
-                }
-                l.trails[0].other_trails.push(OtherTrail {
-                    arn: "arn:aws:cloudtrail:eu-west-1:111111111111:trail/everywhere".into(),
-                    name: "everywhere".into(),
-                    home_region: "eu-west-1".into(),
-                    account: MGMT.into(),
-                    s3_bucket: None,
-                    organization: false,
-                    multi_region: true,
-                });
+                let here = (0..4).map(|i| other_trail(&format!("t{i}"), "us-east-2", false));
+                l.trails[0].other_trails.extend(here);
+                l.trails[0]
+                    .other_trails
+                    .push(other_trail("everywhere", "eu-west-1", true));
             },
             "trail-limit",
         ),
@@ -484,17 +476,8 @@ fn preflight_errors_name_the_blocking_fact() {
             "five trails already",
             |l| {
                 l.trails[0].trail = None;
-                for i in 0..5 {
-                    l.trails[0].other_trails.push(OtherTrail {
-                        arn: format!("arn:aws:cloudtrail:us-east-2:111111111111:trail/t{i}"),
-                        name: format!("t{i}"),
-                        home_region: "us-east-2".into(),
-                        account: MGMT.into(),
-                        s3_bucket: None,
-                        organization: false,
-                        multi_region: false,
-                    });
-                }
+                let here = (0..5).map(|i| other_trail(&format!("t{i}"), "us-east-2", false));
+                l.trails[0].other_trails.extend(here);
             },
             "trail-limit",
         ),
@@ -1234,15 +1217,9 @@ fn trails_created_earlier_in_the_same_plan_count_against_the_trail_limit() {
     for tl in &mut live.trails {
         tl.trail = None;
     }
-    live.trails[4].other_trails.push(OtherTrail {
-        arn: "arn:aws:cloudtrail:eu-west-1:111111111111:trail/local".into(),
-        name: "local".into(),
-        home_region: "eu-west-1".into(),
-        account: MGMT.into(),
-        s3_bucket: None,
-        organization: false,
-        multi_region: false,
-    });
+    live.trails[4]
+        .other_trails
+        .push(other_trail("local", "eu-west-1", false));
     let p = plan_of(&refs, &live);
     let limited: Vec<&str> = p
         .findings
