@@ -304,7 +304,28 @@ print(f"  hardened log archive (every protection): {lat_hardened*1000:.1f} ms = 
 # Single-region trails: a multi-region trail counts in every region, so 20 would exceed the limit.
 # The trails above apply to all regions, so they count against the limit of 5 trails in
 # each (the AWS contract layer enforces it, like AWS): remove it first.
-for t in ("my-trail", "bench-hardened"):
+# The log-archive layout (docs/layout.md): the bucket in a member account, read and changed through
+# its role. AssumeRole starts in the first round, so the plan is at most 3 dependent rounds.
+acct = c("organizations", "us-east-1").create_account(AccountName="log-archive", Email="la@example.com")
+LA = acct["CreateAccountStatus"]["AccountId"]
+LA_ROLE = f"arn:aws:iam::{LA}:role/OrganizationAccountAccessRole"
+cr = c("sts", "us-east-1").assume_role(RoleArn=LA_ROLE, RoleSessionName="bench")["Credentials"]
+boto3.client("s3", endpoint_url=EP, region_name="us-east-2", aws_access_key_id=cr["AccessKeyId"],
+             aws_secret_access_key=cr["SecretAccessKey"], aws_session_token=cr["SessionToken"]) \
+    .create_bucket(Bucket="bench-org-logs", CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+layout = os.path.join(tempfile.mkdtemp(prefix="orgtrail-layout-"), "layout.yaml")
+with open(layout, "w") as f:
+    f.write(f"version: 1\nbucket:\n  name: bench-org-logs\n  account: \"{LA}\"\n  role_arn: {LA_ROLE}\n"
+            "trail:\n  name: bench-layout\n  home_region: us-east-2\n")
+subprocess.run([BIN, "apply", layout, "--auto-approve"], env=AWS_ENV, cwd=ROOT, check=True, capture_output=True)
+plan_layout = lambda env: (lambda: subprocess.run([BIN, "plan", layout], env=env, cwd=ROOT, check=True, capture_output=True))
+layout_calls = len(recorded(plan_layout(AWS_ENV)))
+lat_layout = median_of(plan_layout(LAT_ENV))
+bound3 = med['orgtrail --version'] * 1000 + 3 * RTT_MS
+print(f"  log-archive layout (bucket in a member account, through its role): {lat_layout*1000:.1f} ms = "
+      f"{lat_layout*1000/bound3:.2f} × its bound of 3 dependent rounds ({bound3:.1f} ms; target ≤ 1.5); {layout_calls} API calls")
+
+for t in ("my-trail", "bench-hardened", "bench-layout"):
     c("cloudtrail", "us-east-2").delete_trail(Name=t)
 REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1"]
 fleet = tempfile.mkdtemp(prefix="orgtrail-fleet-")
