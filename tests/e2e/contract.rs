@@ -17,7 +17,7 @@ use orgtrail_testsupport::sts::config::Credentials;
 use orgtrail_testsupport::{Moto, cloudtrail, kms, organizations, s3};
 use serde_json::{Value, json};
 
-use crate::{ARN, BIN, Specs, greenfield, spec_yaml};
+use crate::{ARN, BIN, Specs, greenfield};
 
 /// The status and AWS error code of a call AWS refuses.
 #[track_caller]
@@ -909,22 +909,4 @@ fn a_bucket_in_another_region_is_reported_whichever_way_s3_says_so() {
             .expect_code(1)
             .expect_contains("bucket-region");
     }
-}
-
-/// The scenario the layer was built for: two specs sharing one bucket (one under a prefix).
-/// S3 rejects a policy with repeated Sids; today's orgtrail writes one S3 accepts.
-#[test]
-fn shared_bucket_directory_apply_passes_the_contract_layer() {
-    let (moto, _) = greenfield();
-    let specs = Specs::new();
-    specs.write("a.yaml", &spec_yaml(""));
-    specs.write(
-        "b.yaml",
-        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: data-trail\n  home_region: us-east-2\n  s3_key_prefix: data\n",
-    );
-    let dir = specs.dir.path().display().to_string();
-    moto.orgtrail(BIN, &["apply", &dir, "--auto-approve"])
-        .expect_code(0)
-        .expect_contains("Apply complete:");
-    assert_eq!(moto.contract().refusals(), []);
 }

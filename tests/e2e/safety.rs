@@ -36,6 +36,8 @@ fn shared_bucket_directory_applies_with_unique_sids_and_then_plans_no_changes() 
     // Three per trail, and the TLS-only statement.
     assert_eq!(sids.len(), 7, "{sids:?}");
     assert_eq!(unique.len(), 7, "repeated Sids: {sids:?}");
+    // The scenario the contract layer was built for: it refused nothing of this apply.
+    assert_eq!(moto.contract().refusals(), []);
     moto.orgtrail(BIN, &["plan", &dir])
         .expect_code(0)
         .expect_contains("No changes.");
