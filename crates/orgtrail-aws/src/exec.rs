@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudtrail::types as ct;
-use orgtrail_core::{Action, NewTrail, Selectors, TrailField};
+use orgtrail_core::{Action, Selectors, TrailField, TrailSettings};
 use orgtrail_spec::InsightSelector;
 
 use crate::error::send;
@@ -305,7 +305,7 @@ impl Aws {
 
     // Trail.
 
-    async fn create_trail(&self, region: &str, trail: &NewTrail) -> Result<(), AwsError> {
+    async fn create_trail(&self, region: &str, trail: &TrailSettings) -> Result<(), AwsError> {
         let mut tags = Vec::new();
         for (k, v) in &trail.tags {
             tags.push(tag(k, v)?);

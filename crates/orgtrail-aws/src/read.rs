@@ -299,23 +299,29 @@ fn other_trails(list: &[ct::Trail], want: &str) -> Vec<OtherTrail> {
 fn trail_state(arn: &str, region: &str, t: &ct::Trail, d: &TrailDetail) -> TrailState {
     TrailState {
         arn: arn.to_string(),
-        name: t.name().unwrap_or_default().to_string(),
         home_region: region.to_string(),
-        s3_bucket: t.s3_bucket_name().unwrap_or_default().to_string(),
-        s3_key_prefix: non_empty(t.s3_key_prefix()),
-        organization: t.is_organization_trail().unwrap_or(false),
-        multi_region: t.is_multi_region_trail().unwrap_or(false),
-        include_global_service_events: t.include_global_service_events().unwrap_or(false),
-        log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
-        kms_key_arn: non_empty(t.kms_key_id()),
-        sns_topic_arn: non_empty(t.sns_topic_arn()),
-        cloudwatch_log_group_arn: non_empty(t.cloud_watch_logs_log_group_arn())
-            .map(|g| normalise_log_group_arn(&g)),
-        cloudwatch_role_arn: non_empty(t.cloud_watch_logs_role_arn()),
+        settings: TrailSettings {
+            name: t.name().unwrap_or_default().to_string(),
+            s3_bucket: t.s3_bucket_name().unwrap_or_default().to_string(),
+            s3_key_prefix: non_empty(t.s3_key_prefix()),
+            organization: t.is_organization_trail().unwrap_or(false),
+            multi_region: t.is_multi_region_trail().unwrap_or(false),
+            include_global_service_events: t.include_global_service_events().unwrap_or(false),
+            log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
+            kms_key_id: non_empty(t.kms_key_id()),
+            sns_topic: non_empty(t.sns_topic_arn()),
+            // CloudTrail sets or clears the log group and its role together.
+            cloudwatch_logs: non_empty(t.cloud_watch_logs_log_group_arn()).map(|g| {
+                (
+                    normalise_log_group_arn(&g),
+                    non_empty(t.cloud_watch_logs_role_arn()).unwrap_or_default(),
+                )
+            }),
+            tags: d.tags.clone(),
+        },
         logging: d.logging,
         selectors: d.selectors.clone(),
         insights: d.insights.clone(),
-        tags: d.tags.clone(),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::live::{LiveState, TrailHealth};
+use crate::model::{LiveState, TrailHealth};
 use crate::plan::{FieldChange, Plan, Severity, Step, StepKind};
 
 /// Version of the drift JSON format.

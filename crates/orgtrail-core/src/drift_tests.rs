@@ -1,5 +1,5 @@
 use super::*;
-use crate::live::TrailHealth;
+use crate::model::TrailHealth;
 use crate::plan::tests::{in_sync, plan_of, spec};
 
 fn health(error: Option<&str>, last_delivery: Option<i64>) -> TrailHealth {

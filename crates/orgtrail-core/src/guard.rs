@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::live::{BucketState, LiveState, TrailState};
+use crate::model::{BucketState, LiveState, TrailState};
 use crate::plan::{Action, BucketRef, Step};
 
 /// What a step writes.
@@ -179,7 +179,7 @@ mod tests {
         assert!(changed_since(&planned, &arn, &Reread::Trail(Some(trail.clone()))).is_empty());
         let mut edited = trail.clone();
         edited.logging = false;
-        edited.s3_key_prefix = Some("x".into());
+        edited.settings.s3_key_prefix = Some("x".into());
         assert_eq!(
             changed_since(&planned, &arn, &Reread::Trail(Some(edited))),
             ["logging", "s3 key prefix"]

@@ -11,9 +11,9 @@ pub mod drift;
 pub mod guard;
 pub mod iam;
 mod kms;
-pub mod live;
+pub mod model;
 pub mod plan;
 pub mod policy;
 
-pub use live::*;
+pub use model::*;
 pub use plan::*;

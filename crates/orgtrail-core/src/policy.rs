@@ -11,50 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use crate::coverage::delivery::{self, Delivery};
-use crate::live::trail_arn;
+pub use crate::model::TrailRef;
 
 pub const CLOUDTRAIL_SERVICE: &str = "cloudtrail.amazonaws.com";
 pub const DEFAULT_VERSION: &str = "2012-10-17";
-
-/// What one trail needs from its bucket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrailRef {
-    pub partition: String,
-    pub home_region: String,
-    /// The management account: it owns the trail and its `AWSLogs/<account>/` path.
-    pub account: String,
-    pub trail_name: String,
-    pub org_id: String,
-    pub bucket: String,
-    pub prefix: Option<String>,
-}
-
-impl TrailRef {
-    pub fn trail_arn(&self) -> String {
-        trail_arn(
-            &self.partition,
-            &self.home_region,
-            &self.account,
-            &self.trail_name,
-        )
-    }
-    fn bucket_arn(&self) -> String {
-        format!("arn:{}:s3:::{}", self.partition, self.bucket)
-    }
-    fn logs_arn(&self, id: &str) -> String {
-        match &self.prefix {
-            Some(p) => format!("{}/{p}/AWSLogs/{id}/*", self.bucket_arn()),
-            None => format!("{}/AWSLogs/{id}/*", self.bucket_arn()),
-        }
-    }
-    /// `AWSLogs/<id>/*` relative to the bucket, for messages.
-    pub fn logs_path(&self, id: &str) -> String {
-        match &self.prefix {
-            Some(p) => format!("{p}/AWSLogs/{id}/*"),
-            None => format!("AWSLogs/{id}/*"),
-        }
-    }
-}
 
 /// A required statement, with what it is for (used in messages).
 #[derive(Debug, Clone, PartialEq)]

@@ -131,7 +131,7 @@ fn render(
         org.is_some_and(|o| o.trusted_access),
         true,
     );
-    o.push_str(&format!("bucket:\n  name: {}\n", q(&t.s3_bucket)));
+    o.push_str(&format!("bucket:\n  name: {}\n", q(&t.settings.s3_bucket)));
     match bucket_region {
         Some(r) if r != t.home_region => o.push_str(&format!("  region: {}\n", q(r))),
         _ => o.push_str(&format!(
@@ -150,23 +150,23 @@ fn render(
     }
     o.push_str(&format!(
         "trail:\n  name: {}\n  home_region: {}\n",
-        q(&t.name),
+        q(&t.settings.name),
         q(&t.home_region)
     ));
-    flag(&mut o, "  ", "organization", t.organization, true);
-    flag(&mut o, "  ", "multi_region", t.multi_region, true);
+    flag(&mut o, "  ", "organization", t.settings.organization, true);
+    flag(&mut o, "  ", "multi_region", t.settings.multi_region, true);
     flag(
         &mut o,
         "  ",
         "include_global_service_events",
-        t.include_global_service_events,
+        t.settings.include_global_service_events,
         true,
     );
     flag(
         &mut o,
         "  ",
         "log_file_validation",
-        t.log_file_validation,
+        t.settings.log_file_validation,
         true,
     );
     flag(&mut o, "  ", "logging", t.logging, true);
@@ -174,11 +174,11 @@ fn render(
         Some(s) => o.push_str(&format!("  {key}: {}\n", q(s))),
         None => o.push_str(&format!("  {key}: null  # default\n")),
     };
-    opt(&mut o, "s3_key_prefix", &t.s3_key_prefix);
-    opt(&mut o, "kms_key_id", &t.kms_key_arn);
-    opt(&mut o, "sns_topic", &t.sns_topic_arn);
-    match (&t.cloudwatch_log_group_arn, &t.cloudwatch_role_arn) {
-        (Some(g), Some(r)) => o.push_str(&format!(
+    opt(&mut o, "s3_key_prefix", &t.settings.s3_key_prefix);
+    opt(&mut o, "kms_key_id", &t.settings.kms_key_id);
+    opt(&mut o, "sns_topic", &t.settings.sns_topic);
+    match &t.settings.cloudwatch_logs {
+        Some((g, r)) if !r.is_empty() => o.push_str(&format!(
             "  cloudwatch_logs:\n    log_group_arn: {}\n    role_arn: {}\n",
             q(g),
             q(r)
@@ -229,11 +229,11 @@ fn render(
     }
     insight_lines(&mut o, &t.insights);
     accept_loop_line(&mut o, t, live, bucket_region);
-    if t.tags.is_empty() {
+    if t.settings.tags.is_empty() {
         o.push_str("  tags: {}  # default\n");
     } else {
         o.push_str("  tags:\n");
-        for (k, v) in &t.tags {
+        for (k, v) in &t.settings.tags {
             o.push_str(&format!(
                 "    {}: {}\n",
                 q(k),
@@ -275,15 +275,15 @@ fn accept_loop_line(o: &mut String, t: &TrailState, live: &LiveState, bucket_reg
     let owner = t.arn.split(':').nth(4).unwrap_or(&live.caller.account);
     let dest = LogDestination {
         partition: &live.caller.partition,
-        bucket: &t.s3_bucket,
-        prefix: t.s3_key_prefix.as_deref(),
+        bucket: &t.settings.s3_bucket,
+        prefix: t.settings.s3_key_prefix.as_deref(),
         bucket_region: bucket_region.unwrap_or(&t.home_region),
         home_region: &t.home_region,
-        multi_region: t.multi_region,
+        multi_region: t.settings.multi_region,
         org_id: live
             .organization
             .as_ref()
-            .filter(|_| t.organization)
+            .filter(|_| t.settings.organization)
             .map(|o| o.id.as_str()),
         owner,
     };
@@ -292,7 +292,7 @@ fn accept_loop_line(o: &mut String, t: &TrailState, live: &LiveState, bucket_reg
     } else {
         o.push_str(&format!(
             "  accept_log_bucket_data_events: true  # the data-event selectors log `{}` itself, and so CloudTrail's own deliveries: exclude `{}` to stop it\n",
-            t.s3_bucket,
+            t.settings.s3_bucket,
             dest.logs_arn_prefix()
         ));
     }
@@ -317,7 +317,7 @@ pub async fn import(
         anyhow!("no trail named `{trail}` with home region {region} in this account (or its organization); check --trail and --home-region")
     })?;
     let mut spec = probe.clone();
-    spec.bucket.name = t.s3_bucket.clone();
+    spec.bucket.name = t.settings.s3_bucket.clone();
     spec.bucket.account = access.account.clone();
     spec.bucket.role_arn = access.role_arn.clone();
     spec.bucket.external_id = access.external_id.clone();
@@ -332,7 +332,7 @@ pub async fn import(
     if bucket.denied && access.account.is_none() && access.role_arn.is_none() {
         bail!(
             "bucket `{}` of trail {} cannot be read as a bucket of account {mgmt}: it belongs to another account (a log-archive account), or this account may not read its policy\n  fix: pass --bucket-account ACCOUNT (and --bucket-role-arn ROLE to let orgtrail merge its policy)",
-            t.s3_bucket,
+            t.settings.s3_bucket,
             t.arn
         );
     }

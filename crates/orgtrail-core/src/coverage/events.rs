@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use orgtrail_spec::selector_fields::{self, BOOLEAN};
 use orgtrail_spec::{AdvancedEventSelector, EventSelector, FieldSelector, ReadWriteType};
 
-use crate::live::Selectors;
+use crate::model::Selectors;
 
 /// CloudTrail's event categories a trail's selectors choose among (the selector-field table's).
 pub(crate) use orgtrail_spec::selector_fields::EventCategory as Category;

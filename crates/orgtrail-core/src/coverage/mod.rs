@@ -12,11 +12,11 @@ pub mod protection;
 
 use orgtrail_spec::InsightSelector;
 
-use crate::live::Selectors;
-use crate::plan::NewTrail;
+use crate::model::Selectors;
+use crate::model::TrailSettings;
 
 /// Losses of a change to the trail's own settings (CreateTrail / UpdateTrail fields).
-pub fn settings(from: &NewTrail, to: &NewTrail) -> Vec<String> {
+pub fn settings(from: &TrailSettings, to: &TrailSettings) -> Vec<String> {
     let mut out = Vec::new();
     let mut off = |was: bool, now: bool, what: &str| {
         if was && !now {

@@ -204,8 +204,8 @@ fn management_events_are_found_in_basic_and_advanced_selectors() {
         false)));
 }
 
-fn trail() -> NewTrail {
-    NewTrail {
+fn trail() -> TrailSettings {
+    TrailSettings {
         name: "t".into(),
         s3_bucket: "b".into(),
         s3_key_prefix: None,
@@ -226,7 +226,7 @@ fn trail() -> NewTrail {
 /// (behaviour, change to the trail, loses something going there, loses something coming back)
 #[test]
 fn trail_setting_changes_lose_coverage_one_way_or_both() {
-    type Mutate = fn(&mut NewTrail);
+    type Mutate = fn(&mut TrailSettings);
     let cases: [(&str, Mutate, bool, bool); 10] = [
         ("organization off", |t| t.organization = false, true, false),
         ("multi-region off", |t| t.multi_region = false, true, false),

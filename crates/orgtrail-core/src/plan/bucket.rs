@@ -11,7 +11,7 @@ use super::model::{Action, BucketRef, SpecInput, Step, StepKind, change};
 use super::out::Out;
 use super::protection;
 use crate::coverage;
-use crate::live::{LiveState, OrgState, TrailLive};
+use crate::model::{LiveState, OrgState, TrailLive};
 use crate::policy::{self, Merge, TrailRef};
 
 /// The specs writing to one bucket, with their live reads (`live.trails[i]` is `specs[i]`'s).

@@ -3,14 +3,14 @@
 
 use orgtrail_spec::{InsightSelector, Spec};
 
-use super::model::NewTrail;
-use crate::live::{KmsState, LiveState, Selectors, normalise_log_group_arn, trail_arn};
+use crate::model::TrailSettings;
+use crate::model::{KmsState, LiveState, Selectors, normalise_log_group_arn, trail_arn};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Desired {
     pub arn: String,
     pub region: String,
-    pub trail: NewTrail,
+    pub trail: TrailSettings,
     pub selectors: Selectors,
     pub insights: Vec<InsightSelector>,
     pub logging: bool,
@@ -25,7 +25,7 @@ pub(crate) fn trail_owner<'a>(spec: &Spec, live: &'a LiveState) -> &'a str {
         .organization
         .as_ref()
         .map(|o| o.management_account.as_str());
-    crate::live::trail_owner_account(spec, mgmt, &live.caller.account)
+    crate::model::trail_owner_account(spec, mgmt, &live.caller.account)
 }
 
 /// Resolve `spec` for a trail owned by `account`.
@@ -57,7 +57,7 @@ pub(crate) fn desired(
     Desired {
         arn: trail_arn(partition, &t.home_region, account, &t.name),
         region: t.home_region.clone(),
-        trail: NewTrail {
+        trail: TrailSettings {
             name: t.name.clone(),
             s3_bucket: spec.bucket.name.clone(),
             s3_key_prefix: t.s3_key_prefix.clone(),

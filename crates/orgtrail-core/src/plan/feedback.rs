@@ -10,7 +10,7 @@ use orgtrail_spec::Spec;
 
 use super::out::Out;
 use crate::coverage::events::{self, Side};
-use crate::live::Selectors;
+use crate::model::Selectors;
 
 /// A member account standing for every account of the organization but the trail's owner.
 const ANY_MEMBER: &str = "000000000000";

@@ -4,10 +4,10 @@
 
 use serde_json::{Value, json};
 
-use super::model::{Action, FieldChange, NewTrail, Step, StepKind, TrailField, change};
+use super::model::{Action, FieldChange, Step, StepKind, TrailField, change};
 use super::trail::Target;
 use crate::coverage;
-use crate::live::{TrailState, normalise_log_group_arn};
+use crate::model::{TrailSettings, TrailState};
 
 /// One row of the comparison.
 pub(crate) struct Compared {
@@ -57,7 +57,7 @@ fn optional(
 }
 
 /// The table, in the order reviewers see the fields.
-fn table(live: &NewTrail, want: &NewTrail) -> Vec<Compared> {
+fn table(live: &TrailSettings, want: &TrailSettings) -> Vec<Compared> {
     vec![
         value(
             "s3_bucket",
@@ -116,30 +116,8 @@ fn table(live: &NewTrail, want: &NewTrail) -> Vec<Compared> {
     ]
 }
 
-/// The live trail's settings in CreateTrail's terms (log group ARN with `:*`).
-pub(crate) fn settings_of(live: &TrailState) -> NewTrail {
-    NewTrail {
-        name: live.name.clone(),
-        s3_bucket: live.s3_bucket.clone(),
-        s3_key_prefix: live.s3_key_prefix.clone(),
-        organization: live.organization,
-        multi_region: live.multi_region,
-        include_global_service_events: live.include_global_service_events,
-        log_file_validation: live.log_file_validation,
-        kms_key_id: live.kms_key_arn.clone(),
-        sns_topic: live.sns_topic_arn.clone(),
-        cloudwatch_logs: live.cloudwatch_log_group_arn.as_ref().map(|g| {
-            (
-                normalise_log_group_arn(g),
-                live.cloudwatch_role_arn.clone().unwrap_or_default(),
-            )
-        }),
-        tags: live.tags.clone(),
-    }
-}
-
 /// The fields a new trail sets (absent optional settings left out).
-pub(crate) fn compared_new(want: &NewTrail) -> Vec<Compared> {
+pub(crate) fn compared_new(want: &TrailSettings) -> Vec<Compared> {
     table(want, want)
         .into_iter()
         .filter(|c| !c.desired.is_null())
@@ -147,8 +125,8 @@ pub(crate) fn compared_new(want: &NewTrail) -> Vec<Compared> {
 }
 
 /// The fields that differ between the live trail and the desired one.
-pub(crate) fn differing(live: &TrailState, want: &NewTrail) -> Vec<Compared> {
-    table(&settings_of(live), want)
+pub(crate) fn differing(live: &TrailState, want: &TrailSettings) -> Vec<Compared> {
+    table(&live.settings, want)
         .into_iter()
         .filter(|c| c.live != c.desired)
         .collect()
@@ -156,8 +134,8 @@ pub(crate) fn differing(live: &TrailState, want: &NewTrail) -> Vec<Compared> {
 
 /// One UpdateTrail with only the changed fields, named after the change reviewers care about
 /// most (conversion to an organization or multi-region trail); `None` when nothing differs.
-pub(crate) fn update_step(t: &Target, live: &TrailState, want: &NewTrail) -> Option<Step> {
-    let now = settings_of(live);
+pub(crate) fn update_step(t: &Target, live: &TrailState, want: &TrailSettings) -> Option<Step> {
+    let now = &live.settings;
     let rows = differing(live, want);
     if rows.is_empty() {
         return None;
@@ -179,15 +157,12 @@ pub(crate) fn update_step(t: &Target, live: &TrailState, want: &NewTrail) -> Opt
             },
         )
         .with_changes(changes)
-        .coverage(
-            coverage::settings(&now, want),
-            coverage::settings(want, &now),
-        ),
+        .coverage(coverage::settings(now, want), coverage::settings(want, now)),
     )
 }
 
-fn update_kind(live: &TrailState, want: &NewTrail, region: &str) -> (StepKind, String) {
-    if !live.organization && want.organization {
+fn update_kind(live: &TrailState, want: &TrailSettings, region: &str) -> (StepKind, String) {
+    if !live.settings.organization && want.organization {
         (
             StepKind::ConvertToOrganizationTrail,
             format!(
@@ -195,7 +170,7 @@ fn update_kind(live: &TrailState, want: &NewTrail, region: &str) -> (StepKind, S
                 want.name
             ),
         )
-    } else if !live.multi_region && want.multi_region {
+    } else if !live.settings.multi_region && want.multi_region {
         (
             StepKind::ConvertToMultiRegion,
             format!("log all regions, not only {region} (same ARN, UpdateTrail in place)"),

@@ -29,7 +29,7 @@ pub use model::*;
 pub use staleness::{fingerprint, live_components, spec_hash, stale_reasons, steps_differ};
 
 pub use crate::kms::kms_policy_allows_cloudtrail;
-use crate::live::LiveState;
+use crate::model::LiveState;
 use out::Out;
 
 /// Version of the JSON plan format (`orgtrail plan --format json`, saved plans).

@@ -7,7 +7,7 @@ use orgtrail_spec::{InsightSelector, Spec};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::live::Selectors;
+use crate::model::{Selectors, TrailSettings};
 
 /// The kind of a step, as shown to reviewers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -89,22 +89,6 @@ pub enum TrailField {
     SnsTopic(Option<String>),
     /// Log group ARN and role ARN are set or cleared together.
     CloudWatchLogs(Option<(String, String)>),
-}
-
-/// Everything CreateTrail takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewTrail {
-    pub name: String,
-    pub s3_bucket: String,
-    pub s3_key_prefix: Option<String>,
-    pub organization: bool,
-    pub multi_region: bool,
-    pub include_global_service_events: bool,
-    pub log_file_validation: bool,
-    pub kms_key_id: Option<String>,
-    pub sns_topic: Option<String>,
-    pub cloudwatch_logs: Option<(String, String)>,
-    pub tags: BTreeMap<String, String>,
 }
 
 /// A bucket and how to act on it: every request names `owner` as ExpectedBucketOwner (S3
@@ -199,7 +183,7 @@ pub enum Action {
     },
     CreateTrail {
         region: String,
-        trail: NewTrail,
+        trail: TrailSettings,
     },
     UpdateTrail {
         region: String,

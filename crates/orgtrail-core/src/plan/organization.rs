@@ -6,7 +6,7 @@ use serde_json::json;
 use super::model::{Action, SpecInput, Step, StepKind, change};
 use super::out::Out;
 use crate::coverage;
-use crate::live::OrgState;
+use crate::model::OrgState;
 
 /// Steps that bring the organization to what the specs need. Only the management account may
 /// change the organization: run as a delegated administrator, each needed step is a preflight

@@ -8,7 +8,7 @@ use orgtrail_spec::Spec;
 use super::model::{Action, SpecInput};
 use super::out::Out;
 use crate::kms::kms_policy_allows_cloudtrail;
-use crate::live::{KmsState, LiveState, OrgState, TrailLive};
+use crate::model::{KmsState, LiveState, OrgState, TrailLive};
 
 /// A directory of specs is planned as one: one spec per trail, one setting per shared bucket.
 pub(crate) fn cross_spec(out: &mut Out, specs: &[SpecInput]) {
@@ -302,7 +302,7 @@ fn planned_here(out: &Out, region: &str, account: &str) -> usize {
 pub(crate) fn management_events_logged(out: &mut Out, specs: &[SpecInput]) {
     let any = specs.iter().any(|s| {
         let d = super::desired::desired(s.spec, "aws", "", None);
-        d.logging && d.selectors.logs_management_events()
+        d.logging && crate::coverage::logs_management_events(&d.selectors)
     });
     if !specs.is_empty() && !any {
         out.warn(
@@ -352,7 +352,7 @@ pub(crate) fn managed_by_landing_zone(
     let tags = tl
         .trail
         .as_ref()
-        .map(|t| t.tags.clone())
+        .map(|t| t.settings.tags.clone())
         .unwrap_or_default();
     let Some(who) = landing_zone_of(&spec.trail.name, &tags) else {
         return false;

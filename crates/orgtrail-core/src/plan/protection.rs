@@ -12,7 +12,7 @@ use super::bucket::BucketGroup;
 use super::model::{Action, BucketRef, Step, StepKind, change};
 use super::out::Out;
 use crate::coverage::protection as cov;
-use crate::live::{BucketProtection, LoggingTarget};
+use crate::model::{BucketProtection, LoggingTarget};
 
 fn step(b: &BucketRef, path: &str, kind: StepKind, reason: &str, action: Action) -> Step {
     Step::new(

@@ -8,7 +8,7 @@ use super::model::{Action, Step, StepKind, change};
 use super::out::Out;
 use super::trail::Target;
 use crate::coverage;
-use crate::live::{Selectors, TrailState};
+use crate::model::{Selectors, TrailState};
 
 fn value(s: &Selectors) -> Value {
     serde_json::to_value(s).unwrap_or(Value::Null)

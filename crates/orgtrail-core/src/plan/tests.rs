@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use orgtrail_spec::{InsightSelector, InsightType, Spec, parse_bytes};
 
 use super::*;
-use crate::live::*;
+use crate::model::*;
 use crate::policy::{self, TrailRef};
 
 pub(crate) const MGMT: &str = "111111111111";
@@ -59,22 +59,11 @@ pub(crate) fn live_trail(spec: &Spec) -> TrailState {
     let d = desired::desired(spec, "aws", MGMT, None);
     TrailState {
         arn: d.arn,
-        name: d.trail.name,
         home_region: d.region,
-        s3_bucket: d.trail.s3_bucket,
-        s3_key_prefix: d.trail.s3_key_prefix,
-        organization: d.trail.organization,
-        multi_region: d.trail.multi_region,
-        include_global_service_events: d.trail.include_global_service_events,
-        log_file_validation: d.trail.log_file_validation,
-        kms_key_arn: d.trail.kms_key_id,
-        sns_topic_arn: d.trail.sns_topic,
-        cloudwatch_log_group_arn: d.trail.cloudwatch_logs.as_ref().map(|c| c.0.clone()),
-        cloudwatch_role_arn: d.trail.cloudwatch_logs.map(|c| c.1),
+        settings: d.trail,
         logging: d.logging,
         selectors: d.selectors,
         insights: d.insights,
-        tags: d.trail.tags,
     }
 }
 
@@ -166,7 +155,7 @@ fn greenfield_plans_trusted_access_policy_trail_and_logging_in_order() {
 /// One row per trail setting: (behaviour, how live differs, step kind, reduces coverage).
 #[test]
 fn each_trail_field_is_compared_once_and_weakening_is_flagged() {
-    type Mutate = fn(&mut TrailState);
+    type Mutate = fn(&mut TrailSettings);
     let cases: [(&str, Mutate, StepKind, bool); 8] = [
         (
             "validation turned on",
@@ -194,7 +183,7 @@ fn each_trail_field_is_compared_once_and_weakening_is_flagged() {
         ),
         (
             "sns topic cleared",
-            |t| t.sns_topic_arn = Some("arn:aws:sns:us-east-2:111111111111:t".into()),
+            |t| t.sns_topic = Some("arn:aws:sns:us-east-2:111111111111:t".into()),
             StepKind::UpdateTrail,
             false,
         ),
@@ -213,9 +202,10 @@ fn each_trail_field_is_compared_once_and_weakening_is_flagged() {
         (
             "log group cleared: its alarms stop",
             |t| {
-                t.cloudwatch_log_group_arn =
-                    Some("arn:aws:logs:us-east-2:111111111111:log-group:g".into());
-                t.cloudwatch_role_arn = Some("arn:aws:iam::111111111111:role/r".into());
+                t.cloudwatch_logs = Some((
+                    "arn:aws:logs:us-east-2:111111111111:log-group:g:*".into(),
+                    "arn:aws:iam::111111111111:role/r".into(),
+                ));
             },
             StepKind::UpdateTrail,
             true,
@@ -224,7 +214,7 @@ fn each_trail_field_is_compared_once_and_weakening_is_flagged() {
     let s = spec("");
     for (name, mutate, kind, reduces) in cases {
         let mut live = in_sync(&[&s]);
-        mutate(live.trails[0].trail.as_mut().unwrap());
+        mutate(&mut live.trails[0].trail.as_mut().unwrap().settings);
         let p = plan_of(&[&s], &live);
         assert_eq!(kinds(&p), [(kind, reduces)], "{name}");
         let Action::UpdateTrail { fields, .. } = &p.steps[0].action else {
@@ -275,7 +265,7 @@ fn tags_are_authoritative_added_and_removed_in_two_steps() {
     let s = spec("  tags:\n    team: security\n    env: prod\n");
     let mut live = in_sync(&[&s]);
     let t = live.trails[0].trail.as_mut().unwrap();
-    t.tags = BTreeMap::from([
+    t.settings.tags = BTreeMap::from([
         ("team".to_string(), "ops".to_string()),
         ("stale".to_string(), "x".to_string()),
     ]);
@@ -497,7 +487,7 @@ fn preflight_errors_name_the_blocking_fact() {
         let s = spec("  kms_key_id: alias/x\n");
         let mut live = in_sync(&[&s]);
         if let Some(t) = live.trails[0].trail.as_mut() {
-            t.kms_key_arn = Some("alias/x".into());
+            t.settings.kms_key_id = Some("alias/x".into());
         }
         mutate(&mut live);
         let p = plan_of(&[&s], &live);
@@ -860,7 +850,7 @@ fn narrowing_selectors_or_insights_reduces_and_drift_agrees() {
 fn bucket_change_is_reducing_in_plan_and_coverage_lost_in_drift() {
     let s = spec("");
     let mut live = in_sync(&[&s]);
-    live.trails[0].trail.as_mut().unwrap().s3_bucket = "elsewhere".into();
+    live.trails[0].trail.as_mut().unwrap().settings.s3_bucket = "elsewhere".into();
     let p = plan_of(&[&s], &live);
     assert_eq!(kinds(&p), [(StepKind::UpdateTrail, true)]);
     let report = crate::drift::report(&p, &live);
@@ -954,7 +944,12 @@ fn fresh_steps_are_compared_with_the_reviewed_ones() {
     live.trails[0].trail.as_mut().unwrap().logging = false;
     let reviewed = plan_of(&[&s], &live);
     assert!(steps_differ(&reviewed, &reviewed).is_empty());
-    live.trails[0].trail.as_mut().unwrap().log_file_validation = false;
+    live.trails[0]
+        .trail
+        .as_mut()
+        .unwrap()
+        .settings
+        .log_file_validation = false;
     let fresh = plan_of(&[&s], &live);
     let diff = steps_differ(&reviewed, &fresh);
     assert_eq!(diff.len(), 1, "{diff:?}");
@@ -1137,6 +1132,7 @@ fn landing_zone_trails_are_refused_and_a_second_org_trail_warned_about() {
         .trail
         .as_mut()
         .unwrap()
+        .settings
         .tags
         .insert("Accelerator".into(), "AWSAccelerator".into());
     assert!(

@@ -10,7 +10,7 @@ use super::model::{Action, SpecInput, Step, StepKind, change};
 use super::out::Out;
 use super::{feedback, logging, preflight, selectors, tags};
 use crate::coverage;
-use crate::live::{TrailLive, TrailState};
+use crate::model::{TrailLive, TrailState};
 
 /// Where a trail's steps point: the spec file, the trail ARN and its home region.
 pub(crate) struct Target<'a> {
@@ -111,7 +111,7 @@ fn update(out: &mut Out, t: &Target, live: &TrailState, d: &Desired) {
         out.step(step);
     }
     selectors::update(out, t, live, d);
-    tags::update(out, t, &live.tags, &d.trail.tags);
+    tags::update(out, t, &live.settings.tags, &d.trail.tags);
     if live.logging != d.logging {
         out.step(logging::change_existing(t, live.logging, d.logging));
     }

@@ -2,10 +2,10 @@
 //! ARN, SNS name -> ARN, log group ARN with `:*`, absent vs empty selectors, tag maps), so the
 //! diff never sees SDK types or SDK noise.
 
-use std::collections::BTreeMap;
-
 use orgtrail_spec::{AdvancedEventSelector, EventSelector, InsightSelector};
 use serde::{Deserialize, Serialize};
+
+use super::trail::TrailSettings;
 
 /// Who is calling (sts GetCallerIdentity).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,11 +103,6 @@ impl Selectors {
         Selectors::Basic(vec![EventSelector::aws_default()])
     }
 
-    /// Whether these selectors log management events at all (the coverage model decides).
-    pub fn logs_management_events(&self) -> bool {
-        crate::coverage::logs_management_events(self)
-    }
-
     /// Sort for comparison: selector order carries no meaning.
     pub fn normalised(mut self) -> Self {
         match &mut self {
@@ -128,27 +123,18 @@ impl Selectors {
     }
 }
 
-/// The trail itself, read in its home region by ARN.
+/// The trail itself, read in its home region by ARN: its settings in the same terms as the
+/// desired trail, plus what only a live trail has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrailState {
     pub arn: String,
-    pub name: String,
     pub home_region: String,
-    pub s3_bucket: String,
-    pub s3_key_prefix: Option<String>,
-    pub organization: bool,
-    pub multi_region: bool,
-    pub include_global_service_events: bool,
-    pub log_file_validation: bool,
-    pub kms_key_arn: Option<String>,
-    pub sns_topic_arn: Option<String>,
-    pub cloudwatch_log_group_arn: Option<String>,
-    pub cloudwatch_role_arn: Option<String>,
+    #[serde(flatten)]
+    pub settings: TrailSettings,
     pub logging: bool,
     pub selectors: Selectors,
     /// Normalised: one selector per type, categories sorted (see `InsightSelector::normalise`).
     pub insights: Vec<InsightSelector>,
-    pub tags: BTreeMap<String, String>,
 }
 
 /// Delivery health from GetTrailStatus. Volatile, so it is reported by drift but kept out of
@@ -229,32 +215,4 @@ pub struct LiveState {
     pub organization: Option<OrgState>,
     /// One entry per spec, in the order of the specs.
     pub trails: Vec<TrailLive>,
-}
-
-/// The ARN of a trail: `arn:<partition>:cloudtrail:<region>:<account>:trail/<name>`.
-pub fn trail_arn(partition: &str, region: &str, account: &str, name: &str) -> String {
-    format!("arn:{partition}:cloudtrail:{region}:{account}:trail/{name}")
-}
-
-/// The account that owns the trail of `spec`: the management account (`mgmt`) for an
-/// organization trail, even when a CloudTrail delegated administrator creates it; the caller's
-/// account otherwise ("Organization trail delegated administrator", CloudTrail user guide).
-pub fn trail_owner_account<'a>(
-    spec: &orgtrail_spec::Spec,
-    mgmt: Option<&'a str>,
-    caller: &'a str,
-) -> &'a str {
-    match mgmt {
-        Some(m) if spec.trail.organization => m,
-        _ => caller,
-    }
-}
-
-/// Log group ARNs are accepted with or without the `:*` suffix; CloudTrail stores `:*`.
-pub fn normalise_log_group_arn(arn: &str) -> String {
-    if arn.ends_with(":*") {
-        arn.to_string()
-    } else {
-        format!("{arn}:*")
-    }
 }
