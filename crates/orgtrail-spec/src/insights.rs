@@ -10,7 +10,30 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::InsightType;
+/// CloudTrail Insights types.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+pub enum InsightType {
+    ApiCallRateInsight,
+    ApiErrorRateInsight,
+}
+
+impl InsightType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InsightType::ApiCallRateInsight => "ApiCallRateInsight",
+            InsightType::ApiErrorRateInsight => "ApiErrorRateInsight",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ApiCallRateInsight" => Some(InsightType::ApiCallRateInsight),
+            "ApiErrorRateInsight" => Some(InsightType::ApiErrorRateInsight),
+            _ => None,
+        }
+    }
+}
 
 /// The event categories CloudTrail Insights analyses (`SourceEventCategory`).
 #[derive(

@@ -1,8 +1,8 @@
 //! The typed spec v1. These types are what the rest of orgtrail sees; they are produced only by
-//! [`crate::parse`], which checks every rule documented in `docs/spec.md` first. The serde and
-//! schemars attributes exist for the generated JSON Schema (`orgtrail schema`) and for the
-//! spec hash in saved plans, not for parsing: parsing goes through the located tree in
-//! `parse.rs` so that every error carries a line and column.
+//! the parser (`parse/`), which checks every rule documented in `docs/spec.md` first. The serde
+//! and schemars attributes exist for the generated JSON Schema (`orgtrail schema`) and for the
+//! spec hash in saved plans, not for parsing: parsing goes through the located tree of
+//! `parse/node.rs` so that every error carries a line and column.
 
 use std::collections::BTreeMap;
 
@@ -275,31 +275,6 @@ pub struct AdvancedEventSelector {
     #[serde(default)]
     pub name: Option<String>,
     pub field_selectors: Vec<FieldSelector>,
-}
-
-/// CloudTrail Insights types.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-pub enum InsightType {
-    ApiCallRateInsight,
-    ApiErrorRateInsight,
-}
-
-impl InsightType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InsightType::ApiCallRateInsight => "ApiCallRateInsight",
-            InsightType::ApiErrorRateInsight => "ApiErrorRateInsight",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ApiCallRateInsight" => Some(InsightType::ApiCallRateInsight),
-            "ApiErrorRateInsight" => Some(InsightType::ApiErrorRateInsight),
-            _ => None,
-        }
-    }
 }
 
 /// The organization trail.

@@ -1,6 +1,6 @@
 //! The log bucket's protection (`bucket.public_access_block`, `ownership`, `encryption`,
-//! `versioning`, `lifecycle`, `object_lock`, `access_logging`, `require_tls`): the types, their
-//! secure defaults, and their parsing with the rules AWS states, checked offline.
+//! `versioning`, `lifecycle`, `object_lock`, `access_logging`, `require_tls`): the types and
+//! their secure defaults. `parse/protection.rs` reads them, with the rules AWS states.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

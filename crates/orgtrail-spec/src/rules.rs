@@ -330,3 +330,20 @@ fn levenshtein(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn did_you_mean_is_conservative() {
+        assert_eq!(
+            did_you_mean("trusted_acess", &["all_features", "trusted_access"]),
+            Some("trusted_access")
+        );
+        assert_eq!(
+            did_you_mean("zzz", &["all_features", "trusted_access"]),
+            None
+        );
+    }
+}

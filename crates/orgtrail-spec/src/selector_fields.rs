@@ -477,3 +477,30 @@ fn example(rule: &FieldRule) -> &'static str {
         _ => rule.values.first().copied().unwrap_or("..."),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{EventCategory, FIELDS, Operator, rule};
+
+    #[test]
+    fn selector_field_table_is_consistent() {
+        for c in EventCategory::ALL {
+            let r = rule(c, "eventCategory").expect("every category has eventCategory");
+            assert!(r.required && r.values == [c.as_str()], "{c:?}");
+        }
+        for r in FIELDS {
+            assert!(!r.operators.is_empty(), "{}", r.field);
+            // A required field is written once as `equals` with one value.
+            assert!(
+                !r.required || r.operators == [Operator::Equals],
+                "{}",
+                r.field
+            );
+            let dup = FIELDS
+                .iter()
+                .filter(|o| o.category == r.category && o.field == r.field)
+                .count();
+            assert_eq!(dup, 1, "{} listed twice for {:?}", r.field, r.category);
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! `trail.event_selectors` and `trail.advanced_event_selectors` -> [`EventSelector`]s and
+//! [`AdvancedEventSelector`]s (each list sorted, so equal selectors compare equal). Advanced
+//! field selectors are checked against the table of [`crate::selector_fields`].
+
+use serde_saphyr::Spanned;
+
+use super::cx::{Cx, did_you_mean_or, join};
+use super::fields::Fields;
+use super::node::Node;
+use crate::model::{
+    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, ReadWriteType,
+};
+use crate::selector_fields;
+
+/// A trail's basic and advanced selectors (`None`: not set); CloudTrail takes one kind or the
+/// other.
+pub(super) type TrailSelectors = (
+    Option<Vec<EventSelector>>,
+    Option<Vec<AdvancedEventSelector>>,
+);
+
+/// The selectors of the trail `f`, at most one kind.
+pub(super) fn selectors(cx: &mut Cx, f: &Fields) -> TrailSelectors {
+    let basic = f.present("event_selectors").map(|e| event_selectors(cx, e));
+    let advanced = f
+        .present("advanced_event_selectors")
+        .map(|e| advanced_selectors(cx, e));
+    if basic.is_some() && advanced.is_some() {
+        cx.err(
+            f.locate("advanced_event_selectors"),
+            "trail.advanced_event_selectors",
+            "`event_selectors` and `advanced_event_selectors` cannot both be set",
+            "keep one of them (CloudTrail accepts either basic or advanced selectors on a trail)",
+        );
+    }
+    (basic, advanced)
+}
+
+fn event_selectors(cx: &mut Cx, n: &Spanned<Node>) -> Vec<EventSelector> {
+    let items = cx.list(n, "trail.event_selectors");
+    if items.len() > 5 {
+        cx.err(
+            n,
+            "trail.event_selectors",
+            format!(
+                "{} basic event selectors; CloudTrail allows at most 5",
+                items.len()
+            ),
+            "combine selectors, or use advanced_event_selectors",
+        );
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(sel) = event_selector(cx, item, &format!("trail.event_selectors[{i}]")) {
+            out.push(sel);
+        }
+    }
+    out
+}
+
+/// One basic selector, its lists sorted.
+fn event_selector(cx: &mut Cx, n: &Spanned<Node>, path: &str) -> Option<EventSelector> {
+    let f = cx.fields(
+        n,
+        path,
+        &[
+            "read_write_type",
+            "include_management_events",
+            "exclude_management_event_sources",
+            "data_resources",
+        ],
+    )?;
+    let rw = read_write_type(cx, &f, path);
+    let mgmt = cx.bool_or(&f, "include_management_events", true);
+    let mut excl = cx.string_list(&f, "exclude_management_event_sources");
+    excl.sort();
+    let resources = data_resources(cx, &f, path);
+    Some(EventSelector {
+        read_write_type: rw,
+        include_management_events: mgmt,
+        exclude_management_event_sources: excl,
+        data_resources: resources,
+    })
+}
+
+/// `read_write_type`: `ReadOnly`, `WriteOnly` or `All` (the default, also after an error).
+fn read_write_type(cx: &mut Cx, f: &Fields, path: &str) -> ReadWriteType {
+    let Some((s, at)) = cx.opt_string(f, "read_write_type") else {
+        return ReadWriteType::All;
+    };
+    ReadWriteType::parse(&s).unwrap_or_else(|| {
+        let allowed = ["ReadOnly", "WriteOnly", "All"];
+        let help = did_you_mean_or(&s, &allowed, "use ReadOnly, WriteOnly or All");
+        cx.err(
+            &at,
+            &format!("{path}.read_write_type"),
+            format!("unknown read_write_type `{s}`"),
+            help,
+        );
+        ReadWriteType::All
+    })
+}
+
+/// `data_resources`, sorted, each with its values sorted.
+fn data_resources(cx: &mut Cx, f: &Fields, path: &str) -> Vec<DataResource> {
+    let mut resources = Vec::new();
+    if let Some(dr) = f.map.get("data_resources") {
+        let drs = cx.list(dr, &format!("{path}.data_resources"));
+        for (j, d) in drs.iter().enumerate() {
+            let dp = format!("{path}.data_resources[{j}]");
+            let Some(df) = cx.fields(d, &dp, &["type", "values"]) else {
+                continue;
+            };
+            let ty = cx.req_string(&df, "type");
+            let mut values = cx.string_list(&df, "values");
+            values.sort();
+            if let Some((t, _)) = ty {
+                resources.push(DataResource {
+                    resource_type: t,
+                    values,
+                });
+            }
+        }
+    }
+    resources.sort();
+    resources
+}
+
+fn advanced_selectors(cx: &mut Cx, n: &Spanned<Node>) -> Vec<AdvancedEventSelector> {
+    let items = cx.list(n, "trail.advanced_event_selectors");
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("trail.advanced_event_selectors[{i}]");
+        if let Some(sel) = advanced_selector(cx, item, &path) {
+            out.push(sel);
+        }
+    }
+    out
+}
+
+/// One advanced selector, its field selectors checked against the table and sorted.
+fn advanced_selector(cx: &mut Cx, n: &Spanned<Node>, path: &str) -> Option<AdvancedEventSelector> {
+    let f = cx.fields(n, path, &["name", "field_selectors"])?;
+    let name = cx.opt_string(&f, "name").map(|s| s.0);
+    let fs = cx.require(&f, "field_selectors")?;
+    let fsp = format!("{path}.field_selectors");
+    let fs_items = cx.list(fs, &fsp);
+    if fs_items.is_empty() {
+        cx.err(
+            fs,
+            &fsp,
+            "an advanced event selector needs at least one field selector",
+            "add `- field: eventCategory` with `equals: [Management]`",
+        );
+    }
+    let mut fields = Vec::new();
+    let mut located = Vec::new();
+    for (j, fsel) in fs_items.iter().enumerate() {
+        if let Some((sel, at)) = field_selector(cx, fsel, &format!("{fsp}[{j}]")) {
+            fields.push(sel);
+            located.push(at);
+        }
+    }
+    if !fs_items.is_empty() {
+        check_selector_fields(cx, fs, &fsp, &fields, &located);
+    }
+    fields.sort();
+    Some(AdvancedEventSelector {
+        name,
+        field_selectors: fields,
+    })
+}
+
+/// One field selector (its values sorted), and where its parts are, for later errors.
+fn field_selector<'a>(
+    cx: &mut Cx,
+    n: &'a Spanned<Node>,
+    path: &str,
+) -> Option<(FieldSelector, Fields<'a>)> {
+    let ff = cx.fields(
+        n,
+        path,
+        &[
+            "field",
+            "equals",
+            "starts_with",
+            "ends_with",
+            "not_equals",
+            "not_starts_with",
+            "not_ends_with",
+        ],
+    )?;
+    let field = cx.req_string(&ff, "field");
+    let mut sel = FieldSelector {
+        field: String::new(),
+        equals: cx.string_list(&ff, "equals"),
+        starts_with: cx.string_list(&ff, "starts_with"),
+        ends_with: cx.string_list(&ff, "ends_with"),
+        not_equals: cx.string_list(&ff, "not_equals"),
+        not_starts_with: cx.string_list(&ff, "not_starts_with"),
+        not_ends_with: cx.string_list(&ff, "not_ends_with"),
+    };
+    for v in [
+        &mut sel.equals,
+        &mut sel.starts_with,
+        &mut sel.ends_with,
+        &mut sel.not_equals,
+        &mut sel.not_starts_with,
+        &mut sel.not_ends_with,
+    ] {
+        v.sort();
+    }
+    sel.field = field?.0;
+    Some((sel, ff))
+}
+
+/// The fields, operators and values of one selector against the table of
+/// [`selector_fields`]; each error at the field (or operator) at fault.
+fn check_selector_fields(
+    cx: &mut Cx,
+    list: &Spanned<Node>,
+    list_path: &str,
+    fields: &[FieldSelector],
+    located: &[Fields],
+) {
+    for p in selector_fields::check(fields) {
+        let (at, path) = match p.field.and_then(|i| located.get(i)) {
+            None => (list, list_path.to_string()),
+            Some(f) => {
+                let key = p.operator.map_or("field", |o| o.key());
+                (f.locate(key), join(&f.path, key))
+            }
+        };
+        cx.err(at, &path, p.message, p.help);
+    }
+}
