@@ -11,6 +11,7 @@ pub mod drift;
 pub mod guard;
 pub mod iam;
 mod kms;
+pub mod least_privilege;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -216,7 +216,7 @@ fn validate(paths: &[PathBuf], p: &Printer) -> Result<Exit> {
     Ok(if ok { Exit::Success } else { Exit::Error })
 }
 
-/// `orgtrail iam-policy`: the policy documents come from `orgtrail_core::iam`; this prints the
+/// `orgtrail iam-policy`: the policy documents come from `orgtrail_core::least_privilege`; this prints the
 /// one asked for, and on stderr which other roles the specs need a policy for.
 fn iam_policy(
     paths: &[PathBuf],
@@ -226,7 +226,7 @@ fn iam_policy(
     partition: String,
     p: &Printer,
 ) -> Result<Exit> {
-    use orgtrail_core::iam::{self, Principal, Purpose};
+    use orgtrail_core::least_privilege::{self as iam, Principal, Purpose};
     if let Some(a) = &account {
         orgtrail_spec::rules::account_id(a)
             .map_err(|e| anyhow!("--account: {} ({})", e.message, e.help))?;

@@ -7,13 +7,12 @@
 //! `s3:x-amz-acl` = `bucket-owner-full-control`, over TLS). See "Amazon S3 bucket policy for
 //! CloudTrail" in the CloudTrail user guide.
 //!
-//! Policies are evaluated as IAM does for this request: allowed when an Allow statement matches
-//! and no Deny statement does. A condition orgtrail cannot evaluate counts as met in an Allow
-//! and as not met in a Deny, so a grant it does not understand is assumed to be relied on.
+//! Policies are evaluated by [`crate::iam`] on the request each delivery makes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::policy::{CLOUDTRAIL_SERVICE, NormStatement, TrailRef};
+use crate::iam::{self, NormStatement, Request};
+use crate::model::{CLOUDTRAIL_SERVICE, TrailRef};
 
 pub(crate) const PROBE_TRAIL: &str = "orgtrail-probe";
 
@@ -214,124 +213,34 @@ pub fn of_trail(t: &TrailRef) -> Vec<Delivery> {
     ]
 }
 
-/// IAM's wildcard match: `*` any run of characters, `?` exactly one.
-pub(crate) fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
+impl Delivery {
+    /// The request IAM evaluates: CloudTrail's, with the context keys AWS documents for a
+    /// delivery (TLS always; the ACL header only on PutObject).
+    pub fn request(&self) -> Request {
+        let put = self.action == "s3:putobject";
+        Request {
+            service: CLOUDTRAIL_SERVICE.to_string(),
+            action: self.action.to_string(),
+            resource: self.resource.clone(),
+            context: BTreeMap::from([
+                ("aws:sourcearn".to_string(), Some(self.source_arn.clone())),
+                (
+                    "aws:sourceaccount".to_string(),
+                    Some(self.source_account.clone()),
+                ),
+                (
+                    "s3:x-amz-acl".to_string(),
+                    put.then(|| "bucket-owner-full-control".to_string()),
+                ),
+                ("aws:securetransport".to_string(), Some("true".to_string())),
+            ]),
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
-fn context_value(d: &Delivery, key: &str) -> Option<Option<String>> {
-    Some(match key {
-        "aws:sourcearn" => Some(d.source_arn.clone()),
-        "aws:sourceaccount" => Some(d.source_account.clone()),
-        "s3:x-amz-acl" => (d.action == "s3:putobject").then(|| "bucket-owner-full-control".into()),
-        "aws:securetransport" => Some("true".into()),
-        // KMS requests CloudTrail makes carry the trail ARN as encryption context.
-        "kms:encryptioncontext:aws:cloudtrail:arn" if d.action == "kms:generatedatakey" => {
-            Some(d.source_arn.clone())
-        }
-        _ => return None,
-    })
-}
-
-/// One condition: `Some(met)`, or `None` when orgtrail cannot evaluate it.
-fn condition(op: &str, key: &str, values: &BTreeSet<String>, d: &Delivery) -> Option<bool> {
-    // ForAllValues over a key the request does not carry is true (IAM user guide, "Single-valued
-    // vs. multivalued context keys"); ForAnyValue over it is false, like the plain operators.
-    let for_all = op.starts_with("forallvalues:");
-    let op = op
-        .trim_start_matches("forallvalues:")
-        .trim_start_matches("foranyvalue:");
-    let (op, if_exists) = match op.strip_suffix("ifexists") {
-        Some(o) => (o, true),
-        None => (op, false),
-    };
-    let actual = context_value(d, key)?;
-    if op == "null" {
-        return Some(values.iter().any(|v| (v == "true") == actual.is_none()));
-    }
-    let Some(v) = actual else {
-        return Some(if_exists || for_all || op.contains("not"));
-    };
-    let any = |f: &dyn Fn(&str) -> bool| values.iter().any(|x| f(x));
-    Some(match op {
-        "stringequals" => any(&|x| x == v),
-        "stringnotequals" => !any(&|x| x == v),
-        "stringequalsignorecase" => any(&|x| x.eq_ignore_ascii_case(&v)),
-        "stringnotequalsignorecase" => !any(&|x| x.eq_ignore_ascii_case(&v)),
-        "stringlike" | "arnequals" | "arnlike" => any(&|x| glob(x, &v)),
-        "stringnotlike" | "arnnotequals" | "arnnotlike" => !any(&|x| glob(x, &v)),
-        "bool" => any(&|x| x.eq_ignore_ascii_case(&v)),
-        _ => return None,
-    })
-}
-
-fn principal_matches(s: &NormStatement) -> bool {
-    let cloudtrail = |m: &std::collections::BTreeMap<String, BTreeSet<String>>| {
-        m.contains_key("*")
-            || m.get("service")
-                .is_some_and(|v| v.contains(CLOUDTRAIL_SERVICE))
-    };
-    match (&s.principal, &s.not_principal) {
-        (Some(p), _) => cloudtrail(p),
-        (None, Some(np)) => !cloudtrail(np),
-        (None, None) => false,
-    }
-}
-
-fn action_matches(s: &NormStatement, d: &Delivery) -> bool {
-    match (&s.action, &s.not_action) {
-        (Some(a), _) => a.iter().any(|p| glob(p, d.action)),
-        (None, Some(na)) => !na.iter().any(|p| glob(p, d.action)),
-        (None, None) => false,
-    }
-}
-
-fn resource_matches(s: &NormStatement, d: &Delivery) -> bool {
-    match (&s.resource, &s.not_resource) {
-        (Some(r), _) => r.iter().any(|p| glob(p, &d.resource)),
-        (None, Some(nr)) => !nr.iter().any(|p| glob(p, &d.resource)),
-        (None, None) => false,
-    }
-}
-
-/// Whether statement `s` applies to delivery `d`; unknown conditions count as met in an Allow
-/// and as not met in a Deny.
-pub(crate) fn applies(s: &NormStatement, d: &Delivery) -> bool {
-    principal_matches(s)
-        && action_matches(s, d)
-        && resource_matches(s, d)
-        && s.condition.iter().all(|(op, kv)| {
-            kv.iter()
-                .all(|(k, vals)| condition(op, k, vals, d).unwrap_or(s.effect == "Allow"))
-        })
-}
-
-/// IAM's decision for one delivery: an Allow applies and no Deny does.
+/// Whether the statements let CloudTrail make delivery `d`.
 pub fn allows(statements: &[NormStatement], d: &Delivery) -> bool {
-    statements
-        .iter()
-        .any(|s| s.effect == "Allow" && applies(s, d))
-        && !statements
-            .iter()
-            .any(|s| s.effect == "Deny" && applies(s, d))
+    iam::evaluate(statements, &d.request()).is_allowed()
 }
 
 /// The deliveries `before` allows and `after` denies.

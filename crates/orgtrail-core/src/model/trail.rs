@@ -89,3 +89,6 @@ pub fn normalise_log_group_arn(arn: &str) -> String {
         format!("{arn}:*")
     }
 }
+
+/// CloudTrail's service principal: who delivers log files and uses the KMS key.
+pub const CLOUDTRAIL_SERVICE: &str = "cloudtrail.amazonaws.com";

@@ -6,56 +6,14 @@ use std::collections::BTreeSet;
 use orgtrail_spec::PolicyMode;
 use serde_json::{Value, json};
 
+use super::bucket_group::BucketGroup;
 use super::desired::trail_owner;
-use super::model::{Action, BucketRef, SpecInput, Step, StepKind, change};
+use super::model::{Action, Step, StepKind, change};
 use super::out::Out;
 use super::protection;
 use crate::coverage;
-use crate::model::{LiveState, OrgState, TrailLive};
+use crate::model::{LiveState, OrgState};
 use crate::policy::{self, Merge, TrailRef};
-
-/// The specs writing to one bucket, with their live reads (`live.trails[i]` is `specs[i]`'s).
-pub(crate) struct BucketGroup<'a> {
-    pub name: &'a str,
-    pub members: Vec<(&'a SpecInput<'a>, &'a TrailLive)>,
-    /// The bucket as every request addresses it (owner, role).
-    pub target: BucketRef,
-}
-
-impl BucketGroup<'_> {
-    pub(crate) fn path(&self) -> &str {
-        &self.members[0].0.path
-    }
-    fn region(&self) -> &str {
-        self.members[0].0.spec.bucket_region()
-    }
-    pub(crate) fn live(&self) -> &TrailLive {
-        self.members[0].1
-    }
-}
-
-/// The account that owns a bucket unless the spec says otherwise: the management account.
-pub(crate) fn default_owner(live: &LiveState) -> &str {
-    live.organization
-        .as_ref()
-        .map_or(&live.caller.account, |o| &o.management_account)
-}
-
-/// Group specs by bucket, in the order buckets first appear.
-pub(crate) fn groups<'a>(specs: &'a [SpecInput<'a>], live: &'a LiveState) -> Vec<BucketGroup<'a>> {
-    let mut out: Vec<BucketGroup<'a>> = Vec::new();
-    for (s, tl) in specs.iter().zip(&live.trails) {
-        match out.iter_mut().find(|g| g.name == s.spec.bucket.name) {
-            Some(g) => g.members.push((s, tl)),
-            None => out.push(BucketGroup {
-                name: &s.spec.bucket.name,
-                members: vec![(s, tl)],
-                target: BucketRef::of(s.spec, default_owner(live)),
-            }),
-        }
-    }
-    out
-}
 
 /// Steps for one bucket.
 pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: &LiveState, partition: &str) {

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::model::{Action, FieldChange, Step, StepKind, TrailField, change};
-use super::trail::Target;
+use super::target::Target;
 use crate::coverage;
 use crate::model::{TrailSettings, TrailState};
 

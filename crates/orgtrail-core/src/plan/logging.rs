@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::model::{Action, Step, StepKind, change};
-use super::trail::Target;
+use super::target::Target;
 use crate::coverage;
 
 /// Start logging a trail CreateTrail just made (a new trail does not log until started).

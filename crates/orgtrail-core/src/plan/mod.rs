@@ -10,6 +10,7 @@
 //! [`selectors`], [`tags`] and [`logging`]; [`staleness`] says when a saved plan is stale.
 
 mod bucket;
+mod bucket_group;
 mod desired;
 mod feedback;
 mod fields;
@@ -22,6 +23,7 @@ mod protection;
 mod selectors;
 mod staleness;
 mod tags;
+mod target;
 mod trail;
 
 pub use feedback::{LogDestination, logs_own_deliveries};
@@ -45,7 +47,7 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
     if let Some(o) = org {
         organization::steps(&mut out, specs, o, &live.caller.account);
     }
-    for g in bucket::groups(specs, live) {
+    for g in bucket_group::groups(specs, live) {
         bucket::steps(&mut out, &g, live, partition);
     }
     for (s, tl) in specs.iter().zip(&live.trails) {

@@ -8,7 +8,7 @@
 use orgtrail_spec::{AccessLogging, Encryption, EncryptionType, Lifecycle, Protection};
 use serde_json::{Value, json};
 
-use super::bucket::BucketGroup;
+use super::bucket_group::BucketGroup;
 use super::model::{Action, BucketRef, Step, StepKind, change};
 use super::out::Out;
 use crate::coverage::protection as cov;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::desired::Desired;
 use super::model::{Action, Step, StepKind, change};
 use super::out::Out;
-use super::trail::Target;
+use super::target::Target;
 use crate::coverage;
 use crate::model::{Selectors, TrailState};
 

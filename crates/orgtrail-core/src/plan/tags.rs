@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::model::{Action, FieldChange, StepKind, change};
 use super::out::Out;
-use super::trail::Target;
+use super::target::Target;
 
 type Tags = BTreeMap<String, String>;
 

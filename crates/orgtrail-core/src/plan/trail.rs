@@ -6,36 +6,12 @@ use serde_json::{Value, json};
 
 use super::desired::{Desired, desired};
 use super::fields;
-use super::model::{Action, SpecInput, Step, StepKind, change};
+use super::model::{Action, SpecInput, StepKind, change};
 use super::out::Out;
+use super::target::Target;
 use super::{feedback, logging, preflight, selectors, tags};
 use crate::coverage;
 use crate::model::{TrailLive, TrailState};
-
-/// Where a trail's steps point: the spec file, the trail ARN and its home region.
-pub(crate) struct Target<'a> {
-    pub path: &'a str,
-    pub arn: &'a str,
-    pub region: &'a str,
-}
-
-impl Target<'_> {
-    pub fn step(&self, kind: StepKind, reason: impl Into<String>, action: Action) -> Step {
-        Step::new(
-            kind,
-            self.arn.to_string(),
-            self.path.to_string(),
-            reason.into(),
-            action,
-        )
-    }
-    pub fn region(&self) -> String {
-        self.region.to_string()
-    }
-    pub fn trail_arn(&self) -> String {
-        self.arn.to_string()
-    }
-}
 
 /// All steps and findings for one spec's trail. `owner`: the account that owns the trail;
 /// `org_id`: the caller's organization.

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use orgtrail_spec::{PolicyMode, Spec};
 use serde_json::{Map, Value, json};
 
-use crate::policy::CLOUDTRAIL_SERVICE;
+use crate::model::CLOUDTRAIL_SERVICE;
 
 /// Which command the policy is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -574,5 +574,5 @@ fn statement(
 }
 
 #[cfg(test)]
-#[path = "iam_tests.rs"]
+#[path = "least_privilege_tests.rs"]
 mod tests;

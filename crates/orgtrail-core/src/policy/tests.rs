@@ -1,4 +1,9 @@
 use super::*;
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::iam::{NormStatement, normalise_statement, policies_equivalent};
 use serde_json::json;
 
 fn tref() -> TrailRef {

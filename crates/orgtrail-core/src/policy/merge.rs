@@ -1,128 +1,16 @@
-//! The bucket policy an organization trail needs, IAM-semantic comparison, and the merge that
-//! adds CloudTrail's statements while leaving every other statement alone.
-//!
-//! Comparison follows IAM's meaning, not the bytes: a string equals a one-element list,
-//! statement and list order do not matter, action names and condition operators/keys compare
-//! case-insensitively, an account-id principal equals its `:root` ARN, `{"AWS": "*"}` equals
-//! `"*"`, and Sids are ignored when comparing (but every policy orgtrail writes has unique Sids).
+//! The merge: the derived statements added to a live bucket policy, every foreign statement left
+//! alone and in place, a live CloudTrail grant replaced only when the derived statements allow
+//! every delivery it allows (judged by the coverage model's deliveries).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use super::error::{MAX_POLICY_BYTES, PolicyError, parse_policy};
+use super::statements::{Required, required_statements};
 use crate::coverage::delivery::{self, Delivery};
-pub use crate::model::TrailRef;
-
-pub const CLOUDTRAIL_SERVICE: &str = "cloudtrail.amazonaws.com";
-pub const DEFAULT_VERSION: &str = "2012-10-17";
-
-/// A required statement, with what it is for (used in messages).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Required {
-    pub statement: Value,
-    pub purpose: String,
-}
-
-/// A Sid unique to this trail and statement: alphanumeric (what IAM accepts everywhere),
-/// readable, and stable across runs. S3 answers MalformedPolicy to a policy whose Sids repeat,
-/// so two trails sharing a bucket must never derive the same Sid.
-fn sid(kind: &str, t: &TrailRef) -> String {
-    use sha2::{Digest, Sha256};
-    let name: String = t
-        .trail_name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(40)
-        .collect();
-    let hash = Sha256::digest(t.trail_arn().as_bytes());
-    let short: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("{kind}{name}{short}")
-}
-
-/// A CloudTrail grant: one action on one resource, under `condition`.
-fn grant(sid: String, action: &str, resource: String, condition: Value) -> Value {
-    json!({
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"Service": CLOUDTRAIL_SERVICE},
-        "Action": action,
-        "Resource": resource,
-        "Condition": condition,
-    })
-}
-
-/// The three statements AWS documents for an organization trail, each conditioned on
-/// `aws:SourceArn` of this trail (confused-deputy protection).
-pub fn required_statements(t: &TrailRef) -> Vec<Required> {
-    let source = json!({"StringEquals": {"aws:SourceArn": t.trail_arn()}});
-    let write_cond = json!({"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": t.trail_arn()}});
-    let write = |kind: &str, id: &str| Required {
-        statement: grant(
-            sid(kind, t),
-            "s3:PutObject",
-            t.logs_arn(id),
-            write_cond.clone(),
-        ),
-        purpose: format!("lets CloudTrail write `{}`", t.logs_path(id)),
-    };
-    vec![
-        Required {
-            statement: grant(
-                sid("CloudTrailAclCheck", t),
-                "s3:GetBucketAcl",
-                t.bucket_arn(),
-                source,
-            ),
-            purpose: format!("lets CloudTrail check the ACL of `{}`", t.bucket),
-        },
-        write("CloudTrailWrite", &t.account),
-        write("CloudTrailOrgWrite", &t.org_id),
-    ]
-}
-
-/// The statement that denies every request to the bucket made without TLS (Amazon S3 user
-/// guide, "Enforce encryption in transit": `aws:SecureTransport` false). CloudTrail delivers over
-/// TLS, so it never denies a delivery.
-pub fn require_tls(partition: &str, bucket: &str) -> Required {
-    let arn = format!("arn:{partition}:s3:::{bucket}");
-    Required {
-        statement: json!({
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [arn.clone(), format!("{arn}/*")],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }),
-        purpose: format!("denies requests to `{bucket}` made without TLS"),
-    }
-}
-
-/// The statement that lets S3 server access logging write into `target` for `source` (Amazon
-/// S3 user guide, "Permissions for log delivery"), scoped to the source bucket and account.
-pub fn access_logging(
-    partition: &str,
-    target: &str,
-    prefix: Option<&str>,
-    source: &str,
-    account: &str,
-) -> Required {
-    let resource = format!("arn:{partition}:s3:::{target}/{}*", prefix.unwrap_or(""));
-    Required {
-        statement: json!({
-            "Sid": "S3ServerAccessLogsPolicy",
-            "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": resource,
-            "Condition": {
-                "ArnLike": {"aws:SourceArn": format!("arn:{partition}:s3:::{source}")},
-                "StringEquals": {"aws:SourceAccount": account},
-            },
-        }),
-        purpose: format!("lets S3 write the access logs of `{source}` into `{target}`"),
-    }
-}
+use crate::iam::{DEFAULT_VERSION, Effect, NormStatement, PolicyDoc, normalise_statement};
+use crate::model::{CLOUDTRAIL_SERVICE, TrailRef};
 
 /// `live` with `r` added when no statement means the same already (Sids made unique, S3's
 /// size limit checked); `None` when nothing needs writing.
@@ -158,192 +46,6 @@ pub fn ensure(
         });
     }
     Ok(Some(v))
-}
-
-/// Why a policy could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PolicyError {
-    #[error(
-        "bucket policy of `{bucket}` is not valid JSON ({detail}); fix or delete it in S3, then run plan again"
-    )]
-    InvalidJson { bucket: String, detail: String },
-    #[error(
-        "bucket policy of `{bucket}` is not an IAM policy document ({detail}); fix it in S3, then run plan again"
-    )]
-    NotAPolicy { bucket: String, detail: String },
-    #[error(
-        "bucket policy of `{bucket}` has an Allow statement{sid} for `\"Principal\": \"*\"` without a condition: the organization's logs would be public; remove or restrict that statement first"
-    )]
-    PublicAllow { bucket: String, sid: String },
-    #[error(
-        "the merged bucket policy of `{bucket}` would be {size} bytes; S3 allows at most {MAX_POLICY_BYTES} bytes per bucket policy; remove statements that are no longer needed, or give trails their own buckets"
-    )]
-    TooLarge { bucket: String, size: usize },
-}
-
-/// S3's limit on a bucket policy's size (Amazon S3 user guide, "Bucket policies": 20 KB).
-pub const MAX_POLICY_BYTES: usize = 20 * 1024;
-
-/// A statement reduced to its meaning.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct NormStatement {
-    pub effect: String,
-    pub principal: Option<BTreeMap<String, BTreeSet<String>>>,
-    pub not_principal: Option<BTreeMap<String, BTreeSet<String>>>,
-    pub action: Option<BTreeSet<String>>,
-    pub not_action: Option<BTreeSet<String>>,
-    pub resource: Option<BTreeSet<String>>,
-    pub not_resource: Option<BTreeSet<String>>,
-    pub condition: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
-}
-
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn string_set(v: &Value, lower: bool) -> Result<BTreeSet<String>, String> {
-    let items: Vec<&Value> = match v {
-        Value::Array(a) => a.iter().collect(),
-        other => vec![other],
-    };
-    let mut out = BTreeSet::new();
-    for i in items {
-        let s = scalar_text(i).ok_or_else(|| format!("expected a string, found {i}"))?;
-        out.insert(if lower { s.to_ascii_lowercase() } else { s });
-    }
-    Ok(out)
-}
-
-fn principal(v: &Value) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    match v {
-        Value::String(s) if s == "*" => {
-            out.entry("*".into()).or_default().insert("*".into());
-        }
-        Value::Object(m) => {
-            for (k, vals) in m {
-                let kind = k.to_ascii_lowercase();
-                for val in string_set(vals, false)? {
-                    if kind == "aws" && val == "*" {
-                        out.entry("*".into()).or_default().insert("*".into());
-                        continue;
-                    }
-                    let val = match kind.as_str() {
-                        "aws" if val.len() == 12 && val.bytes().all(|b| b.is_ascii_digit()) => {
-                            format!("arn:aws:iam::{val}:root")
-                        }
-                        "service" => val.to_ascii_lowercase(),
-                        _ => val,
-                    };
-                    out.entry(kind.clone()).or_default().insert(val);
-                }
-            }
-        }
-        other => {
-            return Err(format!(
-                "Principal must be \"*\" or an object, found {other}"
-            ));
-        }
-    }
-    Ok(out)
-}
-
-/// Reduce one statement to its meaning.
-pub fn normalise_statement(v: &Value) -> Result<NormStatement, String> {
-    let m = v.as_object().ok_or("a statement must be an object")?;
-    let get = |k: &str| m.iter().find(|(key, _)| key.as_str() == k).map(|(_, v)| v);
-    let effect = get("Effect")
-        .and_then(Value::as_str)
-        .ok_or("a statement needs Effect")?
-        .to_string();
-    if effect != "Allow" && effect != "Deny" {
-        return Err(format!("Effect must be Allow or Deny, found {effect}"));
-    }
-    let mut condition: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    if let Some(c) = get("Condition") {
-        let c = c.as_object().ok_or("Condition must be an object")?;
-        for (op, kv) in c {
-            let kv = kv
-                .as_object()
-                .ok_or("a condition operator must map keys to values")?;
-            let entry = condition.entry(op.to_ascii_lowercase()).or_default();
-            for (k, vals) in kv {
-                entry
-                    .entry(k.to_ascii_lowercase())
-                    .or_default()
-                    .extend(string_set(vals, false)?);
-            }
-        }
-    }
-    Ok(NormStatement {
-        effect,
-        principal: get("Principal").map(principal).transpose()?,
-        not_principal: get("NotPrincipal").map(principal).transpose()?,
-        action: get("Action").map(|a| string_set(a, true)).transpose()?,
-        not_action: get("NotAction").map(|a| string_set(a, true)).transpose()?,
-        resource: get("Resource").map(|a| string_set(a, false)).transpose()?,
-        not_resource: get("NotResource")
-            .map(|a| string_set(a, false))
-            .transpose()?,
-        condition,
-    })
-}
-
-/// A parsed policy document: its statements as written, in order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PolicyDoc {
-    pub version: Option<String>,
-    pub id: Option<String>,
-    pub statements: Vec<Value>,
-}
-
-pub fn parse_policy(bucket: &str, text: &str) -> Result<PolicyDoc, PolicyError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| PolicyError::InvalidJson {
-        bucket: bucket.to_string(),
-        detail: e.to_string(),
-    })?;
-    let not = |detail: &str| PolicyError::NotAPolicy {
-        bucket: bucket.to_string(),
-        detail: detail.to_string(),
-    };
-    let m = v
-        .as_object()
-        .ok_or_else(|| not("the document is not a JSON object"))?;
-    let statements = match m.get("Statement") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(o @ Value::Object(_)) => vec![o.clone()],
-        None => Vec::new(),
-        Some(_) => return Err(not("Statement must be an object or a list")),
-    };
-    for (i, s) in statements.iter().enumerate() {
-        normalise_statement(s).map_err(|e| not(&format!("statement {}: {e}", i + 1)))?;
-    }
-    Ok(PolicyDoc {
-        version: m.get("Version").and_then(Value::as_str).map(str::to_string),
-        id: m.get("Id").and_then(Value::as_str).map(str::to_string),
-        statements,
-    })
-}
-
-/// Whether two policy documents mean the same (statement sets equal, Version defaulted).
-pub fn policies_equivalent(a: &str, b: &str) -> bool {
-    let (Ok(a), Ok(b)) = (parse_policy("", a), parse_policy("", b)) else {
-        return false;
-    };
-    let set = |d: &PolicyDoc| -> BTreeSet<NormStatement> {
-        d.statements
-            .iter()
-            .filter_map(|s| normalise_statement(s).ok())
-            .collect()
-    };
-    a.version.as_deref().unwrap_or(DEFAULT_VERSION)
-        == b.version.as_deref().unwrap_or(DEFAULT_VERSION)
-        && set(&a) == set(&b)
 }
 
 fn is_cloudtrail_only(n: &NormStatement) -> bool {
@@ -383,7 +85,7 @@ fn is_cloudtrail_grant(n: &NormStatement, trails: &[TrailRef]) -> bool {
                 .flatten()
                 .any(|a| !trails.iter().any(|t| t.account == *a))
     });
-    n.effect == "Allow"
+    n.effect == Effect::Allow
         && !names_others
         && is_cloudtrail_only(n)
         && n.not_action.is_none()
@@ -397,7 +99,7 @@ fn is_cloudtrail_grant(n: &NormStatement, trails: &[TrailRef]) -> bool {
 /// An unconditioned Allow for everyone would make the organization's logs public: refuse to
 /// build on such a policy.
 fn refuse_public_allow(bucket: &str, s: &Value, n: &NormStatement) -> Result<(), PolicyError> {
-    if n.effect == "Allow"
+    if n.effect == Effect::Allow
         && n.condition.is_empty()
         && n.principal.as_ref().is_some_and(|p| p.contains_key("*"))
     {
@@ -739,37 +441,3 @@ fn unique_sids(mut statements: Vec<Value>) -> Vec<Value> {
     }
     statements
 }
-
-/// Canonical pretty JSON (keys sorted at every level) for stable diffs and hashes.
-pub fn canonical_pretty(v: &Value) -> String {
-    fn sort(v: &Value) -> Value {
-        match v {
-            Value::Object(m) => {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
-                let mut out = Map::new();
-                for k in keys {
-                    out.insert(k.clone(), sort(&m[k]));
-                }
-                Value::Object(out)
-            }
-            Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
-            other => other.clone(),
-        }
-    }
-    let mut s = serde_json::to_string_pretty(&sort(v)).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-/// Canonical pretty form of a policy text; unparsable text is shown as it is.
-pub fn canonical_text(text: &str) -> String {
-    match serde_json::from_str::<Value>(text) {
-        Ok(v) => canonical_pretty(&v),
-        Err(_) => text.to_string(),
-    }
-}
-
-#[cfg(test)]
-#[path = "policy_tests.rs"]
-mod tests;
