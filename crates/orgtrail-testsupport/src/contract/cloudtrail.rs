@@ -6,9 +6,9 @@
 use serde_json::{Value, json};
 
 use super::policy::{self, Decision, PolicyError, Principal, Request};
+use super::request::{Cx, Outcome};
 use super::wire::Reply;
 use super::world::{CLOUDTRAIL, OrgFacts, arn_account_region};
-use super::{Cx, Outcome};
 
 /// Trails per region and account ("Quotas in AWS CloudTrail").
 pub const TRAIL_LIMIT: usize = 5;

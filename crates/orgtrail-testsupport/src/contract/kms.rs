@@ -6,9 +6,9 @@
 use serde_json::json;
 
 use super::policy::{self, Decision, Principal, Request};
+use super::request::{Cx, Outcome};
 use super::wire::Reply;
 use super::world::arn_account_region;
-use super::{Cx, Outcome};
 
 pub fn check(cx: &Cx) -> Outcome {
     let body = cx.req.json();

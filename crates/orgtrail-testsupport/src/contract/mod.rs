@@ -22,45 +22,21 @@ pub mod world;
 mod cloudtrail;
 mod kms;
 mod organizations;
+mod request;
 mod s3;
 
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use consistency::Consistency;
 use wire::{Incoming, Reply};
-use world::{Caller, World};
+use world::World;
+
+pub use request::{Cx, Outcome, Shared, Verdict};
 
 pub use s3::{MAX_POLICY_BYTES, validate_policy};
-
-/// What the layer did with one request, for tests to see which rule answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    /// The rule's name, as in docs/aws-contract.md.
-    pub rule: &'static str,
-    /// `CreateTrail`, `s3:PutBucketPolicy`, …
-    pub operation: String,
-    pub status: u16,
-    /// The AWS error code (empty when the layer answered a read itself).
-    pub code: String,
-}
-
-/// State shared by the connections of one layer.
-pub struct Shared {
-    moto_port: u16,
-    world: World,
-    consistency: Mutex<Consistency>,
-    verdicts: Mutex<Vec<Verdict>>,
-}
-
-impl Shared {
-    fn consistency(&self) -> MutexGuard<'_, Consistency> {
-        self.consistency.lock().expect("consistency lock")
-    }
-}
 
 /// The contract layer in front of one moto server.
 pub struct Contract {
@@ -121,87 +97,6 @@ impl Contract {
             .into_iter()
             .filter(|v| !v.code.is_empty())
             .collect()
-    }
-}
-
-/// One request being judged.
-pub struct Cx {
-    shared: Arc<Shared>,
-    req: Incoming,
-    caller: OnceLock<Caller>,
-}
-
-impl Cx {
-    fn world(&self) -> &World {
-        &self.shared.world
-    }
-
-    /// The signing account (and its ARN), from the access key.
-    fn caller(&self) -> &Caller {
-        self.caller
-            .get_or_init(|| self.shared.world.caller(&self.req.access_key))
-    }
-
-    fn delaying(&self) -> bool {
-        self.shared.consistency().delaying()
-    }
-}
-
-type Adapt = Box<dyn FnOnce(Reply) -> Reply + Send>;
-
-/// What to do with a request.
-pub enum Outcome {
-    /// Send it to moto (as another account, when moto keeps the resource there), and pass on
-    /// moto's answer (adapted, when AWS answers differently).
-    Forward {
-        as_account: Option<String>,
-        then: Option<Adapt>,
-    },
-    /// AWS rejects it: answer with AWS's error.
-    Reject { rule: &'static str, reply: Reply },
-    /// The layer answers itself (an API moto lacks, a stale read).
-    Answer { rule: &'static str, reply: Reply },
-}
-
-impl Outcome {
-    fn forward() -> Outcome {
-        Outcome::Forward {
-            as_account: None,
-            then: None,
-        }
-    }
-
-    fn forward_as(account: &str) -> Outcome {
-        Outcome::Forward {
-            as_account: Some(account.to_string()),
-            then: None,
-        }
-    }
-
-    fn forward_then(f: impl FnOnce(Reply) -> Reply + Send + 'static) -> Outcome {
-        Outcome::Forward {
-            as_account: None,
-            then: Some(Box::new(f)),
-        }
-    }
-
-    fn reject(rule: &'static str, reply: Reply) -> Outcome {
-        Outcome::Reject { rule, reply }
-    }
-
-    fn answer(rule: &'static str, reply: Reply) -> Outcome {
-        Outcome::Answer { rule, reply }
-    }
-
-    /// The same forward, answered by moto as `account`.
-    fn answered_by(self, account: &str) -> Outcome {
-        match self {
-            Outcome::Forward { then, .. } => Outcome::Forward {
-                as_account: Some(account.to_string()),
-                then,
-            },
-            other => other,
-        }
     }
 }
 

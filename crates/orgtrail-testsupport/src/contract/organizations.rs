@@ -7,9 +7,9 @@
 
 use serde_json::{Value, json};
 
+use super::request::{Cx, Outcome};
 use super::wire::Reply;
 use super::world::{CLOUDTRAIL, OrgFacts};
-use super::{Cx, Outcome};
 
 /// Only the management account may call these ("Organizations API Reference", each operation).
 const MANAGEMENT_ONLY: &[&str] = &[

@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::policy::{self, Decision, Principal, Request, glob};
+use super::request::{Cx, Outcome};
 use super::world::BucketFacts;
-use super::{Cx, Outcome};
 use crate::contract::wire::Reply;
 
 /// S3's limit on a bucket policy's size ("Bucket policy examples": 20 KB).
