@@ -30,11 +30,52 @@ impl DriftSeverity {
     }
 }
 
+crate::model::names::named! {
+    /// The drift rule a finding answers to (`logging-stopped`, ...): stable, for alerts and SARIF.
+    pub enum DriftRule {
+        AllFeaturesOff => "all-features-off",
+        BucketAccessLoggingOff => "bucket-access-logging-off",
+        BucketDrift => "bucket-drift",
+        BucketEncryptionDrift => "bucket-encryption-drift",
+        BucketEncryptionWeakened => "bucket-encryption-weakened",
+        BucketMissing => "bucket-missing",
+        BucketObjectLockDrift => "bucket-object-lock-drift",
+        BucketObjectLockWeakened => "bucket-object-lock-weakened",
+        BucketOwnershipDrift => "bucket-ownership-drift",
+        BucketPolicyDrift => "bucket-policy-drift",
+        BucketPolicyTidy => "bucket-policy-tidy",
+        BucketPublicAccess => "bucket-public-access",
+        BucketRetentionDrift => "bucket-retention-drift",
+        BucketRetentionShortened => "bucket-retention-shortened",
+        BucketVersioningOff => "bucket-versioning-off",
+        CloudwatchDeliveryError => "cloudwatch-delivery-error",
+        DelegatedAdminExtra => "delegated-admin-extra",
+        DelegatedAdminMissing => "delegated-admin-missing",
+        DeliveryError => "delivery-error",
+        DeliveryFailing => "delivery-failing",
+        DigestDeliveryError => "digest-delivery-error",
+        EventSelectorsDrift => "event-selectors-drift",
+        EventsNotLogged => "events-not-logged",
+        InsightsDrift => "insights-drift",
+        InsightsOff => "insights-off",
+        LoggingOn => "logging-on",
+        LoggingStopped => "logging-stopped",
+        NotMultiRegion => "not-multi-region",
+        NotOrganizationTrail => "not-organization-trail",
+        TagsDrift => "tags-drift",
+        TrailMissing => "trail-missing",
+        TrailSettingsDrift => "trail-settings-drift",
+        TrailSettingsWeakened => "trail-settings-weakened",
+        TrustedAccessOn => "trusted-access-on",
+        TrustedAccessRemoved => "trusted-access-removed",
+    }
+}
+
 /// One drift finding; JSON: one record per finding, usable as an alert payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriftFinding {
     /// Stable machine-readable id, e.g. `logging-stopped`.
-    pub rule: String,
+    pub rule: DriftRule,
     pub severity: DriftSeverity,
     pub spec: String,
     pub target: String,
@@ -72,7 +113,7 @@ impl DriftReport {
 /// The drift rule a step answers to. Severity is the coverage model's call: a step that restores
 /// coverage the live state lacks (`Step::coverage_restored`) is coverage lost, anything else a
 /// setting that differs. Plan and drift use the same model, so they never disagree.
-fn classify(step: &Step) -> (&'static str, DriftSeverity, String) {
+fn classify(step: &Step) -> (DriftRule, DriftSeverity, String) {
     let lost = !step.coverage_restored.is_empty();
     let (rule, message) = describe(step, lost);
     if lost {
@@ -84,85 +125,100 @@ fn classify(step: &Step) -> (&'static str, DriftSeverity, String) {
 }
 
 /// (rule id, message) of a bucket step.
-fn describe_bucket(step: &Step, lost: bool) -> (&'static str, String) {
+fn describe_bucket(step: &Step, lost: bool) -> (DriftRule, String) {
     let t = &step.target;
-    let pick = |a: &'static str, b: &'static str| if lost { a } else { b };
+    let pick = |a: DriftRule, b: DriftRule| if lost { a } else { b };
     match step.kind {
-        StepKind::CreateBucket => ("bucket-missing", format!("log bucket {t} does not exist")),
+        StepKind::CreateBucket => (
+            DriftRule::BucketMissing,
+            format!("log bucket {t} does not exist"),
+        ),
         StepKind::PutPublicAccessBlock => (
-            "bucket-public-access",
+            DriftRule::BucketPublicAccess,
             format!("public access block of log bucket {t} is not fully on"),
         ),
         StepKind::PutBucketEncryption => (
-            pick("bucket-encryption-weakened", "bucket-encryption-drift"),
+            pick(
+                DriftRule::BucketEncryptionWeakened,
+                DriftRule::BucketEncryptionDrift,
+            ),
             format!("default encryption of log bucket {t} differs from the spec"),
         ),
         StepKind::PutBucketOwnershipControls => (
-            "bucket-ownership-drift",
+            DriftRule::BucketOwnershipDrift,
             format!("object ownership of log bucket {t} differs from the spec"),
         ),
         StepKind::PutBucketVersioning => (
-            "bucket-versioning-off",
+            DriftRule::BucketVersioningOff,
             format!("versioning of log bucket {t} is not enabled"),
         ),
         StepKind::PutObjectLockConfiguration => (
-            pick("bucket-object-lock-weakened", "bucket-object-lock-drift"),
+            pick(
+                DriftRule::BucketObjectLockWeakened,
+                DriftRule::BucketObjectLockDrift,
+            ),
             format!("object lock of log bucket {t} differs from the spec"),
         ),
         StepKind::PutBucketLifecycle => (
-            pick("bucket-retention-shortened", "bucket-retention-drift"),
+            pick(
+                DriftRule::BucketRetentionShortened,
+                DriftRule::BucketRetentionDrift,
+            ),
             format!("retention of log bucket {t} differs from the spec"),
         ),
         StepKind::PutBucketLogging => (
-            "bucket-access-logging-off",
+            DriftRule::BucketAccessLoggingOff,
             format!("server access logging of log bucket {t} differs from the spec"),
         ),
         StepKind::PutBucketPolicy => (
-            pick("bucket-policy-drift", "bucket-policy-tidy"),
+            pick(DriftRule::BucketPolicyDrift, DriftRule::BucketPolicyTidy),
             format!(
                 "bucket policy of {t} differs from what the trails need ({})",
                 step.reason
             ),
         ),
         _ => (
-            "bucket-drift",
+            DriftRule::BucketDrift,
             format!("log bucket {t} differs from the spec"),
         ),
     }
 }
 
 /// (rule id, message) of a step, picked by whether it restores coverage.
-fn describe(step: &Step, lost: bool) -> (&'static str, String) {
+fn describe(step: &Step, lost: bool) -> (DriftRule, String) {
     let t = &step.target;
-    let pick = |a: &'static str, b: &'static str| if lost { a } else { b };
+    let pick = |a: DriftRule, b: DriftRule| if lost { a } else { b };
     match step.kind {
         StepKind::CreateTrail => (
-            "trail-missing",
+            DriftRule::TrailMissing,
             format!("trail {t} does not exist (deleted?)"),
         ),
-        StepKind::StartLogging => ("logging-stopped", format!("trail {t} is not logging")),
+        StepKind::StartLogging => (
+            DriftRule::LoggingStopped,
+            format!("trail {t} is not logging"),
+        ),
         StepKind::StopLogging => (
-            "logging-on",
+            DriftRule::LoggingOn,
             format!("trail {t} is logging, the spec says it should not"),
         ),
         StepKind::EnableTrustedAccess => (
-            "trusted-access-removed",
+            DriftRule::TrustedAccessRemoved,
             "CloudTrail is no longer a trusted service of the organization".into(),
         ),
         StepKind::DisableTrustedAccess => (
-            "trusted-access-on",
+            DriftRule::TrustedAccessOn,
             "CloudTrail trusted access is on, the spec says off".into(),
         ),
         StepKind::RegisterDelegatedAdministrator => (
-            "delegated-admin-missing",
+            DriftRule::DelegatedAdminMissing,
             format!("{t} is not a CloudTrail delegated administrator, the spec says it should be"),
         ),
         StepKind::DeregisterDelegatedAdministrator => (
-            "delegated-admin-extra",
+            DriftRule::DelegatedAdminExtra,
             format!("{t} is a CloudTrail delegated administrator the spec does not list"),
         ),
         StepKind::EnableAllFeatures => (
-            "all-features-off",
+            DriftRule::AllFeaturesOff,
             "the organization does not have all features enabled".into(),
         ),
         StepKind::CreateBucket
@@ -175,28 +231,32 @@ fn describe(step: &Step, lost: bool) -> (&'static str, String) {
         | StepKind::PutBucketLogging
         | StepKind::PutBucketPolicy => describe_bucket(step, lost),
         StepKind::ConvertToOrganizationTrail => (
-            "not-organization-trail",
+            DriftRule::NotOrganizationTrail,
             format!("trail {t} is no longer an organization trail"),
         ),
         StepKind::ConvertToMultiRegion => (
-            "not-multi-region",
+            DriftRule::NotMultiRegion,
             format!("trail {t} is no longer a multi-region trail"),
         ),
         StepKind::PutEventSelectors => (
-            pick("events-not-logged", "event-selectors-drift"),
+            pick(DriftRule::EventsNotLogged, DriftRule::EventSelectorsDrift),
             format!("event selectors of {t} differ from the spec"),
         ),
         StepKind::UpdateTrail => (
-            pick("trail-settings-weakened", "trail-settings-drift"),
+            pick(
+                DriftRule::TrailSettingsWeakened,
+                DriftRule::TrailSettingsDrift,
+            ),
             format!("settings of trail {t} differ from the spec"),
         ),
         StepKind::PutInsightSelectors => (
-            pick("insights-off", "insights-drift"),
+            pick(DriftRule::InsightsOff, DriftRule::InsightsDrift),
             format!("insight selectors of {t} differ from the spec"),
         ),
-        StepKind::TagTrail | StepKind::UntagTrail => {
-            ("tags-drift", format!("tags of {t} differ from the spec"))
-        }
+        StepKind::TagTrail | StepKind::UntagTrail => (
+            DriftRule::TagsDrift,
+            format!("tags of {t} differ from the spec"),
+        ),
     }
 }
 
@@ -207,19 +267,19 @@ fn health_findings(spec: &str, arn: &str, h: &TrailHealth) -> Vec<DriftFinding> 
     let logs_failing = h.delivery_failing();
     let checks = [
         (
-            "delivery-error",
+            DriftRule::DeliveryError,
             "log delivery to S3",
             &h.latest_delivery_error,
             logs_failing,
         ),
         (
-            "digest-delivery-error",
+            DriftRule::DigestDeliveryError,
             "digest delivery to S3",
             &h.latest_digest_delivery_error,
             false,
         ),
         (
-            "cloudwatch-delivery-error",
+            DriftRule::CloudwatchDeliveryError,
             "delivery to CloudWatch Logs",
             &h.latest_cloudwatch_logs_delivery_error,
             false,
@@ -230,7 +290,7 @@ fn health_findings(spec: &str, arn: &str, h: &TrailHealth) -> Vec<DriftFinding> 
         let Some(e) = err else { continue };
         let (rule, severity, message) = if failing {
             (
-                "delivery-failing",
+                DriftRule::DeliveryFailing,
                 DriftSeverity::CoverageLost,
                 format!("{what} is failing and no log file arrived for over an hour: {e}"),
             )
@@ -242,7 +302,7 @@ fn health_findings(spec: &str, arn: &str, h: &TrailHealth) -> Vec<DriftFinding> 
             )
         };
         out.push(DriftFinding {
-            rule: rule.into(),
+            rule,
             severity,
             spec: spec.to_string(),
             target: arn.to_string(),
@@ -261,7 +321,7 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
     for step in &plan.steps {
         let (rule, severity, message) = classify(step);
         findings.push(DriftFinding {
-            rule: rule.into(),
+            rule,
             severity,
             spec: step.spec.clone(),
             target: step.target.clone(),

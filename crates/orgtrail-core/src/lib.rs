@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod drift;
 pub mod guard;
 pub mod iam;
+pub mod import;
 mod kms;
 pub mod least_privilege;
 pub mod model;

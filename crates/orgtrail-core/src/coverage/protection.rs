@@ -12,13 +12,38 @@ pub fn switch(what: &str, from: bool, to: bool) -> Vec<String> {
     }
 }
 
-/// Default encryption strength: 0 none, 1 SSE-S3, 2 SSE-KMS.
-pub fn encryption(from: u8, to: u8) -> Vec<String> {
-    let name = |r: u8| match r {
-        0 => "no default encryption",
-        1 => "SSE-S3",
-        _ => "SSE-KMS",
-    };
+/// A bucket's default encryption, weakest first: what matters to the coverage model is only
+/// whether a change goes down this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Encryption {
+    None,
+    SseS3,
+    SseKms,
+}
+
+impl Encryption {
+    /// From S3's SSEAlgorithm (`AES256`, `aws:kms`, `aws:kms:dsse`), `None` when there is none.
+    pub fn of_algorithm(algorithm: Option<&str>) -> Encryption {
+        match algorithm {
+            None => Encryption::None,
+            Some(a) if a.starts_with("aws:kms") => Encryption::SseKms,
+            Some(_) => Encryption::SseS3,
+        }
+    }
+
+    /// The name reviewers see; `None` when there is no default encryption.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Encryption::None => None,
+            Encryption::SseS3 => Some("SSE-S3"),
+            Encryption::SseKms => Some("SSE-KMS"),
+        }
+    }
+}
+
+/// Default encryption weakened.
+pub fn encryption(from: Encryption, to: Encryption) -> Vec<String> {
+    let name = |e: Encryption| e.label().unwrap_or("no default encryption");
     if to < from {
         vec![format!(
             "{} of the log files (new ones would get {})",
@@ -113,8 +138,16 @@ mod tests {
                 true,
             ),
             ("lock added", lock(None, lock_of(G, 365)), false),
-            ("encryption downgraded", encryption(2, 1), true),
-            ("encryption upgraded", encryption(1, 2), false),
+            (
+                "encryption downgraded",
+                encryption(Encryption::SseKms, Encryption::SseS3),
+                true,
+            ),
+            (
+                "encryption upgraded",
+                encryption(Encryption::SseS3, Encryption::SseKms),
+                false,
+            ),
             (
                 "versioning suspended",
                 switch("versioning", true, false),

@@ -3,6 +3,7 @@
 //! module of the crate.
 
 pub mod live;
+pub(crate) mod names;
 pub mod trail;
 
 pub use live::*;

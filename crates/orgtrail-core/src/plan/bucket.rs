@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::bucket_group::BucketGroup;
 use super::desired::trail_owner;
-use super::model::{Action, Step, StepKind, change};
+use super::model::{Action, FindingCode, Step, change};
 use super::out::Out;
 use super::protection;
 use crate::coverage;
@@ -43,7 +43,7 @@ fn denied(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], caller: &str) {
     if b.role_arn.is_some() || b.owner == caller {
         out.error(
             path,
-            "bucket-not-owned",
+            FindingCode::BucketNotOwned,
             format!(
                 "S3 refused to read bucket `{}` as owned by account {} (ExpectedBucketOwner): another account owns that bucket name, or the caller may not read it",
                 b.name, b.owner
@@ -59,7 +59,7 @@ fn denied(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], caller: &str) {
         .collect();
     out.warn(
         path,
-        "bucket-verify-only",
+        FindingCode::BucketVerifyOnly,
         format!(
             "bucket `{}` belongs to account {} and account {caller} cannot read it, so orgtrail neither reads nor changes its policy; CloudTrail needs these statements in it: {}",
             b.name, b.owner, needed.join(" ")
@@ -78,7 +78,7 @@ fn exists_in_region(out: &mut Out, g: &BucketGroup) -> bool {
         if !create {
             out.error(
                 path,
-                "bucket-missing",
+                FindingCode::BucketMissing,
                 format!("bucket `{bucket}` does not exist (or this account cannot see it)"),
                 "create it, or set `bucket.create: true` so orgtrail creates it",
             );
@@ -92,7 +92,7 @@ fn exists_in_region(out: &mut Out, g: &BucketGroup) -> bool {
         Some(actual) if actual != region => {
             out.error(
                 path,
-                "bucket-region",
+                FindingCode::BucketRegion,
                 format!("bucket `{bucket}` is in {actual}, but the spec says {region}"),
                 format!("set `bucket.region: {actual}` in {path}"),
             );
@@ -107,9 +107,8 @@ fn exists_in_region(out: &mut Out, g: &BucketGroup) -> bool {
     }
 }
 
-fn bucket_step(g: &BucketGroup, kind: StepKind, reason: &str, action: Action) -> Step {
+fn bucket_step(g: &BucketGroup, reason: &str, action: Action) -> Step {
     Step::new(
-        kind,
         format!("s3://{}", g.name),
         g.path().to_string(),
         reason.into(),
@@ -125,7 +124,6 @@ fn create_step(g: &BucketGroup) -> Step {
     };
     bucket_step(
         g,
-        StepKind::CreateBucket,
         "the spec sets `bucket.create: true` and the bucket is missing",
         action,
     )
@@ -185,7 +183,7 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], live: &LiveSta
         Err(e) => {
             out.error(
                 path,
-                "bucket-policy",
+                FindingCode::BucketPolicy,
                 e.to_string(),
                 "fix the bucket policy in S3, then run plan again",
             );
@@ -193,12 +191,12 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], live: &LiveSta
         }
     };
     for w in &m.warnings {
-        out.warn(path, "legacy-statement-kept", w.clone(), "");
+        out.warn(path, FindingCode::LegacyStatementKept, w.clone(), "");
     }
     if !m.still_denied.is_empty() {
         out.error(
             path,
-            "bucket-policy-denies-trail",
+            FindingCode::BucketPolicyDeniesTrail,
             format!(
                 "bucket policy of `{}` denies what CloudTrail must do even with orgtrail's statements (a Deny statement applies): {}",
                 g.name,
@@ -221,7 +219,6 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], live: &LiveSta
     let before = live_policy.map(policy::canonical_text).unwrap_or_default();
     out.step(
         Step::new(
-            StepKind::PutBucketPolicy,
             format!("s3://{}", g.name),
             path.to_string(),
             merge_reason(&m),
@@ -272,7 +269,7 @@ fn verify_error(out: &mut Out, g: &BucketGroup, m: &Merge) {
         .collect();
     out.error(
         path,
-        "bucket-policy-lacking",
+        FindingCode::BucketPolicyLacking,
         format!("bucket policy of `{}` lacks {}", g.name, what.join("; ")),
         format!("add them (run `orgtrail plan` with `policy: merge` to see the exact statements), or set `bucket.policy: merge` in {path}"),
     );

@@ -8,6 +8,7 @@
 
 use orgtrail_spec::Spec;
 
+use super::model::FindingCode;
 use super::out::Out;
 use crate::coverage::events::{self, Side};
 use crate::model::Selectors;
@@ -133,7 +134,7 @@ pub(crate) fn log_bucket_loop(
         };
         out.error(
             path,
-            "data-events-log-their-own-bucket",
+            FindingCode::DataEventsLogTheirOwnBucket,
             format!(
                 "{which} logs S3 data events of `{}`, the trail's own log bucket: CloudTrail would log the delivery of every log file into the next one, without end and billed per event",
                 spec.bucket.name

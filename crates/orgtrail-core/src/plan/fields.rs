@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::model::{Action, FieldChange, Step, StepKind, TrailField, change};
+use super::model::{Action, FieldChange, Step, TrailField, change};
 use super::target::Target;
 use crate::coverage;
 use crate::model::{TrailSettings, TrailState};
@@ -140,7 +140,7 @@ pub(crate) fn update_step(t: &Target, live: &TrailState, want: &TrailSettings) -
     if rows.is_empty() {
         return None;
     }
-    let (kind, reason) = update_kind(live, want, t.region);
+    let reason = update_reason(live, want, t.region);
     let changes: Vec<FieldChange> = rows
         .iter()
         .map(|r| change(r.name, r.live.clone(), r.desired.clone()))
@@ -148,7 +148,6 @@ pub(crate) fn update_step(t: &Target, live: &TrailState, want: &TrailSettings) -
     let fields = rows.into_iter().map(|r| r.set).collect();
     Some(
         t.step(
-            kind,
             reason,
             Action::UpdateTrail {
                 region: t.region(),
@@ -161,24 +160,17 @@ pub(crate) fn update_step(t: &Target, live: &TrailState, want: &TrailSettings) -
     )
 }
 
-fn update_kind(live: &TrailState, want: &TrailSettings, region: &str) -> (StepKind, String) {
+/// Why the UpdateTrail runs, in the words of the change reviewers care about most (its step
+/// kind, from the action, names the same conversion).
+fn update_reason(live: &TrailState, want: &TrailSettings, region: &str) -> String {
     if !live.settings.organization && want.organization {
-        (
-            StepKind::ConvertToOrganizationTrail,
-            format!(
-                "apply `{}` to every account of the organization (same ARN, UpdateTrail in place)",
-                want.name
-            ),
+        format!(
+            "apply `{}` to every account of the organization (same ARN, UpdateTrail in place)",
+            want.name
         )
     } else if !live.settings.multi_region && want.multi_region {
-        (
-            StepKind::ConvertToMultiRegion,
-            format!("log all regions, not only {region} (same ARN, UpdateTrail in place)"),
-        )
+        format!("log all regions, not only {region} (same ARN, UpdateTrail in place)")
     } else {
-        (
-            StepKind::UpdateTrail,
-            "live trail settings differ from the spec".into(),
-        )
+        "live trail settings differ from the spec".into()
     }
 }

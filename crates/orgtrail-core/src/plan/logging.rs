@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::model::{Action, Step, StepKind, change};
+use super::model::{Action, Step, change};
 use super::target::Target;
 use crate::coverage;
 
@@ -27,24 +27,13 @@ pub(crate) fn change_existing(t: &Target, live: bool, want: bool) -> Step {
 }
 
 fn step(t: &Target, live: bool, want: bool, reason: &str) -> Step {
-    let (kind, action) = if want {
-        (
-            StepKind::StartLogging,
-            Action::StartLogging {
-                region: t.region(),
-                trail_arn: t.trail_arn(),
-            },
-        )
+    let (region, trail_arn) = (t.region(), t.trail_arn());
+    let action = if want {
+        Action::StartLogging { region, trail_arn }
     } else {
-        (
-            StepKind::StopLogging,
-            Action::StopLogging {
-                region: t.region(),
-                trail_arn: t.trail_arn(),
-            },
-        )
+        Action::StopLogging { region, trail_arn }
     };
-    t.step(kind, reason, action)
+    t.step(reason, action)
         .with_changes(vec![change("logging", json!(live), json!(want))])
         .coverage(coverage::logging(live, want), coverage::logging(want, live))
 }

@@ -222,6 +222,49 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The kind of step this call is, as reviewers see it: an UpdateTrail that makes the trail
+    /// an organization (or multi-region) trail is named after that conversion.
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Action::EnableAllFeatures => StepKind::EnableAllFeatures,
+            Action::EnableTrustedAccess => StepKind::EnableTrustedAccess,
+            Action::DisableTrustedAccess => StepKind::DisableTrustedAccess,
+            Action::RegisterDelegatedAdmin { .. } => StepKind::RegisterDelegatedAdministrator,
+            Action::DeregisterDelegatedAdmin { .. } => StepKind::DeregisterDelegatedAdministrator,
+            Action::CreateBucket { .. } => StepKind::CreateBucket,
+            Action::PutBucketOwnershipControls { .. } => StepKind::PutBucketOwnershipControls,
+            Action::PutPublicAccessBlock { .. } => StepKind::PutPublicAccessBlock,
+            Action::PutBucketEncryption { .. } => StepKind::PutBucketEncryption,
+            Action::PutBucketVersioning { .. } => StepKind::PutBucketVersioning,
+            Action::PutObjectLockConfiguration { .. } => StepKind::PutObjectLockConfiguration,
+            Action::PutBucketLifecycle { .. } => StepKind::PutBucketLifecycle,
+            Action::PutBucketLogging { .. } => StepKind::PutBucketLogging,
+            Action::PutBucketPolicy { .. } => StepKind::PutBucketPolicy,
+            Action::CreateTrail { .. } => StepKind::CreateTrail,
+            Action::UpdateTrail { fields, .. } => update_kind(fields),
+            Action::PutEventSelectors { .. } => StepKind::PutEventSelectors,
+            Action::PutInsightSelectors { .. } => StepKind::PutInsightSelectors,
+            Action::AddTags { .. } => StepKind::TagTrail,
+            Action::RemoveTags { .. } => StepKind::UntagTrail,
+            Action::StartLogging { .. } => StepKind::StartLogging,
+            Action::StopLogging { .. } => StepKind::StopLogging,
+        }
+    }
+}
+
+/// UpdateTrail sends only changed fields, so `Organization(true)` means the trail becomes an
+/// organization trail, `MultiRegion(true)` that it starts logging every region.
+fn update_kind(fields: &[TrailField]) -> StepKind {
+    if fields.contains(&TrailField::Organization(true)) {
+        StepKind::ConvertToOrganizationTrail
+    } else if fields.contains(&TrailField::MultiRegion(true)) {
+        StepKind::ConvertToMultiRegion
+    } else {
+        StepKind::UpdateTrail
+    }
+}
+
 /// A field's value before and after, for review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
@@ -265,16 +308,11 @@ pub enum Severity {
 }
 
 impl Step {
-    /// A step that does not reduce coverage, with no field changes and no policy diff yet.
-    pub(crate) fn new(
-        kind: StepKind,
-        target: String,
-        spec: String,
-        reason: String,
-        action: Action,
-    ) -> Step {
+    /// A step that does not reduce coverage, with no field changes and no policy diff yet; its
+    /// kind is the action's.
+    pub(crate) fn new(target: String, spec: String, reason: String, action: Action) -> Step {
         Step {
-            kind,
+            kind: action.kind(),
             target,
             spec,
             changes: Vec::new(),
@@ -303,11 +341,55 @@ impl Step {
     }
 }
 
+crate::model::names::named! {
+    /// What a preflight finding is about: stable, for scripts and SARIF rule ids.
+    pub enum FindingCode {
+        AccessLoggingTargetLocked => "access-logging-target-locked",
+        AccessLoggingTargetMissing => "access-logging-target-missing",
+        AccessLoggingTargetPolicy => "access-logging-target-policy",
+        BucketAccessLoggingOff => "bucket-access-logging-off",
+        BucketMissing => "bucket-missing",
+        BucketNotOwned => "bucket-not-owned",
+        BucketPolicy => "bucket-policy",
+        BucketPolicyDeniesTrail => "bucket-policy-denies-trail",
+        BucketPolicyLacking => "bucket-policy-lacking",
+        BucketPublicAccessUnmanaged => "bucket-public-access-unmanaged",
+        BucketRegion => "bucket-region",
+        BucketTlsUnmanaged => "bucket-tls-unmanaged",
+        BucketVerifyOnly => "bucket-verify-only",
+        BucketVersioningUnmanaged => "bucket-versioning-unmanaged",
+        ConflictingBucket => "conflicting-bucket",
+        ConflictingDelegatedAdministrators => "conflicting-delegated-administrators",
+        DataEventsLogTheirOwnBucket => "data-events-log-their-own-bucket",
+        DuplicateManagementEvents => "duplicate-management-events",
+        DuplicateTrail => "duplicate-trail",
+        EnableAllFeatures => "enable-all-features",
+        KmsKeyDisabled => "kms-key-disabled",
+        KmsKeyMissing => "kms-key-missing",
+        KmsKeyPolicy => "kms-key-policy",
+        KmsKeyPolicyUnreadable => "kms-key-policy-unreadable",
+        KmsKeyRegion => "kms-key-region",
+        LegacyStatementKept => "legacy-statement-kept",
+        ManagedByLandingZone => "managed-by-landing-zone",
+        ManagementAccountOnly => "management-account-only",
+        NoCloudwatchLogs => "no-cloudwatch-logs",
+        NoKms => "no-kms",
+        NoManagementEvents => "no-management-events",
+        NotInOrganization => "not-in-organization",
+        NotManagementAccount => "not-management-account",
+        SecondOrganizationTrail => "second-organization-trail",
+        SingleRegion => "single-region",
+        TrailLimit => "trail-limit",
+        TrailNameTaken => "trail-name-taken",
+        ValidationOff => "validation-off",
+    }
+}
+
 /// A preflight finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
-    pub code: String,
+    pub code: FindingCode,
     /// The spec file it concerns (empty when organization-wide).
     pub spec: String,
     pub message: String,

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::model::{Action, SpecInput, Step, StepKind, change};
+use super::model::{Action, FindingCode, SpecInput, Step, change};
 use super::out::Out;
 use crate::coverage;
 use crate::model::OrgState;
@@ -34,7 +34,7 @@ pub(crate) fn steps(out: &mut Out, specs: &[SpecInput], org: &OrgState, caller: 
     for s in planned.steps {
         out.error(
             "",
-            "management-account-only",
+            FindingCode::ManagementAccountOnly,
             format!(
                 "{} on organization {} needs the management account ({}); account {caller} is a CloudTrail delegated administrator",
                 s.kind.as_str(),
@@ -49,13 +49,12 @@ pub(crate) fn steps(out: &mut Out, specs: &[SpecInput], org: &OrgState, caller: 
 fn enable_all_features(out: &mut Out, org: &OrgState) {
     out.warn(
         "",
-        "enable-all-features",
+        FindingCode::EnableAllFeatures,
         format!("organization {} uses only consolidated billing; an organization trail needs all features", org.id),
         "apply with --allow-enable-all-features: it sends a handshake to every invited member account and cannot be undone; the trail is created once every member accepted",
     );
     out.step(
         Step::new(
-            StepKind::EnableAllFeatures,
             format!("organization {}", org.id),
             String::new(),
             "organization trails need all features enabled".into(),
@@ -76,21 +75,18 @@ fn enable_all_features(out: &mut Out, org: &OrgState) {
 /// Enable or disable CloudTrail trusted access; disabling it reduces coverage (organization
 /// trails stop applying to member accounts).
 fn trusted_access(org: &OrgState, enable: bool) -> Step {
-    let (kind, reason, action) = if enable {
+    let (reason, action) = if enable {
         (
-            StepKind::EnableTrustedAccess,
             "CloudTrail must be a trusted service to create an organization trail",
             Action::EnableTrustedAccess,
         )
     } else {
         (
-            StepKind::DisableTrustedAccess,
             "the specs set trusted_access: false",
             Action::DisableTrustedAccess,
         )
     };
     Step::new(
-        kind,
         format!("organization {}", org.id),
         String::new(),
         reason.into(),
@@ -118,7 +114,7 @@ fn wanted_admins<'a>(out: &mut Out, specs: &'a [SpecInput]) -> Option<&'a Vec<St
         if other != want {
             out.error(
                 &s.path,
-                "conflicting-delegated-administrators",
+                FindingCode::ConflictingDelegatedAdministrators,
                 format!(
                     "{} and {} list different CloudTrail delegated administrators",
                     first.path, s.path
@@ -143,7 +139,6 @@ fn delegated_admins(out: &mut Out, specs: &[SpecInput], org: &OrgState) {
             account: a.clone(),
         };
         out.step(admin_step(
-            StepKind::RegisterDelegatedAdministrator,
             a,
             "the spec lists it in `organization.delegated_administrators`",
             action,
@@ -156,7 +151,6 @@ fn delegated_admins(out: &mut Out, specs: &[SpecInput], org: &OrgState) {
             account: a.clone(),
         };
         out.step(admin_step(
-            StepKind::DeregisterDelegatedAdministrator,
             a,
             "not in `organization.delegated_administrators`",
             action,
@@ -165,7 +159,7 @@ fn delegated_admins(out: &mut Out, specs: &[SpecInput], org: &OrgState) {
     }
 }
 
-fn admin_step(kind: StepKind, account: &str, reason: &str, action: Action, remove: bool) -> Step {
+fn admin_step(account: &str, reason: &str, action: Action, remove: bool) -> Step {
     let control = vec![format!(
         "account {account}'s control of the organization trail (CloudTrail delegated administrator)"
     )];
@@ -175,7 +169,6 @@ fn admin_step(kind: StepKind, account: &str, reason: &str, action: Action, remov
         (Vec::new(), control)
     };
     Step::new(
-        kind,
         format!("account {account}"),
         String::new(),
         reason.into(),

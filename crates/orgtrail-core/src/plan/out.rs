@@ -1,6 +1,6 @@
 //! What the step builders return into: the steps and findings of the plan being built.
 
-use super::model::{Finding, Severity, Step};
+use super::model::{Finding, FindingCode, Severity, Step};
 
 #[derive(Debug, Default)]
 pub(crate) struct Out {
@@ -17,13 +17,13 @@ impl Out {
         &mut self,
         severity: Severity,
         spec: &str,
-        code: &str,
+        code: FindingCode,
         message: String,
         fix: impl Into<String>,
     ) {
         self.findings.push(Finding {
             severity,
-            code: code.into(),
+            code,
             spec: spec.into(),
             message,
             fix: fix.into(),
@@ -31,11 +31,17 @@ impl Out {
     }
 
     /// A preflight error: apply refuses to start.
-    pub fn error(&mut self, spec: &str, code: &str, message: String, fix: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        spec: &str,
+        code: FindingCode,
+        message: String,
+        fix: impl Into<String>,
+    ) {
         self.finding(Severity::Error, spec, code, message, fix);
     }
 
-    pub fn warn(&mut self, spec: &str, code: &str, message: String, fix: impl Into<String>) {
+    pub fn warn(&mut self, spec: &str, code: FindingCode, message: String, fix: impl Into<String>) {
         self.finding(Severity::Warning, spec, code, message, fix);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use orgtrail_spec::Spec;
 
-use super::model::{Action, SpecInput};
+use super::model::{Action, FindingCode, SpecInput};
 use super::out::Out;
 use crate::kms::kms_policy_allows_cloudtrail;
 use crate::model::{KmsState, LiveState, OrgState, TrailLive};
@@ -19,7 +19,7 @@ pub(crate) fn cross_spec(out: &mut Out, specs: &[SpecInput]) {
         if let Some(first) = names.insert((&t.name, &t.home_region), &s.path) {
             out.error(
                 &s.path,
-                "duplicate-trail",
+                FindingCode::DuplicateTrail,
                 format!(
                     "trail `{}` is described by both {first} and {}",
                     t.name, s.path
@@ -30,7 +30,7 @@ pub(crate) fn cross_spec(out: &mut Out, specs: &[SpecInput]) {
         match buckets.get(s.spec.bucket.name.as_str()) {
             Some(first) if bucket_settings_differ(first.spec, s.spec) => out.error(
                 &s.path,
-                "conflicting-bucket",
+                FindingCode::ConflictingBucket,
                 format!(
                     "bucket `{}` is shared by {} and {} with different settings (create/policy/region)",
                     s.spec.bucket.name, first.path, s.path
@@ -57,7 +57,7 @@ pub(crate) fn organization<'a>(out: &mut Out, live: &'a LiveState) -> Option<&'a
     let Some(o) = &live.organization else {
         out.error(
             "",
-            "not-in-organization",
+            FindingCode::NotInOrganization,
             format!(
                 "account {} is not in an organization (AWS Organizations)",
                 live.caller.account
@@ -71,7 +71,7 @@ pub(crate) fn organization<'a>(out: &mut Out, live: &'a LiveState) -> Option<&'a
     {
         out.error(
             "",
-            "not-management-account",
+            FindingCode::NotManagementAccount,
             format!(
                 "caller {} (account {}) is neither the management account ({}) nor a CloudTrail delegated administrator of organization {}",
                 live.caller.arn, live.caller.account, o.management_account, o.id
@@ -99,7 +99,7 @@ pub(crate) fn kms_key(
     let Some(arn) = &k.key_arn else {
         out.error(
             path,
-            "kms-key-missing",
+            FindingCode::KmsKeyMissing,
             format!(
                 "KMS key `{}` does not exist in {region}",
                 spec.trail.kms_key_id.clone().unwrap_or_default()
@@ -116,7 +116,7 @@ pub(crate) fn kms_key(
     if key_region != region {
         out.error(
             path,
-            "kms-key-region",
+            FindingCode::KmsKeyRegion,
             format!("KMS key `{arn}` is in {key_region}, but the trail writes to a bucket in {region}: CloudTrail needs the key in the bucket's region"),
             format!("use a key (or a multi-Region replica) in {region} for `trail.kms_key_id`"),
         );
@@ -125,7 +125,7 @@ pub(crate) fn kms_key(
     if k.enabled == Some(false) {
         out.error(
             path,
-            "kms-key-disabled",
+            FindingCode::KmsKeyDisabled,
             format!("KMS key `{arn}` is disabled: CloudTrail cannot encrypt log files with it"),
             "enable the key (kms:EnableKey), or use another key in `trail.kms_key_id`",
         );
@@ -133,14 +133,14 @@ pub(crate) fn kms_key(
     match k.policy.as_deref() {
         None if key_account != caller => out.warn(
             path,
-            "kms-key-policy-unreadable",
+            FindingCode::KmsKeyPolicyUnreadable,
             format!("cannot read the key policy of `{arn}` from account {caller} (the key belongs to account {key_account}), so orgtrail cannot check that CloudTrail may use it"),
             "check that the key policy has the CloudTrail statement (\"Allow CloudTrail to encrypt logs\"), or give orgtrail kms:GetKeyPolicy on the key",
         ),
         Some(p) if kms_policy_allows_cloudtrail(p, arn, trail_arn) => {}
         _ => out.error(
             path,
-            "kms-key-policy",
+            FindingCode::KmsKeyPolicy,
             format!("key policy of KMS key `{arn}` does not let cloudtrail.amazonaws.com call kms:GenerateDataKey* and kms:DescribeKey for trail {trail_arn}"),
             "add the key policy statements from the CloudTrail guide (\"Allow CloudTrail to encrypt logs\", \"Allow CloudTrail to describe key\") to the key, and check that no Deny or condition excludes this trail",
         ),
@@ -165,7 +165,7 @@ pub(crate) fn name_taken(
     };
     out.error(
         path,
-        "trail-name-taken",
+        FindingCode::TrailNameTaken,
         format!(
             "a trail named `{}` already exists as {} (home region {}, account {})",
             t.name, o.arn, o.home_region, o.account
@@ -179,7 +179,7 @@ pub(crate) fn name_taken(
 fn warn_unless<'a>(
     out: &mut Out,
     path: &str,
-    checks: impl IntoIterator<Item = (bool, &'a str, String, &'a str)>,
+    checks: impl IntoIterator<Item = (bool, FindingCode, String, &'a str)>,
 ) {
     for (ok, code, message, fix) in checks {
         if !ok {
@@ -198,7 +198,7 @@ pub(crate) fn cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
         [
             (
                 t.log_file_validation,
-                "validation-off",
+                FindingCode::ValidationOff,
                 format!(
                     "trail `{name}` has log file validation off: tampering with log files would go unnoticed"
                 ),
@@ -206,7 +206,7 @@ pub(crate) fn cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
             ),
             (
                 t.multi_region,
-                "single-region",
+                FindingCode::SingleRegion,
                 format!(
                     "trail `{name}` logs only {home}: activity in other regions is not recorded"
                 ),
@@ -214,13 +214,13 @@ pub(crate) fn cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
             ),
             (
                 t.kms_key_id.is_some(),
-                "no-kms",
+                FindingCode::NoKms,
                 format!("trail `{name}` log files are encrypted with SSE-S3 only"),
                 "set `trail.kms_key_id` to a KMS key (CIS 3.5)",
             ),
             (
                 t.cloudwatch_logs.is_some(),
-                "no-cloudwatch-logs",
+                FindingCode::NoCloudwatchLogs,
                 format!(
                     "trail `{name}` does not deliver to CloudWatch Logs, so no metric filters or alarms can watch it"
                 ),
@@ -251,7 +251,7 @@ pub(crate) fn duplicate_management_events(
     if !dup.is_empty() {
         out.warn(
             path,
-            "duplicate-management-events",
+            FindingCode::DuplicateManagementEvents,
             format!("trail(s) {} in this account also log management events in {region}: you pay for the same events twice", dup.join(", ")),
             "remove the other trail(s) once the organization trail is logging, or turn off their management events",
         );
@@ -273,7 +273,7 @@ pub(crate) fn trail_limit(out: &mut Out, path: &str, spec: &Spec, tl: &TrailLive
     if owned_here >= 5 {
         out.error(
             path,
-            "trail-limit",
+            FindingCode::TrailLimit,
             format!(
                 "{owned_here} trails already exist in {region} (CloudTrail allows 5 per region)"
             ),
@@ -307,7 +307,7 @@ pub(crate) fn management_events_logged(out: &mut Out, specs: &[SpecInput]) {
     if !specs.is_empty() && !any {
         out.warn(
             "",
-            "no-management-events",
+            FindingCode::NoManagementEvents,
             "no trail of these specs logs management events: changes to IAM, the organization and CloudTrail itself go unrecorded".into(),
             "keep management events in one trail's selectors (eventCategory = Management, or a basic selector with include_management_events: true)",
         );
@@ -359,7 +359,7 @@ pub(crate) fn managed_by_landing_zone(
     };
     out.error(
         path,
-        "managed-by-landing-zone",
+        FindingCode::ManagedByLandingZone,
         format!("trail `{}` is managed by {who}; orgtrail refuses to manage it (each would undo the other's changes)", spec.trail.name),
         format!("manage this trail through {who}, or give orgtrail's trail another name"),
     );
@@ -377,7 +377,7 @@ pub(crate) fn beside_landing_zone_trail(out: &mut Out, path: &str, spec: &Spec, 
         if let Some(who) = landing_zone_of(&o.name, &none) {
             out.warn(
                 path,
-                "second-organization-trail",
+                FindingCode::SecondOrganizationTrail,
                 format!("{who} already runs organization trail {} that logs the organization's management events; trail `{}` would record (and bill) them a second time", o.arn, spec.trail.name),
                 "log only what the landing zone trail does not (e.g. data events, with advanced selectors and no management events), or rely on that trail",
             );
@@ -397,13 +397,13 @@ pub(crate) fn bucket_cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
         [
             (
                 b.public_access_block,
-                "bucket-public-access-unmanaged",
+                FindingCode::BucketPublicAccessUnmanaged,
                 format!("orgtrail does not enforce the public access block of log bucket `{name}`"),
                 "set `bucket.public_access_block: true` (CIS 3.3)",
             ),
             (
                 b.access_logging.is_some(),
-                "bucket-access-logging-off",
+                FindingCode::BucketAccessLoggingOff,
                 format!(
                     "log bucket `{name}` has no server access logging: reads and deletions of the log files are not recorded"
                 ),
@@ -411,7 +411,7 @@ pub(crate) fn bucket_cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
             ),
             (
                 b.versioning,
-                "bucket-versioning-unmanaged",
+                FindingCode::BucketVersioningUnmanaged,
                 format!(
                     "orgtrail does not enforce versioning of log bucket `{name}`: an overwritten or deleted log file could not be recovered"
                 ),
@@ -419,7 +419,7 @@ pub(crate) fn bucket_cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
             ),
             (
                 b.require_tls,
-                "bucket-tls-unmanaged",
+                FindingCode::BucketTlsUnmanaged,
                 format!("orgtrail does not require TLS for log bucket `{name}`"),
                 "set `bucket.require_tls: true`",
             ),

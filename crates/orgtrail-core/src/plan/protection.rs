@@ -9,14 +9,13 @@ use orgtrail_spec::{AccessLogging, Encryption, EncryptionType, Lifecycle, Protec
 use serde_json::{Value, json};
 
 use super::bucket_group::BucketGroup;
-use super::model::{Action, BucketRef, Step, StepKind, change};
+use super::model::{Action, BucketRef, FindingCode, Step, change};
 use super::out::Out;
-use crate::coverage::protection as cov;
+use crate::coverage::protection::{self as cov, Encryption as Strength};
 use crate::model::{BucketProtection, LoggingTarget};
 
-fn step(b: &BucketRef, path: &str, kind: StepKind, reason: &str, action: Action) -> Step {
+fn step(b: &BucketRef, path: &str, reason: &str, action: Action) -> Step {
     Step::new(
-        kind,
         format!("s3://{}", b.name),
         path.to_string(),
         reason.into(),
@@ -37,14 +36,6 @@ fn wanted_encryption(p: &Protection, kms: Option<&String>) -> Encryption {
             bucket_key: false,
         },
     })
-}
-
-fn strength(algorithm: Option<&str>) -> u8 {
-    match algorithm {
-        None => 0,
-        Some(a) if a.starts_with("aws:kms") => 2,
-        Some(_) => 1,
-    }
 }
 
 /// The setting the spec wants and the live one, when the spec manages it and they differ.
@@ -95,7 +86,6 @@ fn ownership(out: &mut Out, at: &At) {
         step(
             b,
             path,
-            StepKind::PutBucketOwnershipControls,
             "the spec sets `bucket.ownership` (BucketOwnerEnforced disables ACLs)",
             action,
         )
@@ -112,19 +102,13 @@ fn public_access(out: &mut Out, at: &At) {
     let action = Action::PutPublicAccessBlock { bucket: b.clone() };
     let what = "the public access block (the logs could be made public)";
     out.step(
-        step(
-            b,
-            path,
-            StepKind::PutPublicAccessBlock,
-            "a log bucket must never be public",
-            action,
-        )
-        .with_changes(vec![change(
-            "public_access_block",
-            json!(live.map(|l| l.public_access_blocked)),
-            json!(true),
-        )])
-        .coverage(Vec::new(), cov::switch(what, live.is_some(), false)),
+        step(b, path, "a log bucket must never be public", action)
+            .with_changes(vec![change(
+                "public_access_block",
+                json!(live.map(|l| l.public_access_blocked)),
+                json!(true),
+            )])
+            .coverage(Vec::new(), cov::switch(what, live.is_some(), false)),
     );
 }
 
@@ -135,11 +119,11 @@ fn encryption(out: &mut Out, g: &BucketGroup, p: &Protection, live: Option<&Buck
         .find_map(|(_, tl)| tl.kms.as_ref()?.key_arn.clone());
     let want = wanted_encryption(p, kms.as_ref());
     let want_strength = if want.kind == EncryptionType::SseKms {
-        2
+        Strength::SseKms
     } else {
-        1
+        Strength::SseS3
     };
-    let now = strength(live.and_then(|l| l.encryption.as_deref()));
+    let now = Strength::of_algorithm(live.and_then(|l| l.encryption.as_deref()));
     let explicit = p.encryption.is_some();
     let key_differs = want.kind == EncryptionType::SseKms
         && live.is_some_and(|l| l.bucket_key != want.bucket_key);
@@ -149,11 +133,7 @@ fn encryption(out: &mut Out, g: &BucketGroup, p: &Protection, live: Option<&Buck
         return;
     }
     let (b, path) = (&g.target, g.path());
-    let label = |s: u8| match s {
-        0 => Value::Null,
-        1 => json!("SSE-S3"),
-        _ => json!("SSE-KMS"),
-    };
+    let label = |s: Strength| s.label().map_or(Value::Null, |l| json!(l));
     let action = Action::PutBucketEncryption {
         bucket: b.clone(),
         kms_key_arn: if want.kind == EncryptionType::SseKms {
@@ -167,7 +147,6 @@ fn encryption(out: &mut Out, g: &BucketGroup, p: &Protection, live: Option<&Buck
         step(
             b,
             path,
-            StepKind::PutBucketEncryption,
             "log files are encrypted at rest as the spec says",
             action,
         )
@@ -191,7 +170,6 @@ fn versioning(out: &mut Out, at: &At) {
         step(
             b,
             path,
-            StepKind::PutBucketVersioning,
             "versioning keeps every version of the log files",
             Action::PutBucketVersioning { bucket: b.clone() },
         )
@@ -223,7 +201,6 @@ fn object_lock(out: &mut Out, at: &At) {
         step(
             b,
             path,
-            StepKind::PutObjectLockConfiguration,
             "new log files are locked against deletion and overwrite",
             action,
         )
@@ -250,7 +227,6 @@ fn retention(out: &mut Out, at: &At) {
         step(
             b,
             path,
-            StepKind::PutBucketLifecycle,
             "the retention rule `orgtrail-log-retention` (other lifecycle rules are kept)",
             action,
         )
@@ -289,7 +265,7 @@ fn target_usable(out: &mut Out, path: &str, target: &LoggingTarget) -> bool {
     if !target.exists {
         out.error(
             path,
-            "access-logging-target-missing",
+            FindingCode::AccessLoggingTargetMissing,
             format!("access-logging target bucket `{}` does not exist", target.name),
             "create it (same account and region as the log bucket), or change `bucket.access_logging.target_bucket`",
         );
@@ -298,7 +274,7 @@ fn target_usable(out: &mut Out, path: &str, target: &LoggingTarget) -> bool {
     if target.object_lock {
         out.error(
             path,
-            "access-logging-target-locked",
+            FindingCode::AccessLoggingTargetLocked,
             format!("access-logging target bucket `{}` uses S3 Object Lock: S3 cannot deliver server access logs into it", target.name),
             "send the access logs to a bucket without Object Lock",
         );
@@ -330,7 +306,7 @@ fn target_policy(
     match crate::policy::ensure(&tb.name, target.policy.as_deref(), &statement) {
         Err(e) => out.error(
             g.path(),
-            "access-logging-target-policy",
+            FindingCode::AccessLoggingTargetPolicy,
             e.to_string(),
             "fix the target bucket's policy in S3, then run plan again",
         ),
@@ -346,7 +322,7 @@ fn target_policy(
             };
             let reason = format!("add the statement that {}", statement.purpose);
             out.step(
-                step(&tb, g.path(), StepKind::PutBucketPolicy, &reason, action)
+                step(&tb, g.path(), &reason, action)
                     .with_policy_diff(Some((before, crate::policy::canonical_pretty(&new)))),
             );
         }
@@ -381,7 +357,6 @@ fn logging_step(out: &mut Out, g: &BucketGroup, want: AccessLogging) {
         step(
             b,
             g.path(),
-            StepKind::PutBucketLogging,
             "server access logs record who reads and changes the log files (CIS 3.6)",
             action,
         )

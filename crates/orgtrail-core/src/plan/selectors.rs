@@ -4,7 +4,7 @@ use orgtrail_spec::InsightSelector;
 use serde_json::{Value, json};
 
 use super::desired::Desired;
-use super::model::{Action, Step, StepKind, change};
+use super::model::{Action, Step, change};
 use super::out::Out;
 use super::target::Target;
 use crate::coverage;
@@ -16,7 +16,6 @@ fn value(s: &Selectors) -> Value {
 
 fn put_event_selectors(t: &Target, reason: &str, live: &Selectors, want: &Selectors) -> Step {
     t.step(
-        StepKind::PutEventSelectors,
         reason,
         Action::PutEventSelectors {
             region: t.region(),
@@ -29,7 +28,6 @@ fn put_event_selectors(t: &Target, reason: &str, live: &Selectors, want: &Select
 
 fn put_insight_selectors(t: &Target, reason: &str, live: &[InsightSelector], d: &Desired) -> Step {
     t.step(
-        StepKind::PutInsightSelectors,
         reason,
         Action::PutInsightSelectors {
             region: t.region(),

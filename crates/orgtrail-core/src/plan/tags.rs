@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::model::{Action, FieldChange, StepKind, change};
+use super::model::{Action, FieldChange, change};
 use super::out::Out;
 use super::target::Target;
 
@@ -36,7 +36,6 @@ pub(crate) fn update(out: &mut Out, t: &Target, live: &Tags, want: &Tags) {
             .collect();
         out.step(
             t.step(
-                StepKind::TagTrail,
                 "tags are authoritative",
                 Action::AddTags {
                     region: t.region(),
@@ -54,7 +53,6 @@ pub(crate) fn update(out: &mut Out, t: &Target, live: &Tags, want: &Tags) {
             .collect();
         out.step(
             t.step(
-                StepKind::UntagTrail,
                 "tags are authoritative: tags not in the spec are removed",
                 Action::RemoveTags {
                     region: t.region(),

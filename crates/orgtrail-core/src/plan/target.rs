@@ -1,7 +1,7 @@
 //! Where a trail's steps point (the spec file, the trail ARN, its home region): shared by the
 //! trail builders (fields, selectors, tags, logging), so none of them depends on another.
 
-use super::model::{Action, Step, StepKind};
+use super::model::{Action, Step};
 
 /// Where a trail's steps point: the spec file, the trail ARN and its home region.
 pub(crate) struct Target<'a> {
@@ -11,9 +11,8 @@ pub(crate) struct Target<'a> {
 }
 
 impl Target<'_> {
-    pub fn step(&self, kind: StepKind, reason: impl Into<String>, action: Action) -> Step {
+    pub fn step(&self, reason: impl Into<String>, action: Action) -> Step {
         Step::new(
-            kind,
             self.arn.to_string(),
             self.path.to_string(),
             reason.into(),

@@ -121,7 +121,7 @@ fn kinds(p: &Plan) -> Vec<(StepKind, bool)> {
 fn codes(p: &Plan) -> Vec<(Severity, String)> {
     p.findings
         .iter()
-        .map(|f| (f.severity, f.code.clone()))
+        .map(|f| (f.severity, f.code.as_str().to_string()))
         .filter(|(_, c)| !["no-kms", "no-cloudwatch-logs"].contains(&c.as_str()))
         .collect()
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::desired::{Desired, desired};
 use super::fields;
-use super::model::{Action, SpecInput, StepKind, change};
+use super::model::{Action, SpecInput, change};
 use super::out::Out;
 use super::target::Target;
 use super::{feedback, logging, preflight, selectors, tags};
@@ -64,7 +64,6 @@ fn create(out: &mut Out, t: &Target, d: &Desired) {
     }
     out.step(
         t.step(
-            StepKind::CreateTrail,
             format!("trail `{}` does not exist in {}", nt.name, t.region),
             Action::CreateTrail {
                 region: t.region(),
