@@ -1,6 +1,6 @@
 use super::*;
+use crate::fixtures::{in_sync, plan_of, spec};
 use crate::model::TrailHealth;
-use crate::plan::tests::{in_sync, plan_of, spec};
 
 fn health(error: Option<&str>, last_delivery: Option<i64>) -> TrailHealth {
     TrailHealth {

@@ -165,7 +165,7 @@ pub fn changed_since(planned: &LiveState, resource: &Resource, now: &Reread) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::tests::{in_sync, spec};
+    use crate::fixtures::{in_sync, spec};
 
     #[test]
     fn a_change_since_the_plan_is_named_and_no_change_is_empty() {

@@ -8,6 +8,8 @@
 
 pub mod coverage;
 pub mod drift;
+#[cfg(test)]
+mod fixtures;
 pub mod guard;
 pub mod iam;
 pub mod import;

@@ -172,8 +172,8 @@ fn advanced_fix(selectors: &Selectors, i: usize, exclude: &str) -> (String, Stri
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{MGMT, ORG, in_sync, plan_of, spec};
     use super::super::{Finding, Severity};
+    use crate::fixtures::{MGMT, ORG, in_sync, plan_of, spec};
     use orgtrail_spec::Spec;
 
     const CODE: &str = "data-events-log-their-own-bucket";

@@ -11,7 +11,7 @@
 
 mod bucket;
 mod bucket_group;
-mod desired;
+pub(crate) mod desired;
 mod feedback;
 mod fields;
 mod logging;
@@ -118,4 +118,14 @@ fn order(k: StepKind) -> u8 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod bucket_tests;
+#[cfg(test)]
+mod organization_tests;
+#[cfg(test)]
+mod preflight_tests;
+#[cfg(test)]
+mod protection_tests;
+#[cfg(test)]
+mod staleness_tests;
+#[cfg(test)]
+mod trail_tests;

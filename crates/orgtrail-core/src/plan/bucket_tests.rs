@@ -1,0 +1,266 @@
+//! Table-driven tests of the bucket builders (existence, region, the merged policy, buckets of another account) over hand-built live states: each case names the
+//! behaviour it pins.
+
+use orgtrail_spec::Spec;
+
+use super::*;
+use crate::fixtures::*;
+use crate::model::*;
+
+/// (behaviour, live change, expected error code or steps)
+#[test]
+fn bucket_existence_region_and_policy_mode() {
+    type Mutate = fn(&mut Spec, &mut TrailLive);
+    let cases: [(&str, Mutate, Option<&str>, Vec<StepKind>); 5] = [
+        (
+            "missing without create is an error",
+            |_, l| l.bucket.exists = false,
+            Some("bucket-missing"),
+            vec![],
+        ),
+        (
+            "missing with create is created",
+            |s, l| {
+                s.bucket.create = true;
+                l.bucket = BucketState {
+                    name: "my-bucket".into(),
+                    exists: false,
+                    region: None,
+                    policy: None,
+                    protection: None,
+                    denied: false,
+                    logging_target: None,
+                };
+            },
+            None,
+            vec![
+                StepKind::CreateBucket,
+                StepKind::PutBucketOwnershipControls,
+                StepKind::PutPublicAccessBlock,
+                StepKind::PutBucketEncryption,
+                StepKind::PutBucketVersioning,
+                StepKind::PutBucketPolicy,
+            ],
+        ),
+        (
+            "another region is an error",
+            |_, l| l.bucket.region = Some("eu-west-1".into()),
+            Some("bucket-region"),
+            vec![],
+        ),
+        (
+            "verify mode never writes",
+            |s, l| {
+                s.bucket.policy = orgtrail_spec::PolicyMode::Verify;
+                l.bucket.policy = None;
+            },
+            Some("bucket-policy-lacking"),
+            vec![],
+        ),
+        (
+            "public allow is refused",
+            |_, l| {
+                l.bucket.policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::my-bucket/*"}]}"#.into());
+            },
+            Some("bucket-policy"),
+            vec![],
+        ),
+    ];
+    for (name, mutate, error, steps) in cases {
+        let mut s = spec("");
+        let mut live = in_sync(&[&s]);
+        mutate(&mut s, &mut live.trails[0]);
+        let p = plan_of(&[&s], &live);
+        let errors: Vec<String> = codes(&p)
+            .into_iter()
+            .filter(|(sev, _)| *sev == Severity::Error)
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(
+            errors,
+            error.into_iter().map(String::from).collect::<Vec<_>>(),
+            "{name}"
+        );
+        let got: Vec<StepKind> = p.steps.iter().map(|s| s.kind).collect();
+        assert_eq!(got, steps, "{name}");
+    }
+}
+
+#[test]
+fn a_directory_of_specs_refuses_duplicate_trails_and_conflicting_buckets() {
+    let a = spec("");
+    let b = spec("");
+    let p = plan_of(&[&a, &b], &in_sync(&[&a, &b]));
+    assert!(codes(&p).contains(&(Severity::Error, "duplicate-trail".into())));
+    let c = spec_with("other", "my-bucket", "");
+    let mut c2 = c.clone();
+    c2.bucket.create = true;
+    let p = plan_of(&[&a, &c2], &in_sync(&[&a, &c2]));
+    assert!(codes(&p).contains(&(Severity::Error, "conflicting-bucket".into())));
+}
+
+/// The TLS-only statement is merged into the bucket policy like CloudTrail's; removing it out
+/// of band is coverage lost in drift.
+#[test]
+fn tls_only_statement_is_merged_and_its_removal_is_drift() {
+    let s = spec("");
+    let live = in_sync(&[&s]);
+    assert!(
+        live.trails[0]
+            .bucket
+            .policy
+            .as_deref()
+            .unwrap()
+            .contains("aws:SecureTransport")
+    );
+    assert!(plan_of(&[&s], &live).steps.is_empty());
+    let mut bare = live.clone();
+    let mut v: serde_json::Value =
+        serde_json::from_str(bare.trails[0].bucket.policy.as_deref().unwrap()).unwrap();
+    v["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|st| st["Sid"] != "DenyInsecureTransport");
+    bare.trails[0].bucket.policy = Some(v.to_string());
+    let plan = plan_of(&[&s], &bare);
+    assert_eq!(kinds(&plan), [(StepKind::PutBucketPolicy, false)]);
+    let report = crate::drift::report(&plan, &bare);
+    assert_eq!(
+        report.findings[0].severity,
+        crate::drift::DriftSeverity::CoverageLost,
+        "{:?}",
+        report.findings
+    );
+    let mut off = s.clone();
+    off.bucket.require_tls = false;
+    assert!(
+        plan_of(&[&off], &bare).steps.is_empty(),
+        "false means: not managed"
+    );
+}
+
+/// Drift and plan agree on a bucket change: reducing in plan, coverage lost in drift.
+#[test]
+fn bucket_change_is_reducing_in_plan_and_coverage_lost_in_drift() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].trail.as_mut().unwrap().settings.s3_bucket = "elsewhere".into();
+    let p = plan_of(&[&s], &live);
+    assert_eq!(kinds(&p), [(StepKind::UpdateTrail, true)]);
+    let report = crate::drift::report(&p, &live);
+    assert_eq!(
+        report.findings[0].severity,
+        crate::drift::DriftSeverity::CoverageLost
+    );
+}
+
+/// Situation 2 through the plan: the member account's grants are kept, so the policy step does
+/// not reduce coverage, and the warning names the account.
+#[test]
+fn member_account_grants_make_no_reducing_step() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].bucket.policy = Some(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Sid":"AclCheck","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::my-bucket"},
+        {"Sid":"Member","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/AWSLogs/222222222222/*","Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}"#
+            .into(),
+    );
+    let p = plan_of(&[&s], &live);
+    assert_eq!(kinds(&p), [(StepKind::PutBucketPolicy, false)]);
+    assert!(
+        p.findings
+            .iter()
+            .any(|f| f.code == "legacy-statement-kept" && f.message.contains("222222222222"))
+    );
+}
+
+/// A bucket in a log-archive account is addressed as owned by that account and, with a role,
+/// changed through it.
+#[test]
+fn log_archive_bucket_steps_name_its_owner_and_role() {
+    let s = log_archive_spec(true);
+    let mut live = in_sync(&[&s]);
+    live.trails[0].bucket.policy = None;
+    let p = plan_of(&[&s], &live);
+    let Action::PutBucketPolicy { bucket, .. } = &p.steps[0].action else {
+        panic!("{:?}", kinds(&p));
+    };
+    assert_eq!(bucket.owner, LOG_ARCHIVE);
+    assert_eq!(
+        bucket.role_arn.as_deref(),
+        Some("arn:aws:iam::222222222222:role/orgtrail")
+    );
+}
+
+/// (behaviour, role, S3 refused, expected finding, steps planned)
+#[test]
+fn a_bucket_of_another_account_is_verified_changed_through_its_role_or_refused() {
+    let cases = [
+        (
+            "no role, unreadable: verify only, the plan goes on",
+            false,
+            true,
+            (Severity::Warning, "bucket-verify-only"),
+            0,
+        ),
+        (
+            "role, refused: not the owner's bucket",
+            true,
+            true,
+            (Severity::Error, "bucket-not-owned"),
+            0,
+        ),
+        (
+            "no role, readable, lacking: cannot be fixed from here",
+            false,
+            false,
+            (Severity::Error, "bucket-policy-lacking"),
+            0,
+        ),
+        (
+            "role, readable, lacking: merged through the role",
+            true,
+            false,
+            (Severity::Warning, "no-kms"),
+            1,
+        ),
+    ];
+    for (name, role, refused, finding, steps) in cases {
+        let s = log_archive_spec(role);
+        let mut live = in_sync(&[&s]);
+        let b = &mut live.trails[0].bucket;
+        b.policy = None;
+        b.denied = refused;
+        if refused {
+            b.region = None;
+        }
+        let p = plan_of(&[&s], &live);
+        assert!(
+            p.findings
+                .iter()
+                .any(|f| (f.severity, f.code.as_str()) == finding),
+            "{name}: {:?}",
+            codes(&p)
+        );
+        assert_eq!(p.steps.len(), steps, "{name}: {:?}", kinds(&p));
+    }
+}
+
+/// A Deny in the live policy that blocks CloudTrail (orgtrail never removes it) is a preflight
+/// error: the trail could not deliver whatever orgtrail adds.
+#[test]
+fn a_live_deny_that_blocks_cloudtrail_is_an_error() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    let mut v: serde_json::Value =
+        serde_json::from_str(live.trails[0].bucket.policy.as_deref().unwrap()).unwrap();
+    v["Statement"].as_array_mut().unwrap().push(serde_json::json!({"Sid": "NoWrites", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/*"}));
+    live.trails[0].bucket.policy = Some(v.to_string());
+    let p = plan_of(&[&s], &live);
+    assert!(
+        codes(&p).contains(&(Severity::Error, "bucket-policy-denies-trail".into())),
+        "{:?}",
+        codes(&p)
+    );
+}
