@@ -4,7 +4,6 @@
 //! No I/O, no async, no AWS SDK types: everything here is a plain function over data
 //! (BTreeMaps, sorted output), so plans are reproducible and snapshot tests are stable.
 //! Reading AWS lives in `orgtrail-aws`; rendering in `orgtrail-render`.
-#![warn(clippy::too_many_lines)]
 
 pub mod coverage;
 pub mod drift;

@@ -262,119 +262,139 @@ fn serve(
     let Some(req) = read_request(&mut reader)? else {
         return Ok(());
     };
-    {
-        let n = stats.requests.fetch_add(1, Ordering::SeqCst) as u64;
-        let write = raw_is_write(&req);
-        let nth_write = if write {
-            stats.writes.fetch_add(1, Ordering::SeqCst) + 1
-        } else {
-            0
-        };
-        let m = *mode.lock().expect("mode lock");
-        match m {
-            Mode::Pass => {}
-            Mode::HangOnWrite {
-                n: target,
-                forward: fwd,
-            } if write && nth_write == target => {
-                if fwd {
-                    let _ = forward(&req, upstream_port)?;
-                }
-                stats.hung.store(true, Ordering::SeqCst);
-                // Hold the connection until the client is killed.
-                loop {
-                    thread::sleep(Duration::from_millis(200));
-                    let mut probe = [0u8; 1];
-                    client.set_read_timeout(Some(Duration::from_millis(50)))?;
-                    match client.peek(&mut probe) {
-                        Ok(0) => return Ok(()),
-                        Ok(_) => {}
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                            ) => {}
-                        Err(_) => return Ok(()),
-                    }
-                }
+    let n = stats.requests.fetch_add(1, Ordering::SeqCst) as u64;
+    let write = raw_is_write(&req);
+    let nth_write = if write {
+        stats.writes.fetch_add(1, Ordering::SeqCst) + 1
+    } else {
+        0
+    };
+    let m = *mode.lock().expect("mode lock");
+    match m {
+        Mode::HangOnWrite {
+            n: target,
+            forward: fwd,
+        } if write && nth_write == target => {
+            if fwd {
+                let _ = forward(&req, upstream_port)?;
             }
-            Mode::HangOnWrite { .. } => {}
-            Mode::Latency { rtt } => {
-                let started = std::time::Instant::now();
-                let resp = if write {
-                    // Cleared after the write as well: a read that raced it may have cached the
-                    // state from before.
-                    cache.lock().expect("cache lock").clear();
-                    let r = forward(&req, upstream_port)?;
-                    cache.lock().expect("cache lock").clear();
-                    r
-                } else {
-                    let key = replay_key(&req);
-                    let hit = cache.lock().expect("cache lock").get(&key).cloned();
-                    match hit {
-                        Some(r) => r,
-                        None => {
-                            let r = forward(&req, upstream_port)?;
-                            cache.lock().expect("cache lock").insert(key, r.clone());
-                            r
-                        }
-                    }
-                };
-                thread::sleep(rtt.saturating_sub(started.elapsed()));
-                client.write_all(&resp)?;
+            stats.hung.store(true, Ordering::SeqCst);
+            return hang(&mut client);
+        }
+        Mode::Latency { rtt } => {
+            let started = std::time::Instant::now();
+            let resp = cached(&req, write, upstream_port, cache)?;
+            thread::sleep(rtt.saturating_sub(started.elapsed()));
+            client.write_all(&resp)?;
+            let _ = client.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+        Mode::Faults {
+            seed,
+            percent,
+            delay,
+        } => {
+            let r = splitmix(seed ^ splitmix(n));
+            if r % 100 < percent {
+                stats.faulted.fetch_add(1, Ordering::SeqCst);
+                fault(&mut client, &req, upstream_port, r, delay)?;
                 let _ = client.shutdown(Shutdown::Both);
                 return Ok(());
             }
-            Mode::Faults {
-                seed,
-                percent,
-                delay,
-            } => {
-                let r = splitmix(seed ^ splitmix(n));
-                if r % 100 < percent {
-                    stats.faulted.fetch_add(1, Ordering::SeqCst);
-                    let fault = match (r / 100) % 6 {
-                        0 => Fault::Throttle,
-                        1 => Fault::ServerError,
-                        2 => Fault::Unavailable,
-                        3 => Fault::Reset,
-                        4 => Fault::Delay,
-                        _ => Fault::Truncate,
-                    };
-                    match fault {
-                        Fault::Throttle => client
-                            .write_all(&canned("429 Too Many Requests", "ThrottlingException"))?,
-                        Fault::ServerError => client
-                            .write_all(&canned("500 Internal Server Error", "InternalFailure"))?,
-                        Fault::Unavailable => client
-                            .write_all(&canned("503 Service Unavailable", "ServiceUnavailable"))?,
-                        Fault::Reset => {}
-                        Fault::Delay => {
-                            thread::sleep(delay);
-                            let resp = forward(&req, upstream_port)?;
-                            let _ = client.write_all(&resp);
-                        }
-                        Fault::Truncate => {
-                            let resp = forward(&req, upstream_port)?;
-                            let head_end = head_end(&resp);
-                            let body_len = resp.len() - head_end;
-                            let cut = if body_len > 1 {
-                                head_end + body_len / 2
-                            } else {
-                                head_end.saturating_sub(10)
-                            };
-                            client.write_all(&resp[..cut])?;
-                        }
-                    }
-                    let _ = client.shutdown(Shutdown::Both);
-                    return Ok(());
-                }
-            }
         }
-        let resp = forward(&req, upstream_port)?;
-        client.write_all(&resp)?;
-        // moto answered `Connection: close`; so do we.
-        let _ = client.shutdown(Shutdown::Both);
+        Mode::Pass | Mode::HangOnWrite { .. } => {}
+    }
+    let resp = forward(&req, upstream_port)?;
+    client.write_all(&resp)?;
+    // moto answered `Connection: close`; so do we.
+    let _ = client.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+/// Hold the connection until the client is killed (a write that never answers).
+fn hang(client: &mut TcpStream) -> std::io::Result<()> {
+    loop {
+        thread::sleep(Duration::from_millis(200));
+        let mut probe = [0u8; 1];
+        client.set_read_timeout(Some(Duration::from_millis(50)))?;
+        match client.peek(&mut probe) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return Ok(()),
+        }
+    }
+}
+
+/// The answer through the latency proxy's cache: reads are replayed, writes clear it.
+fn cached(req: &[u8], write: bool, upstream_port: u16, cache: &Cache) -> std::io::Result<Vec<u8>> {
+    if write {
+        // Cleared after the write as well: a read that raced it may have cached the state from
+        // before.
+        cache.lock().expect("cache lock").clear();
+        let r = forward(req, upstream_port)?;
+        cache.lock().expect("cache lock").clear();
+        return Ok(r);
+    }
+    let key = replay_key(req);
+    let hit = cache.lock().expect("cache lock").get(&key).cloned();
+    match hit {
+        Some(r) => Ok(r),
+        None => {
+            let r = forward(req, upstream_port)?;
+            cache.lock().expect("cache lock").insert(key, r.clone());
+            Ok(r)
+        }
+    }
+}
+
+/// Answer with the fault `r` picks: throttling, a 500 or 503, a reset, a delay, a cut body.
+fn fault(
+    client: &mut TcpStream,
+    req: &[u8],
+    upstream_port: u16,
+    r: u64,
+    delay: Duration,
+) -> std::io::Result<()> {
+    let fault = match (r / 100) % 6 {
+        0 => Fault::Throttle,
+        1 => Fault::ServerError,
+        2 => Fault::Unavailable,
+        3 => Fault::Reset,
+        4 => Fault::Delay,
+        _ => Fault::Truncate,
+    };
+    match fault {
+        Fault::Throttle => {
+            client.write_all(&canned("429 Too Many Requests", "ThrottlingException"))?;
+        }
+        Fault::ServerError => {
+            client.write_all(&canned("500 Internal Server Error", "InternalFailure"))?;
+        }
+        Fault::Unavailable => {
+            client.write_all(&canned("503 Service Unavailable", "ServiceUnavailable"))?;
+        }
+        Fault::Reset => {}
+        Fault::Delay => {
+            thread::sleep(delay);
+            let resp = forward(req, upstream_port)?;
+            let _ = client.write_all(&resp);
+        }
+        Fault::Truncate => {
+            let resp = forward(req, upstream_port)?;
+            let head_end = head_end(&resp);
+            let body_len = resp.len() - head_end;
+            let cut = if body_len > 1 {
+                head_end + body_len / 2
+            } else {
+                head_end.saturating_sub(10)
+            };
+            client.write_all(&resp[..cut])?;
+        }
     }
     Ok(())
 }

@@ -32,8 +32,6 @@ impl Request {
     }
 }
 
-/// A moto server on 127.0.0.1:<free port> (killed on drop), with the AWS contract layer in
-
 impl Moto {
     /// Forget every request recorded so far.
     pub fn reset_requests(&self) {
