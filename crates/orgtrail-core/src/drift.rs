@@ -124,10 +124,19 @@ fn classify(step: &Step) -> (DriftRule, DriftSeverity, String) {
     }
 }
 
+/// Picks the rule for coverage lost or the one for a setting that differs.
+#[derive(Clone, Copy)]
+struct Pick(bool);
+
+impl Pick {
+    fn of(self, lost: DriftRule, differs: DriftRule) -> DriftRule {
+        if self.0 { lost } else { differs }
+    }
+}
+
 /// (rule id, message) of a bucket step.
 fn describe_bucket(step: &Step, lost: bool) -> (DriftRule, String) {
-    let t = &step.target;
-    let pick = |a: DriftRule, b: DriftRule| if lost { a } else { b };
+    let (t, pick) = (&step.target, Pick(lost));
     match step.kind {
         StepKind::CreateBucket => (
             DriftRule::BucketMissing,
@@ -138,7 +147,7 @@ fn describe_bucket(step: &Step, lost: bool) -> (DriftRule, String) {
             format!("public access block of log bucket {t} is not fully on"),
         ),
         StepKind::PutBucketEncryption => (
-            pick(
+            pick.of(
                 DriftRule::BucketEncryptionWeakened,
                 DriftRule::BucketEncryptionDrift,
             ),
@@ -153,14 +162,14 @@ fn describe_bucket(step: &Step, lost: bool) -> (DriftRule, String) {
             format!("versioning of log bucket {t} is not enabled"),
         ),
         StepKind::PutObjectLockConfiguration => (
-            pick(
+            pick.of(
                 DriftRule::BucketObjectLockWeakened,
                 DriftRule::BucketObjectLockDrift,
             ),
             format!("object lock of log bucket {t} differs from the spec"),
         ),
         StepKind::PutBucketLifecycle => (
-            pick(
+            pick.of(
                 DriftRule::BucketRetentionShortened,
                 DriftRule::BucketRetentionDrift,
             ),
@@ -171,7 +180,7 @@ fn describe_bucket(step: &Step, lost: bool) -> (DriftRule, String) {
             format!("server access logging of log bucket {t} differs from the spec"),
         ),
         StepKind::PutBucketPolicy => (
-            pick(DriftRule::BucketPolicyDrift, DriftRule::BucketPolicyTidy),
+            pick.of(DriftRule::BucketPolicyDrift, DriftRule::BucketPolicyTidy),
             format!(
                 "bucket policy of {t} differs from what the trails need ({})",
                 step.reason
@@ -186,8 +195,7 @@ fn describe_bucket(step: &Step, lost: bool) -> (DriftRule, String) {
 
 /// (rule id, message) of a step, picked by whether it restores coverage.
 fn describe(step: &Step, lost: bool) -> (DriftRule, String) {
-    let t = &step.target;
-    let pick = |a: DriftRule, b: DriftRule| if lost { a } else { b };
+    let (t, pick) = (&step.target, Pick(lost));
     match step.kind {
         StepKind::CreateTrail => (
             DriftRule::TrailMissing,
@@ -239,18 +247,18 @@ fn describe(step: &Step, lost: bool) -> (DriftRule, String) {
             format!("trail {t} is no longer a multi-region trail"),
         ),
         StepKind::PutEventSelectors => (
-            pick(DriftRule::EventsNotLogged, DriftRule::EventSelectorsDrift),
+            pick.of(DriftRule::EventsNotLogged, DriftRule::EventSelectorsDrift),
             format!("event selectors of {t} differ from the spec"),
         ),
         StepKind::UpdateTrail => (
-            pick(
+            pick.of(
                 DriftRule::TrailSettingsWeakened,
                 DriftRule::TrailSettingsDrift,
             ),
             format!("settings of trail {t} differ from the spec"),
         ),
         StepKind::PutInsightSelectors => (
-            pick(DriftRule::InsightsOff, DriftRule::InsightsDrift),
+            pick.of(DriftRule::InsightsOff, DriftRule::InsightsDrift),
             format!("insight selectors of {t} differ from the spec"),
         ),
         StepKind::TagTrail | StepKind::UntagTrail => (

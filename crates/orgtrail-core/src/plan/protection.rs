@@ -262,25 +262,29 @@ pub(crate) fn access_logging(out: &mut Out, g: &BucketGroup, partition: &str) {
 }
 
 fn target_usable(out: &mut Out, path: &str, target: &LoggingTarget) -> bool {
-    if !target.exists {
-        out.error(
-            path,
+    let name = &target.name;
+    let problem = if !target.exists {
+        Some((
             FindingCode::AccessLoggingTargetMissing,
-            format!("access-logging target bucket `{}` does not exist", target.name),
+            format!("access-logging target bucket `{name}` does not exist"),
             "create it (same account and region as the log bucket), or change `bucket.access_logging.target_bucket`",
-        );
-        return false;
-    }
-    if target.object_lock {
-        out.error(
-            path,
+        ))
+    } else if target.object_lock {
+        Some((
             FindingCode::AccessLoggingTargetLocked,
-            format!("access-logging target bucket `{}` uses S3 Object Lock: S3 cannot deliver server access logs into it", target.name),
+            format!(
+                "access-logging target bucket `{name}` uses S3 Object Lock: S3 cannot deliver server access logs into it"
+            ),
             "send the access logs to a bucket without Object Lock",
-        );
-        return false;
-    }
-    true
+        ))
+    } else {
+        None
+    };
+    let Some((code, message, fix)) = problem else {
+        return true;
+    };
+    out.error(path, code, message, fix);
+    false
 }
 
 /// The target's policy with the statement that lets S3 deliver the access logs.

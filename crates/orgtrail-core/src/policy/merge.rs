@@ -12,6 +12,36 @@ use crate::coverage::delivery::{self, Delivery};
 use crate::iam::{DEFAULT_VERSION, Effect, NormStatement, PolicyDoc, normalise_statement};
 use crate::model::{CLOUDTRAIL_SERVICE, TrailRef};
 
+/// The live policy document, or an empty one when the bucket has none.
+fn live_doc(bucket: &str, live: Option<&str>) -> Result<PolicyDoc, PolicyError> {
+    Ok(match live {
+        Some(text) => parse_policy(bucket, text)?,
+        None => PolicyDoc {
+            version: None,
+            id: None,
+            statements: Vec::new(),
+        },
+    })
+}
+
+/// The document to write: Sids made unique (S3 rejects repeats), within S3's size limit.
+fn written(
+    bucket: &str,
+    version: Option<String>,
+    id: Option<String>,
+    statements: Vec<Value>,
+) -> Result<Value, PolicyError> {
+    let v = document(version, id, unique_sids(statements));
+    let size = serde_json::to_string(&v).map_or(0, |t| t.len());
+    if size > MAX_POLICY_BYTES {
+        return Err(PolicyError::TooLarge {
+            bucket: bucket.to_string(),
+            size,
+        });
+    }
+    Ok(v)
+}
+
 /// `live` with `r` added when no statement means the same already (Sids made unique, S3's
 /// size limit checked); `None` when nothing needs writing.
 pub fn ensure(
@@ -19,14 +49,7 @@ pub fn ensure(
     live: Option<&str>,
     r: &Required,
 ) -> Result<Option<Value>, PolicyError> {
-    let doc = match live {
-        Some(text) => parse_policy(bucket, text)?,
-        None => PolicyDoc {
-            version: None,
-            id: None,
-            statements: Vec::new(),
-        },
-    };
+    let doc = live_doc(bucket, live)?;
     let want = normalise_statement(&r.statement).expect("derived statements are valid");
     if doc
         .statements
@@ -37,15 +60,7 @@ pub fn ensure(
     }
     let mut statements = doc.statements.clone();
     statements.push(r.statement.clone());
-    let v = document(doc.version, doc.id, unique_sids(statements));
-    let size = serde_json::to_string(&v).map_or(0, |t| t.len());
-    if size > MAX_POLICY_BYTES {
-        return Err(PolicyError::TooLarge {
-            bucket: bucket.to_string(),
-            size,
-        });
-    }
-    Ok(Some(v))
+    written(bucket, doc.version, doc.id, statements).map(Some)
 }
 
 fn is_cloudtrail_only(n: &NormStatement) -> bool {
@@ -311,14 +326,7 @@ pub fn merge_with(
     other_trails: &[String],
     extra: &[Required],
 ) -> Result<Merge, PolicyError> {
-    let doc = match live {
-        Some(text) => parse_policy(bucket, text)?,
-        None => PolicyDoc {
-            version: None,
-            id: None,
-            statements: Vec::new(),
-        },
-    };
+    let doc = live_doc(bucket, live)?;
     let norms = doc
         .statements
         .iter()
@@ -359,15 +367,7 @@ pub fn merge_with(
     let new_policy = if no_change {
         None
     } else {
-        let v = document(doc.version, doc.id, unique_sids(statements));
-        let size = serde_json::to_string(&v).map_or(0, |t| t.len());
-        if size > MAX_POLICY_BYTES {
-            return Err(PolicyError::TooLarge {
-                bucket: bucket.to_string(),
-                size,
-            });
-        }
-        Some(v)
+        Some(written(bucket, doc.version, doc.id, statements)?)
     };
     Ok(Merge {
         new_policy,
