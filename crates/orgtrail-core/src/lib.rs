@@ -1,5 +1,10 @@
-//! orgtrail's pure core: the live-state model, IAM-semantic bucket-policy normalisation and
-//! merge, and the deterministic `diff(specs, live) -> Plan`.
+//! orgtrail's pure core: the live-state model, IAM policy evaluation, the coverage model, the
+//! bucket-policy merge, the deterministic `diff(specs, live) -> Plan`, drift, and the inverse
+//! mapping of a live trail to a spec (import).
+//!
+//! Modules are layered bottom to top: `model` -> `iam` -> `coverage`, `kms` -> `policy` ->
+//! `plan` -> `drift`, `guard`, `import`, `least_privilege`; none imports a layer above it
+//! (`scripts/check-layers` keeps it so).
 //!
 //! No I/O, no async, no AWS SDK types: everything here is a plain function over data
 //! (BTreeMaps, sorted output), so plans are reproducible and snapshot tests are stable.
