@@ -3,23 +3,14 @@
 //! every later call as that role reuses the credentials (they last an hour, longer than a run).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use aws_config::Region;
 use aws_sdk_s3::config::Credentials;
-use tokio::sync::OnceCell;
 
-use crate::error::call_error;
-use crate::{Aws, AwsError};
-
-/// One role to act as.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Role {
-    pub arn: String,
-    pub external_id: Option<String>,
-}
-
-pub(crate) type Cached = Arc<OnceCell<Result<Credentials, AwsError>>>;
+use crate::client::{Aws, per_region, sdk_client};
+use crate::error::{AwsError, call_error};
+use crate::role::{Cached, Role};
 
 impl Aws {
     /// The credentials of `role`, assumed on first use.
@@ -77,7 +68,7 @@ impl Aws {
         };
         let creds = self.credentials_of(role).await?;
         let key = format!("{region}|{}", role.arn);
-        Ok(crate::per_region(cache, &key, |_| {
+        Ok(per_region(cache, &key, |_| {
             build(Region::new(region.to_string()), creds)
         }))
     }
@@ -119,12 +110,4 @@ impl Aws {
         })
         .await
     }
-}
-
-/// The role a bucket is acted on as, if any.
-pub(crate) fn bucket_role(b: &orgtrail_core::BucketRef) -> Option<Role> {
-    b.role_arn.as_ref().map(|arn| Role {
-        arn: arn.clone(),
-        external_id: b.external_id.clone(),
-    })
 }

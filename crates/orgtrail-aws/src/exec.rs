@@ -10,8 +10,8 @@ use aws_sdk_cloudtrail::types as ct;
 use orgtrail_core::{Action, Selectors, TrailField, TrailSettings};
 use orgtrail_spec::InsightSelector;
 
-use crate::error::send;
-use crate::{Aws, AwsError};
+use crate::client::Aws;
+use crate::error::{AwsError, send};
 
 /// Backoff for eventual-consistency errors.
 #[derive(Debug, Clone, Copy)]
@@ -34,18 +34,6 @@ impl Default for RetryPolicy {
 
 /// How often a call refused for a change that has not propagated yet is tried again.
 const PROPAGATION_POLL: Duration = Duration::from_millis(250);
-
-/// Whether AWS says that a change made a moment ago has not propagated yet (a bucket or key
-/// policy, trusted access): worth waiting for, even for calls that are not idempotent.
-fn not_propagated_yet(e: &AwsError) -> bool {
-    [
-        "InsufficientS3BucketPolicyException",
-        "CloudTrailAccessNotEnabledException",
-        "InsufficientEncryptionPolicyException",
-    ]
-    .into_iter()
-    .any(|code| e.is_service_code(code))
-}
 
 fn jitter(max: Duration) -> Duration {
     // Cheap jitter without a RNG dependency: the clock's sub-second nanos.
@@ -167,11 +155,13 @@ impl Aws {
         loop {
             match self.located(self.execute_once(action).await) {
                 Ok(()) => return Ok(()),
-                Err(e) if not_propagated_yet(&e) || (e.is_transient() && is_idempotent(action)) => {
+                Err(e)
+                    if e.is_not_propagated_yet() || (e.is_transient() && is_idempotent(action)) =>
+                {
                     // Propagation ends at a moment nobody announces: polling at a short, steady
                     // interval finds it within one interval, where a doubling wait would
                     // overshoot by up to the last wait. Throttling and failures back off.
-                    let wait = if not_propagated_yet(&e) {
+                    let wait = if e.is_not_propagated_yet() {
                         retry.first_delay.min(PROPAGATION_POLL) + jitter(PROPAGATION_POLL / 5)
                     } else {
                         (delay + jitter(delay / 2)).min(retry.max_delay)

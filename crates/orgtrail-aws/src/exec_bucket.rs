@@ -4,10 +4,10 @@
 use aws_sdk_s3::types as s3t;
 use orgtrail_core::{Action, BucketRef};
 
-use crate::assume::bucket_role;
-use crate::error::{send, send_to_bucket};
+use crate::client::Aws;
+use crate::error::{Absence, AwsError, send, send_to_bucket};
 use crate::read_protection::RETENTION_RULE;
-use crate::{Aws, AwsError};
+use crate::role::bucket_role;
 
 fn res(b: &BucketRef) -> String {
     format!("bucket `{}`", b.name)
@@ -203,7 +203,7 @@ impl Aws {
         let req = s3.get_bucket_lifecycle_configuration();
         let current = match send_to_bucket!(req, "s3:GetLifecycleConfiguration", b) {
             Ok(out) => out.rules().to_vec(),
-            Err(e) => e.absent_as("NoSuchLifecycleConfiguration", Vec::new())?,
+            Err(e) => e.absent_as(Absence::Lifecycle, Vec::new())?,
         };
         let mut rules: Vec<s3t::LifecycleRule> = current
             .into_iter()

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::AwsError;
+use crate::error::AwsError;
 
 /// One shared file, where it was looked for and the profiles it defines.
 struct SharedFile {

@@ -6,10 +6,10 @@
 
 use orgtrail_core::{BucketRef, BucketState};
 
-use crate::assume::bucket_role;
-use crate::error::call_error;
+use crate::client::Aws;
+use crate::error::{Absence, AwsError, call_error};
 use crate::read_protection::Wants;
-use crate::{Aws, AwsError};
+use crate::role::bucket_role;
 
 fn state(
     b: &BucketRef,
@@ -54,13 +54,11 @@ impl Aws {
             .and_then(|r| r.headers().get("x-amz-bucket-region"))
             .map(str::to_string);
         let err = call_error("s3:GetBucketPolicy", format!("bucket `{}`", b.name), e);
-        if err.is_service_code("NoSuchBucketPolicy") {
+        // NoSuchBucketPolicy is a 404 too: asked first.
+        if err.is_absent(Absence::BucketPolicy) {
             return Ok(state(b, true, here, None));
         }
-        if err.is_service_code("NoSuchBucket")
-            || err.is_service_code("NotFound")
-            || err.status() == Some(404)
-        {
+        if err.is_absent(Absence::Bucket) {
             return Ok(state(b, false, None, None));
         }
         if err.is_access_denied() {
@@ -69,13 +67,9 @@ impl Aws {
                 ..state(b, true, None, None)
             });
         }
-        // Another region: S3 answers 301 PermanentRedirect, or (signed for us-east-1, the global
-        // endpoint) 400 AuthorizationHeaderMalformed; both name the bucket's region in
-        // `x-amz-bucket-region`. The plan reports the mismatch (and reads nothing more there).
-        let redirected =
-            err.status() == Some(301) || err.is_service_code("AuthorizationHeaderMalformed");
+        // Another region: the plan reports the mismatch (and reads nothing more there).
         match moved_to {
-            Some(r) if redirected && r != b.region => Ok(state(b, true, Some(r), None)),
+            Some(r) if err.is_other_region() && r != b.region => Ok(state(b, true, Some(r), None)),
             _ => Err(err),
         }
     }

@@ -3,9 +3,9 @@
 
 use orgtrail_core::KmsState;
 
-use crate::assume::Role;
-use crate::error::call_error;
-use crate::{Aws, AwsError};
+use crate::client::Aws;
+use crate::error::{Absence, AwsError, call_error};
+use crate::role::Role;
 
 fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4)
@@ -40,10 +40,10 @@ impl Aws {
             Err(e) => {
                 let err = call_error("kms:DescribeKey", format!("KMS key `{key}` in {region}"), e);
                 let foreign = role.is_none() && key.starts_with("arn:");
-                if foreign && (err.is_access_denied() || err.is_service_code("NotFoundException")) {
+                if foreign && (err.is_access_denied() || err.is_absent(Absence::KmsKey)) {
                     Ok(unknown(Some(key.to_string())))
                 } else {
-                    err.absent_as("NotFoundException", unknown(None))
+                    err.absent_as(Absence::KmsKey, unknown(None))
                 }
             }
         }

@@ -6,9 +6,9 @@ use aws_sdk_s3::types as s3t;
 use orgtrail_core::{BucketProtection, BucketRef, LoggingTarget};
 use orgtrail_spec::{Lifecycle, LockMode, ObjectLock, Spec};
 
-use crate::assume::bucket_role;
-use crate::error::send_to_bucket;
-use crate::{Aws, AwsError};
+use crate::client::Aws;
+use crate::error::{Absence, AwsError, send_to_bucket};
+use crate::role::bucket_role;
 
 /// orgtrail's lifecycle rule; every other rule of the bucket is left alone.
 pub(crate) const RETENTION_RULE: &str = "orgtrail-log-retention";
@@ -111,7 +111,7 @@ impl Aws {
                     && c.block_public_policy() == Some(true)
                     && c.restrict_public_buckets() == Some(true)
             })),
-            Err(e) => e.absent_as("NoSuchPublicAccessBlockConfiguration", false),
+            Err(e) => e.absent_as(Absence::PublicAccessBlock, false),
         }
     }
 
@@ -135,10 +135,7 @@ impl Aws {
                     rule.and_then(|r| r.bucket_key_enabled()).unwrap_or(false),
                 ))
             }
-            Err(e) => e.absent_as(
-                "ServerSideEncryptionConfigurationNotFoundError",
-                (None, false),
-            ),
+            Err(e) => e.absent_as(Absence::DefaultEncryption, (None, false)),
         }
     }
 
@@ -153,7 +150,7 @@ impl Aws {
                 .ownership_controls()
                 .and_then(|c| c.rules().first())
                 .map(|r| r.object_ownership().as_str().to_string())),
-            Err(e) => e.absent_as("OwnershipControlsNotFoundError", None),
+            Err(e) => e.absent_as(Absence::OwnershipControls, None),
         }
     }
 
@@ -172,9 +169,7 @@ impl Aws {
             b
         ) {
             Ok(out) => out.rules().to_vec(),
-            Err(e) => {
-                return e.absent_as("NoSuchLifecycleConfiguration", None);
-            }
+            Err(e) => return e.absent_as(Absence::Lifecycle, None),
         };
         Ok(rules
             .iter()
@@ -190,7 +185,7 @@ impl Aws {
             b
         ) {
             Ok(out) => Ok(out.object_lock_configuration().and_then(lock_of)),
-            Err(e) => e.absent_as("ObjectLockConfigurationNotFoundError", None),
+            Err(e) => e.absent_as(Absence::ObjectLock, None),
         }
     }
 
