@@ -83,12 +83,17 @@ fn live_around(t: &TrailState, bucket_region: &str, org: OrgState) -> LiveState 
     }
 }
 
-/// Up to `max` of `items`, in their order.
-fn some_of<T: Clone + std::fmt::Debug + 'static>(
+/// Up to `max` of `items`, sorted (`orgtrail-aws` sorts every list it reads).
+fn some_of<T: Clone + Ord + std::fmt::Debug + 'static>(
     items: &[T],
     max: usize,
 ) -> impl Strategy<Value = Vec<T>> + use<T> {
-    prop::sample::subsequence(items.to_vec(), 0..=max.min(items.len()))
+    prop::sample::subsequence(items.to_vec(), 0..=max.min(items.len())).prop_map(sorted)
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
 }
 
 fn values() -> impl Strategy<Value = Vec<String>> {
@@ -127,7 +132,7 @@ fn basic_selector() -> impl Strategy<Value = EventSelector> {
             ],
             2,
         ),
-        prop::collection::vec(resource, 0..3),
+        prop::collection::vec(resource, 0..3).prop_map(sorted),
     )
         .prop_map(|(rw, mgmt, exclude, data)| EventSelector {
             read_write_type: rw,
@@ -165,7 +170,7 @@ fn advanced_selector() -> impl Strategy<Value = AdvancedEventSelector> {
             "S3 writes",
             "true",
         ])),
-        prop::collection::vec(field, 1..4),
+        prop::collection::vec(field, 1..4).prop_map(sorted),
     )
         .prop_map(|(name, field_selectors)| AdvancedEventSelector {
             name: name.map(str::to_string),
@@ -173,7 +178,8 @@ fn advanced_selector() -> impl Strategy<Value = AdvancedEventSelector> {
         })
 }
 
-/// As `orgtrail-aws` returns selectors: normalised (none at all reads as AWS's default).
+/// As `orgtrail-aws` returns selectors: every list sorted, normalised (none at all reads as
+/// AWS's default).
 fn selectors() -> impl Strategy<Value = Selectors> {
     prop_oneof![
         Just(Selectors::aws_default()),

@@ -144,27 +144,14 @@ fn prune(v: &Value) -> Value {
     }
 }
 
-/// A YAML plain scalar when that reads back as the same string, else a JSON-quoted one.
+/// A scalar as YAML: strings by the one quoting rule (`crate::yaml`), `null`, numbers and
+/// booleans as JSON writes them.
 fn yaml_scalar(v: &Value) -> String {
     match v {
-        Value::String(s) if plain_ok(s) => s.clone(),
+        Value::String(s) => crate::yaml::scalar(s),
         Value::Null => "null".into(),
         other => other.to_string(),
     }
-}
-
-fn plain_ok(s: &str) -> bool {
-    let reserved = [
-        "true", "false", "null", "yes", "no", "on", "off", "~", "True", "False", "Null",
-    ];
-    !s.is_empty()
-        && !reserved.contains(&s)
-        && s.parse::<f64>().is_err()
-        && !s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` ".contains(c))
-        && !s.ends_with(' ')
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.contains(['\n', ',', '[', ']', '{', '}'])
 }
 
 /// `[a, b]` for a short list of scalars.

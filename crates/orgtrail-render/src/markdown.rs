@@ -1,14 +1,16 @@
 //! Markdown for a pull-request comment that GitHub accepts: GitHub rejects a comment body over
 //! 65,536 characters, so a plan that would render longer keeps its findings, summary table and
 //! every step header, shows the step diffs that fit (short ones first in plan order, long ones
-//! collapsed), and ends with a note naming the command that prints the whole plan.
+//! collapsed), and ends with a note naming the command that prints the whole plan. Also the
+//! drift report as markdown (a table of findings, their diffs collapsed).
 
 use std::fmt::Write;
 
+use orgtrail_core::drift::DriftReport;
 use orgtrail_core::{FieldChange, Plan, Severity, Step};
 
 use crate::fields::{self, Shown, Sides};
-use crate::{no_steps, summary, symbol, unified_diff};
+use crate::text::{no_steps, summary, symbol, unified_diff};
 
 /// GitHub's limit on the body of an issue or pull-request comment, in characters.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -196,7 +198,7 @@ fn section(i: usize, s: &Step) -> Section {
 
 /// The inside of a ```diff block: `- field: live` / `+ field: planned` for a scalar, a header
 /// and a YAML-style diff for a structured value.
-pub(crate) fn diff_block(changes: &[FieldChange], sides: Sides) -> String {
+fn diff_block(changes: &[FieldChange], sides: Sides) -> String {
     let mut out = String::new();
     for c in fields::grouped(changes) {
         match fields::show(&c, sides) {
@@ -211,6 +213,53 @@ pub(crate) fn diff_block(changes: &[FieldChange], sides: Sides) -> String {
                 }
             }
         }
+    }
+    out
+}
+
+pub fn drift_markdown(r: &DriftReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### orgtrail drift: {}\n", r.specs.join(", "));
+    for e in &r.errors {
+        let _ = writeln!(out, "- ❌ {e}");
+    }
+    if r.findings.is_empty() && r.errors.is_empty() {
+        let _ = writeln!(out, "**In sync.**");
+        return out;
+    }
+    let _ = writeln!(out, "| severity | rule | finding | fixed by apply |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for f in &r.findings {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} |",
+            f.severity.as_str(),
+            f.rule,
+            f.message.replace('|', "\\|"),
+            if f.fixed_by_apply { "yes" } else { "no" }
+        );
+    }
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| !f.changes.is_empty() || f.policy_diff.is_some())
+    {
+        let _ = write!(
+            out,
+            "\n<details><summary><code>{}</code>: {}</summary>\n\n",
+            f.rule, f.target
+        );
+        if !f.changes.is_empty() {
+            let _ = write!(
+                out,
+                "```diff\n# - live, + spec\n{}```\n",
+                diff_block(&f.changes, Sides::Drift)
+            );
+        }
+        if let Some((before, after)) = &f.policy_diff {
+            let _ = write!(out, "```diff\n{}```\n", unified_diff(before, after));
+        }
+        let _ = writeln!(out, "</details>");
     }
     out
 }

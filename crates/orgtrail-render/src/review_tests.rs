@@ -206,7 +206,7 @@ fn drift_report(changes: Vec<FieldChange>) -> DriftReport {
         format_version: 1,
         specs: vec!["specs/org-trail.yaml".into()],
         findings: vec![DriftFinding {
-            rule: "logging-stopped".into(),
+            rule: orgtrail_core::drift::DriftRule::LoggingStopped,
             severity: DriftSeverity::CoverageLost,
             spec: "specs/org-trail.yaml".into(),
             target: ARN.into(),

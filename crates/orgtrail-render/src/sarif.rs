@@ -5,7 +5,7 @@ use orgtrail_core::drift::{DriftReport, DriftSeverity};
 use serde_json::{Value, json};
 
 pub fn drift_sarif(r: &DriftReport, tool_version: &str) -> String {
-    let mut rules: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+    let mut rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.sort();
     rules.dedup();
     let rule_objs: Vec<Value> = rules
@@ -28,7 +28,7 @@ pub fn drift_sarif(r: &DriftReport, tool_version: &str) -> String {
             let uri = if f.spec.is_empty() { r.specs.first().cloned().unwrap_or_default() } else { f.spec.clone() };
             json!({
                 "ruleId": f.rule,
-                "ruleIndex": rules.iter().position(|x| *x == f.rule).unwrap_or(0),
+                "ruleIndex": rules.iter().position(|x| *x == f.rule.as_str()).unwrap_or(0),
                 "level": level,
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}}}],

@@ -84,7 +84,7 @@ fn an_empty_plan_says_no_changes_unless_it_has_errors() {
     );
     let error = Finding {
         severity: Severity::Error,
-        code: "bucket-missing".into(),
+        code: orgtrail_core::FindingCode::BucketMissing,
         spec: "specs/t.yaml".into(),
         message: "bucket `b` does not exist".into(),
         fix: "create it".into(),
@@ -134,7 +134,7 @@ fn long_step_bodies_are_collapsed_in_markdown() {
 
 fn finding(severity: DriftSeverity) -> DriftFinding {
     DriftFinding {
-        rule: "logging-stopped".into(),
+        rule: orgtrail_core::drift::DriftRule::LoggingStopped,
         severity,
         spec: "specs/t.yaml".into(),
         target: ARN.into(),

@@ -1,6 +1,7 @@
 //! `orgtrail apply`: plan afresh, check a saved plan is exactly what runs, refuse what the flags
 //! do not allow, execute each step with compare-before-write, then poll until AWS shows the
-//! applied state (see docs/apply.md).
+//! applied state (see docs/apply.md). The shared set-up (load, connect, plan) is `setup`'s; the
+//! wording of the plan is orgtrail-render's.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,16 +15,30 @@ use orgtrail_core::{
 };
 use orgtrail_spec::LoadedSpec;
 
-use crate::Exit;
-use crate::cli::Global;
-use crate::commands::{connect, inputs, load_all, make_plan, runtime};
+use crate::cli::{ApplyArgs, Exit, Global};
 use crate::printer::Printer;
+use crate::setup::{connect, inputs, load, make_plan, runtime};
 
-pub struct ApplyOpts {
-    pub auto_approve: bool,
-    pub allow_coverage_reduction: bool,
-    pub allow_enable_all_features: bool,
-    pub retry: RetryPolicy,
+/// What the flags allow.
+struct ApplyOpts {
+    auto_approve: bool,
+    allow_coverage_reduction: bool,
+    allow_enable_all_features: bool,
+    retry: RetryPolicy,
+}
+
+impl From<&ApplyArgs> for ApplyOpts {
+    fn from(a: &ApplyArgs) -> Self {
+        ApplyOpts {
+            auto_approve: a.auto_approve,
+            allow_coverage_reduction: a.allow_coverage_reduction,
+            allow_enable_all_features: a.allow_enable_all_features,
+            retry: RetryPolicy {
+                budget: Duration::from_secs_f64(a.retry_budget.max(0.0)),
+                ..RetryPolicy::default()
+            },
+        }
+    }
 }
 
 fn is_saved_plan(paths: &[PathBuf]) -> bool {
@@ -50,7 +65,9 @@ fn load_saved(path: &Path) -> Result<Plan> {
     Ok(plan)
 }
 
-pub fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result<Exit> {
+pub fn run(a: &ApplyArgs, g: &Global, p: &Printer) -> Result<Exit> {
+    let o = ApplyOpts::from(a);
+    let paths = &a.paths;
     let saved = if is_saved_plan(paths) {
         Some(load_saved(&paths[0])?)
     } else {
@@ -60,7 +77,7 @@ pub fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result
         Some(plan) => plan.specs.iter().map(PathBuf::from).collect(),
         None => paths.to_vec(),
     };
-    let specs = load_all(&spec_paths)?;
+    let specs = load(&spec_paths)?;
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin()) && p.stdout_tty;
     if !o.auto_approve && !interactive {
         bail!(
@@ -68,7 +85,7 @@ pub fn apply(paths: &[PathBuf], o: ApplyOpts, g: &Global, p: &Printer) -> Result
         );
     }
     runtime()?.block_on(async {
-        let aws = connect(g).await?;
+        let aws = connect(g, p).await?;
         let (plan, live) = make_plan(&aws, &specs, g, p).await?;
         if let Some(saved) = &saved {
             check_saved(saved, &plan, &specs)?;

@@ -1,8 +1,24 @@
-//! Command-line definition (clap derive). Also the source of completions and the man page.
+//! The command line as data: its definition (clap derive; also the source of completions and the
+//! man page) and the exit codes. Parses nothing by hand and runs nothing.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes: 0 success / no changes, 1 error, 2 changes or drift present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    Error = 1,
+    Changes = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -85,6 +101,9 @@ pub enum Shell {
     Fish,
 }
 
+// The argument structs below carry no doc comment of their own: a subcommand's help text is the
+// doc comment of its `Command` variant.
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check spec files offline (no AWS calls)
@@ -96,85 +115,16 @@ pub enum Command {
     /// Print the JSON Schema of spec v1
     Schema,
     /// Read live state and print what apply would do
-    Plan {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
-        format: PlanFormat,
-        /// Also save the plan (JSON) for `orgtrail apply PLAN.json`
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Exit 2 when there are changes (0 none, 1 error)
-        #[arg(long)]
-        detailed_exitcode: bool,
-    },
+    Plan(PlanArgs),
     /// Apply the plan: one run converges, a second does nothing
-    Apply {
-        /// Spec files/directories, or one saved plan (.json) from `plan --out`
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Do not ask for confirmation (required without a TTY)
-        #[arg(long)]
-        auto_approve: bool,
-        /// Allow steps that reduce audit coverage (stop logging, single region, ...)
-        #[arg(long)]
-        allow_coverage_reduction: bool,
-        /// Allow enabling all features in AWS Organizations (irreversible; sends handshakes)
-        #[arg(long)]
-        allow_enable_all_features: bool,
-        /// Seconds to keep retrying eventual-consistency errors after a policy/trust change
-        #[arg(long, default_value_t = 60.0)]
-        retry_budget: f64,
-    },
+    Apply(ApplyArgs),
     /// Read-only drift detection: exit 0 in sync, 2 drift, 1 error
-    Drift {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
-        format: DriftFormat,
-    },
+    Drift(DriftArgs),
     /// Print a spec v1 for an existing trail, so plan reports no changes
-    Import {
-        /// Trail name
-        #[arg(long)]
-        trail: String,
-        /// The trail's home region (default: --region / the profile's region)
-        #[arg(long)]
-        home_region: Option<String>,
-        #[arg(long, value_enum, default_value_t = PolicyArg::Merge)]
-        bucket_policy: PolicyArg,
-        /// The account that owns the trail's bucket, when it is not the management account
-        /// (a log-archive account)
-        #[arg(long)]
-        bucket_account: Option<String>,
-        /// A role in the bucket's account that orgtrail assumes to read and write the bucket
-        #[arg(long)]
-        bucket_role_arn: Option<String>,
-        /// The external id the bucket role requires
-        #[arg(long, requires = "bucket_role_arn")]
-        bucket_external_id: Option<String>,
-    },
+    Import(ImportArgs),
     /// Print the least-privilege IAM policy a CI role needs for these specs (offline)
     #[command(name = "iam-policy")]
-    IamPolicy {
-        /// Spec files or directories of *.yaml / *.yml
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// The command the role runs
-        #[arg(long = "for", value_enum)]
-        purpose: IamFor,
-        /// Whose policy: `management` (the CI role itself), a role ARN the specs name
-        /// (`bucket.role_arn`, `trail.kms_role_arn`), or `all` (an object keyed by role)
-        #[arg(long, default_value = "management")]
-        role: String,
-        /// The account of the trails (the management account) and of keys named by id or
-        /// alias; default: any account (`*`)
-        #[arg(long)]
-        account: Option<String>,
-        /// AWS partition of the ARNs
-        #[arg(long, default_value = "aws")]
-        partition: String,
-    },
+    IamPolicy(IamPolicyArgs),
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
@@ -182,4 +132,88 @@ pub enum Command {
     },
     /// Print the man page (roff)
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Also save the plan (JSON) for `orgtrail apply PLAN.json`
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes (0 none, 1 error)
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Spec files/directories, or one saved plan (.json) from `plan --out`
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Do not ask for confirmation (required without a TTY)
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Allow steps that reduce audit coverage (stop logging, single region, ...)
+    #[arg(long)]
+    pub allow_coverage_reduction: bool,
+    /// Allow enabling all features in AWS Organizations (irreversible; sends handshakes)
+    #[arg(long)]
+    pub allow_enable_all_features: bool,
+    /// Seconds to keep retrying eventual-consistency errors after a policy/trust change
+    #[arg(long, default_value_t = 60.0)]
+    pub retry_budget: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Trail name
+    #[arg(long)]
+    pub trail: String,
+    /// The trail's home region (default: --region / the profile's region)
+    #[arg(long)]
+    pub home_region: Option<String>,
+    #[arg(long, value_enum, default_value_t = PolicyArg::Merge)]
+    pub bucket_policy: PolicyArg,
+    /// The account that owns the trail's bucket, when it is not the management account
+    /// (a log-archive account)
+    #[arg(long)]
+    pub bucket_account: Option<String>,
+    /// A role in the bucket's account that orgtrail assumes to read and write the bucket
+    #[arg(long)]
+    pub bucket_role_arn: Option<String>,
+    /// The external id the bucket role requires
+    #[arg(long, requires = "bucket_role_arn")]
+    pub bucket_external_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Spec files or directories of *.yaml / *.yml
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The command the role runs
+    #[arg(long = "for", value_enum)]
+    pub purpose: IamFor,
+    /// Whose policy: `management` (the CI role itself), a role ARN the specs name
+    /// (`bucket.role_arn`, `trail.kms_role_arn`), or `all` (an object keyed by role)
+    #[arg(long, default_value = "management")]
+    pub role: String,
+    /// The account of the trails (the management account) and of keys named by id or
+    /// alias; default: any account (`*`)
+    #[arg(long)]
+    pub account: Option<String>,
+    /// AWS partition of the ARNs
+    #[arg(long, default_value = "aws")]
+    pub partition: String,
 }

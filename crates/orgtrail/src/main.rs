@@ -1,39 +1,54 @@
 //! The orgtrail command line: a thin layer over orgtrail-spec (parse), orgtrail-aws (read and
-//! execute), orgtrail-core (diff) and orgtrail-render (show). All printing happens here,
-//! through [`printer::Printer`].
+//! execute), orgtrail-core (diff, import) and orgtrail-render (show). `main` makes the one
+//! [`printer::Printer`] and `run` hands it to the subcommand asked for; it decides nothing else.
+//!
+//! Modules: `cli` (the command line as data), `printer` (the only place that prints), `setup`
+//! (what the subcommands share: load, connect, read, diff), then one module per subcommand or
+//! group (`offline`, `iam_policy`, `plan`, `drift`, `apply`, `import`). Subcommand modules use
+//! `cli`, `printer` and `setup`; nothing imports a subcommand module but this one.
 
 mod apply;
 mod cli;
-mod commands;
+mod drift;
+mod iam_policy;
 mod import;
+mod offline;
+mod plan;
 mod printer;
+mod setup;
 
 use std::process::ExitCode;
 
+use anyhow::Result;
 use clap::Parser;
 
-/// Exit codes: 0 success / no changes, 1 error, 2 changes or drift present.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Success = 0,
-    Error = 1,
-    Changes = 2,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
+use cli::{Cli, Command, Exit};
+use printer::Printer;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    let printer = printer::Printer::new(cli.global.no_color);
-    match commands::run(cli, &printer) {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.global.no_color);
+    match run(&cli, &printer) {
         Ok(code) => code.into(),
         Err(e) => {
             printer.error(&format!("{e:#}"));
             Exit::Error.into()
         }
+    }
+}
+
+/// Dispatch to the subcommand; each prints through `p`.
+fn run(cli: &Cli, p: &Printer) -> Result<Exit> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Validate { paths } => offline::validate(paths, p),
+        Command::Schema => offline::schema(p),
+        Command::Completions { shell } => offline::completions(*shell, p),
+        Command::Man => offline::man(p),
+        Command::IamPolicy(a) => iam_policy::run(a, p),
+        Command::Plan(a) => plan::run(a, g, p),
+        Command::Apply(a) => apply::run(a, g, p),
+        Command::Drift(a) => drift::run(a, g, p),
+        Command::Import(a) => import::run(a, g, p),
     }
 }
