@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{LiveState, TrailHealth};
-use crate::plan::{FieldChange, Plan, Severity, Step, StepKind};
+use crate::plan::{FieldChange, Finding, FindingCode, Plan, Severity, Step, StepKind};
 
 /// Version of the drift JSON format.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
@@ -44,6 +44,13 @@ crate::model::names::named! {
         BucketOwnershipDrift => "bucket-ownership-drift",
         BucketPolicyDrift => "bucket-policy-drift",
         BucketPolicyTidy => "bucket-policy-tidy",
+        BucketPolicyAllowsTampering => "bucket-policy-allows-tampering",
+        BucketPolicyDeniesTrail => "bucket-policy-denies-trail",
+        BucketPolicyLacking => "bucket-policy-lacking",
+        KmsKeyDisabled => "kms-key-disabled",
+        KmsKeyMissing => "kms-key-missing",
+        KmsKeyPolicy => "kms-key-policy",
+        KmsKeyRegion => "kms-key-region",
         BucketPublicAccess => "bucket-public-access",
         BucketRetentionDrift => "bucket-retention-drift",
         BucketRetentionShortened => "bucket-retention-shortened",
@@ -323,6 +330,37 @@ fn health_findings(spec: &str, arn: &str, h: &TrailHealth) -> Vec<DriftFinding> 
     out
 }
 
+/// The drift rule of a preflight finding that puts delivery or retention of the evidence at
+/// risk (CloudTrail cannot deliver, or someone other than the spec's principals may delete or
+/// rewrite the logs): such a finding is coverage lost, so a scheduled drift job exits 2 on it
+/// rather than 1 ("the tool broke"). Apply cannot fix these; the finding says what to do.
+fn at_risk(code: FindingCode) -> Option<DriftRule> {
+    Some(match code {
+        FindingCode::BucketMissing => DriftRule::BucketMissing,
+        FindingCode::BucketPolicyAllowsTampering => DriftRule::BucketPolicyAllowsTampering,
+        FindingCode::BucketPolicyDeniesTrail => DriftRule::BucketPolicyDeniesTrail,
+        FindingCode::BucketPolicyLacking => DriftRule::BucketPolicyLacking,
+        FindingCode::KmsKeyDisabled => DriftRule::KmsKeyDisabled,
+        FindingCode::KmsKeyMissing => DriftRule::KmsKeyMissing,
+        FindingCode::KmsKeyPolicy => DriftRule::KmsKeyPolicy,
+        FindingCode::KmsKeyRegion => DriftRule::KmsKeyRegion,
+        _ => return None,
+    })
+}
+
+fn evidence_at_risk(f: &Finding) -> DriftFinding {
+    DriftFinding {
+        rule: at_risk(f.code).unwrap_or(DriftRule::BucketDrift),
+        severity: DriftSeverity::CoverageLost,
+        spec: f.spec.clone(),
+        target: String::new(),
+        message: format!("{} (fix: {})", f.message, f.fix),
+        changes: Vec::new(),
+        policy_diff: None,
+        fixed_by_apply: false,
+    }
+}
+
 /// Build the drift report from a plan and the live state it was computed from.
 pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
     let mut findings = Vec::new();
@@ -345,6 +383,12 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
             findings.extend(health_findings(spec, &trail.arn, h));
         }
     }
+    let (risks, errors): (Vec<&Finding>, Vec<&Finding>) = plan
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error || at_risk(f.code).is_some())
+        .partition(|f| at_risk(f.code).is_some());
+    findings.extend(risks.into_iter().map(evidence_at_risk));
     findings.sort_by(|a, b| {
         (a.severity, &a.spec, &a.rule, &a.target).cmp(&(b.severity, &b.spec, &b.rule, &b.target))
     });
@@ -352,10 +396,8 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
         format_version: DRIFT_FORMAT_VERSION,
         specs: plan.specs.clone(),
         findings,
-        errors: plan
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
+        errors: errors
+            .into_iter()
             .map(|f| format!("{} (fix: {})", f.message, f.fix))
             .collect(),
     }

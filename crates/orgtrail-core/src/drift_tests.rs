@@ -49,3 +49,40 @@ fn a_current_delivery_failure_is_coverage_lost() {
         );
     }
 }
+
+/// A preflight error that puts delivery at risk (a Deny on an account's folder, a key policy
+/// without CloudTrail's grant) is a coverage-lost finding, so drift exits 2, not 1; an error
+/// that only stops orgtrail from judging stays an error.
+#[test]
+fn evidence_at_risk_is_a_finding_not_only_an_error() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    let mut v: serde_json::Value =
+        serde_json::from_str(live.trails[0].bucket.policy.as_deref().unwrap()).unwrap();
+    v["Statement"].as_array_mut().unwrap().push(serde_json::json!({"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*"}));
+    live.trails[0].bucket.policy = Some(v.to_string());
+    let report = report(&plan_of(&[&s], &live), &live);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(report.drifted());
+    let f = &report.findings[0];
+    assert_eq!(
+        (f.rule, f.severity),
+        (
+            DriftRule::BucketPolicyDeniesTrail,
+            DriftSeverity::CoverageLost
+        )
+    );
+    assert!(!f.fixed_by_apply);
+
+    let mut outside = in_sync(&[&s]);
+    outside.organization = None;
+    let report = report_of(&s, &outside);
+    assert!(
+        !report.errors.is_empty(),
+        "not in an organization: drift cannot judge"
+    );
+}
+
+fn report_of(s: &orgtrail_spec::Spec, live: &crate::model::LiveState) -> DriftReport {
+    report(&plan_of(&[s], live), live)
+}

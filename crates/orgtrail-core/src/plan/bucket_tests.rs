@@ -264,3 +264,111 @@ fn a_live_deny_that_blocks_cloudtrail_is_an_error() {
         codes(&p)
     );
 }
+
+/// The live policy with `f` applied to its statements.
+fn with_statements(live: &mut LiveState, f: impl FnOnce(&mut Vec<serde_json::Value>)) {
+    let mut v: serde_json::Value =
+        serde_json::from_str(live.trails[0].bucket.policy.as_deref().unwrap()).unwrap();
+    f(v["Statement"].as_array_mut().unwrap());
+    live.trails[0].bucket.policy = Some(v.to_string());
+}
+
+const MEMBER: &str = "222222222222";
+
+/// (behaviour, statement added to the applied policy, accounts the error must name): a Deny
+/// on any account's folder, region or digests, in any shape, blocks CloudTrail's delivery of
+/// that account's logs; the error names the account, or every member account for a Deny the
+/// policy cannot tell apart by id.
+#[test]
+fn a_deny_on_any_accounts_delivery_is_an_error_naming_it() {
+    let deny = |resource: &str| serde_json::json!({"Sid": "X", "Effect": "Deny", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::my-bucket/{resource}")});
+    let cases = [
+        (
+            "one member's folder",
+            deny(&format!("AWSLogs/{ORG}/{MEMBER}/*")),
+            MEMBER,
+        ),
+        (
+            "every member's folder",
+            deny(&format!("AWSLogs/{ORG}/*")),
+            "<every member account>",
+        ),
+        (
+            "members by pattern",
+            deny(&format!("AWSLogs/{ORG}/2*")),
+            "200000000000",
+        ),
+        (
+            "one region",
+            deny(&format!("AWSLogs/{ORG}/*/CloudTrail/eu-west-1/*")),
+            "CloudTrail/eu-west-1/",
+        ),
+        (
+            "digests only",
+            deny(&format!("AWSLogs/{ORG}/{MEMBER}/CloudTrail-Digest/*")),
+            "digest file delivery",
+        ),
+        (
+            "NotResource",
+            serde_json::json!({"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "NotResource": format!("arn:aws:s3:::my-bucket/AWSLogs/{ORG}/{MGMT}/*")}),
+            "<every member account>",
+        ),
+        (
+            "NotPrincipal",
+            serde_json::json!({"Sid": "X", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "s3:*", "Resource": format!("arn:aws:s3:::my-bucket/AWSLogs/{ORG}/{MEMBER}/*")}),
+            MEMBER,
+        ),
+    ];
+    for (name, statement, named) in cases {
+        let s = spec("");
+        let mut live = in_sync(&[&s]);
+        with_statements(&mut live, |v| v.push(statement));
+        let p = plan_of(&[&s], &live);
+        let err = p
+            .findings
+            .iter()
+            .find(|f| f.code == "bucket-policy-denies-trail")
+            .unwrap_or_else(|| panic!("{name}: no error in {:?}", codes(&p)));
+        assert!(err.message.contains(named), "{name}: {}", err.message);
+    }
+}
+
+/// The organization grant narrowed to the management account's folder (or removed) denies
+/// every member account's delivery: restoring it is coverage lost in drift, never "tidy".
+#[test]
+fn a_narrowed_or_removed_organization_grant_is_coverage_lost() {
+    let narrow = |v: &mut Vec<serde_json::Value>| {
+        for st in v.iter_mut() {
+            let r = st["Resource"].as_str().unwrap_or_default().to_string();
+            if r.ends_with(&format!("AWSLogs/{ORG}/*")) {
+                st["Resource"] = r.replace("/*", &format!("/{MGMT}/*")).into();
+            }
+        }
+    };
+    let remove = |v: &mut Vec<serde_json::Value>| {
+        v.retain(|st| !st["Resource"].as_str().unwrap_or_default().contains(ORG));
+    };
+    for (name, change) in [
+        ("narrowed", &narrow as &dyn Fn(&mut Vec<serde_json::Value>)),
+        ("removed", &remove),
+    ] {
+        let s = spec("");
+        let mut live = in_sync(&[&s]);
+        with_statements(&mut live, change);
+        let p = plan_of(&[&s], &live);
+        assert_eq!(kinds(&p), [(StepKind::PutBucketPolicy, false)], "{name}");
+        let restored = p.steps[0].coverage_restored.join("; ");
+        assert!(
+            restored.contains("<every member account>"),
+            "{name}: {restored}"
+        );
+        let report = crate::drift::report(&p, &live);
+        assert!(report.drifted(), "{name}");
+        assert_eq!(report.findings[0].rule, "bucket-policy-drift", "{name}");
+        assert_eq!(
+            report.findings[0].severity,
+            crate::drift::DriftSeverity::CoverageLost,
+            "{name}"
+        );
+    }
+}

@@ -351,6 +351,7 @@ crate::model::names::named! {
         BucketMissing => "bucket-missing",
         BucketNotOwned => "bucket-not-owned",
         BucketPolicy => "bucket-policy",
+        BucketPolicyAllowsTampering => "bucket-policy-allows-tampering",
         BucketPolicyDeniesTrail => "bucket-policy-denies-trail",
         BucketPolicyLacking => "bucket-policy-lacking",
         BucketPublicAccessUnmanaged => "bucket-public-access-unmanaged",

@@ -206,8 +206,7 @@ fn sid_of(s: &Value) -> &str {
 }
 
 fn kept_warning(bucket: &str, s: &Value, lost: &[Delivery]) -> String {
-    let mut what: Vec<String> = lost.iter().map(|d| d.describe(bucket)).collect();
-    what.dedup();
+    let mut what = delivery::describe_all(lost, bucket);
     let more = what.len().saturating_sub(3);
     what.truncate(3);
     let more = if more > 0 {
@@ -284,12 +283,10 @@ fn coverage_change(
         .iter()
         .filter_map(|s| normalise_statement(s).ok())
         .collect();
-    let describe = |ds: Vec<Delivery>| -> Vec<String> {
-        let mut v: Vec<String> = ds.iter().map(|d| d.describe(bucket)).collect();
-        v.dedup();
-        v
-    };
-    let ours: Vec<Delivery> = trails.iter().flat_map(delivery::of_trail).collect();
+    let describe = |ds: Vec<Delivery>| delivery::describe_all(&ds, bucket);
+    // Judged on both policies' names: an account the live policy denies is in the sample.
+    let named: Vec<NormStatement> = before.iter().chain(&after).cloned().collect();
+    let ours = delivery::of_trails(trails, &named);
     let still: Vec<Delivery> = ours
         .iter()
         .filter(|d| !delivery::allows(&after, d))
