@@ -198,6 +198,7 @@ impl Aws {
             | Action::PutBucketVersioning { .. }
             | Action::PutObjectLockConfiguration { .. }
             | Action::PutBucketLifecycle { .. }
+            | Action::RemoveLifecycleRules { .. }
             | Action::PutBucketPolicy { .. }
             | Action::PutBucketLogging { .. } => self.execute_bucket(action).await,
             Action::CreateTrail { region, trail } => self.create_trail(region, trail).await,

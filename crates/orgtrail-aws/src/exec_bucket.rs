@@ -88,7 +88,14 @@ impl Aws {
                     *noncurrent_expire_days,
                     *archive_after_days,
                 )?;
-                self.put_retention(bucket, rule).await
+                self.put_lifecycle_rules(bucket, |r| r.id() != Some(RETENTION_RULE), Some(rule))
+                    .await
+            }
+            Action::RemoveLifecycleRules { bucket, rule_ids } => {
+                let drop = |r: &s3t::LifecycleRule| {
+                    !rule_ids.iter().any(|id| r.id() == Some(id.as_str()))
+                };
+                self.put_lifecycle_rules(bucket, drop, None).await
             }
             Action::PutBucketPolicy { bucket, policy } => {
                 self.put_bucket_policy(bucket, policy).await
@@ -196,20 +203,27 @@ impl Aws {
         send_to_bucket!(req, "s3:PutBucketObjectLockConfiguration", b).map(drop)
     }
 
-    /// Replace orgtrail's retention rule and keep every other lifecycle rule as it is (a
-    /// PutBucketLifecycleConfiguration replaces the whole configuration).
-    async fn put_retention(&self, b: &BucketRef, rule: s3t::LifecycleRule) -> Result<(), AwsError> {
+    /// Keep the lifecycle rules `keep` accepts, add `rule`, and write the result (a
+    /// PutBucketLifecycleConfiguration replaces the whole configuration, so the current one is
+    /// read first; with no rule left the configuration is deleted: S3 refuses an empty one).
+    async fn put_lifecycle_rules(
+        &self,
+        b: &BucketRef,
+        keep: impl Fn(&s3t::LifecycleRule) -> bool,
+        rule: Option<s3t::LifecycleRule>,
+    ) -> Result<(), AwsError> {
         let s3 = self.s3_of(b).await?;
         let req = s3.get_bucket_lifecycle_configuration();
         let current = match send_to_bucket!(req, "s3:GetLifecycleConfiguration", b) {
             Ok(out) => out.rules().to_vec(),
             Err(e) => e.absent_as(Absence::Lifecycle, Vec::new())?,
         };
-        let mut rules: Vec<s3t::LifecycleRule> = current
-            .into_iter()
-            .filter(|r| r.id() != Some(RETENTION_RULE))
-            .collect();
-        rules.push(rule);
+        let mut rules: Vec<s3t::LifecycleRule> = current.into_iter().filter(|r| keep(r)).collect();
+        rules.extend(rule);
+        if rules.is_empty() {
+            let req = s3.delete_bucket_lifecycle();
+            return send_to_bucket!(req, "s3:PutLifecycleConfiguration", b).map(drop);
+        }
         let conf = s3t::BucketLifecycleConfiguration::builder()
             .set_rules(Some(rules))
             .build()

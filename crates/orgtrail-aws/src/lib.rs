@@ -8,7 +8,6 @@
 //!
 //! [`Action`]: orgtrail_core::Action
 
-#![warn(clippy::too_many_lines)]
 
 mod assume;
 mod client;

@@ -3,7 +3,7 @@
 //! the access-logging target), concurrently with the bucket-policy read.
 
 use aws_sdk_s3::types as s3t;
-use orgtrail_core::{BucketProtection, BucketRef, LoggingTarget};
+use orgtrail_core::{BucketProtection, BucketRef, LifecycleRule, LoggingTarget};
 use orgtrail_spec::{Lifecycle, LockMode, ObjectLock, Spec};
 
 use crate::client::Aws;
@@ -19,6 +19,7 @@ pub(crate) struct Wants {
     /// orgtrail may write the bucket (its own account, or through the bucket's role): its
     /// protection is managed and read.
     pub managed: bool,
+    /// Every managed bucket's lifecycle is read: anyone's rule can delete the logs.
     pub lifecycle: bool,
     pub object_lock: bool,
     pub logging_target: Option<String>,
@@ -29,7 +30,7 @@ impl Wants {
         let b = &s.bucket;
         Wants {
             managed,
-            lifecycle: managed && b.lifecycle.is_some(),
+            lifecycle: managed,
             object_lock: managed && b.object_lock.is_some(),
             logging_target: b
                 .access_logging
@@ -64,9 +65,9 @@ impl Aws {
             self.versioning(b),
             async {
                 if w.lifecycle {
-                    self.retention(b).await
+                    self.lifecycle(b).await
                 } else {
-                    Ok(None)
+                    Ok((None, Vec::new()))
                 }
             },
             async {
@@ -85,15 +86,17 @@ impl Aws {
             },
         );
         let (encryption, bucket_key) = encryption?;
+        let (retention, other_lifecycle_rules) = retention?;
         Ok(BucketProtection {
             public_access_blocked: blocked?,
             encryption,
             bucket_key,
             ownership: ownership?,
             versioning: versioning?,
-            retention: retention?,
+            retention,
             object_lock: lock?,
             logging: logging?,
+            other_lifecycle_rules,
         })
     }
 
@@ -160,8 +163,11 @@ impl Aws {
         Ok(out.status().map(|s| s.as_str().to_string()))
     }
 
-    /// orgtrail's retention rule, if the bucket has it.
-    async fn retention(&self, b: &BucketRef) -> Result<Option<Lifecycle>, AwsError> {
+    /// orgtrail's retention rule, if the bucket has it, and every other enabled rule.
+    async fn lifecycle(
+        &self,
+        b: &BucketRef,
+    ) -> Result<(Option<Lifecycle>, Vec<LifecycleRule>), AwsError> {
         let (s3, _s) = self.s3_for(b).await?;
         let rules = match send_to_bucket!(
             s3.get_bucket_lifecycle_configuration(),
@@ -169,12 +175,19 @@ impl Aws {
             b
         ) {
             Ok(out) => out.rules().to_vec(),
-            Err(e) => return e.absent_as(Absence::Lifecycle, None),
+            Err(e) => return e.absent_as(Absence::Lifecycle, (None, Vec::new())),
         };
-        Ok(rules
+        let own = rules
             .iter()
             .find(|r| r.id() == Some(RETENTION_RULE))
-            .map(retention_of))
+            .map(retention_of);
+        let others = rules
+            .iter()
+            .filter(|r| r.id() != Some(RETENTION_RULE))
+            .filter(|r| *r.status() == s3t::ExpirationStatus::Enabled)
+            .map(rule_of)
+            .collect();
+        Ok((own, others))
     }
 
     async fn object_lock(&self, b: &BucketRef) -> Result<Option<ObjectLock>, AwsError> {
@@ -222,6 +235,41 @@ impl Aws {
             policy: state.policy,
             object_lock: locked,
         })
+    }
+}
+
+/// A rule of someone else's, reduced to what decides whether it deletes log files: its prefix
+/// (the filter's, the And operator's, or the rule's legacy one), whether tags or sizes narrow
+/// it, and when it expires current and noncurrent versions (a date as 0 days: it may have
+/// passed).
+fn rule_of(r: &s3t::LifecycleRule) -> LifecycleRule {
+    let f = r.filter();
+    let and = f.and_then(|f| f.and());
+    #[allow(deprecated, reason = "a rule written with the legacy top-level Prefix still applies")]
+    let legacy = r.prefix();
+    let prefix = f
+        .and_then(|f| f.prefix())
+        .or_else(|| and.and_then(|a| a.prefix()))
+        .or(legacy)
+        .unwrap_or_default();
+    let narrowed = f.is_some_and(|f| {
+        f.tag().is_some() || f.object_size_greater_than().is_some() || f.object_size_less_than().is_some()
+    }) || and.is_some_and(|a| {
+        !a.tags().is_empty() || a.object_size_greater_than().is_some() || a.object_size_less_than().is_some()
+    });
+    let days = |d: Option<i32>| d.and_then(|d| u32::try_from(d).ok());
+    let expire_days = r.expiration().and_then(|e| {
+        days(e.days()).or_else(|| e.date().map(|_| 0))
+    });
+    LifecycleRule {
+        id: r.id().unwrap_or_default().to_string(),
+        prefix: prefix.to_string(),
+        narrowed,
+        expire_days,
+        noncurrent_expire_days: days(
+            r.noncurrent_version_expiration()
+                .and_then(|e| e.noncurrent_days()),
+        ),
     }
 }
 

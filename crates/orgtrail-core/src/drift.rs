@@ -54,6 +54,8 @@ crate::model::names::named! {
         BucketPublicAccess => "bucket-public-access",
         BucketRetentionDrift => "bucket-retention-drift",
         BucketRetentionShortened => "bucket-retention-shortened",
+        BucketLifecycleDeletesLogs => "bucket-lifecycle-deletes-logs",
+        BucketOwnershipWeakened => "bucket-ownership-weakened",
         BucketVersioningOff => "bucket-versioning-off",
         CloudwatchDeliveryError => "cloudwatch-delivery-error",
         DelegatedAdminExtra => "delegated-admin-extra",
@@ -161,8 +163,17 @@ fn describe_bucket(step: &Step, lost: bool) -> (DriftRule, String) {
             format!("default encryption of log bucket {t} differs from the spec"),
         ),
         StepKind::PutBucketOwnershipControls => (
-            DriftRule::BucketOwnershipDrift,
+            pick.of(
+                DriftRule::BucketOwnershipWeakened,
+                DriftRule::BucketOwnershipDrift,
+            ),
             format!("object ownership of log bucket {t} differs from the spec"),
+        ),
+        StepKind::RemoveLifecycleRules => (
+            DriftRule::BucketLifecycleDeletesLogs,
+            format!(
+                "lifecycle rules of log bucket {t} delete log files earlier than the spec keeps them"
+            ),
         ),
         StepKind::PutBucketVersioning => (
             DriftRule::BucketVersioningOff,
@@ -243,6 +254,7 @@ fn describe(step: &Step, lost: bool) -> (DriftRule, String) {
         | StepKind::PutBucketVersioning
         | StepKind::PutObjectLockConfiguration
         | StepKind::PutBucketLifecycle
+        | StepKind::RemoveLifecycleRules
         | StepKind::PutBucketLogging
         | StepKind::PutBucketPolicy => describe_bucket(step, lost),
         StepKind::ConvertToOrganizationTrail => (

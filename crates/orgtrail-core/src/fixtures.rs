@@ -152,6 +152,7 @@ pub(crate) fn defaults_applied() -> BucketProtection {
         retention: None,
         object_lock: None,
         logging: None,
+        other_lifecycle_rules: Vec::new(),
     }
 }
 

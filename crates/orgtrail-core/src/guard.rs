@@ -48,6 +48,7 @@ pub fn resource_of(step: &Step) -> Resource {
         | Action::PutBucketVersioning { bucket }
         | Action::PutObjectLockConfiguration { bucket, .. }
         | Action::PutBucketLifecycle { bucket, .. }
+        | Action::RemoveLifecycleRules { bucket, .. }
         | Action::PutBucketPolicy { bucket, .. }
         | Action::PutBucketLogging { bucket, .. } => Resource::Bucket(bucket.clone()),
         Action::CreateTrail { region, .. }

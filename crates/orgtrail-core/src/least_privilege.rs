@@ -394,9 +394,8 @@ impl Grants<'_> {
     }
 }
 
-/// The IAM resource of a `kms_key_id`: a key ARN as is; a key id as a key ARN in the bucket's
-/// The bucket reads a plan makes for a managed bucket: its protection, and what the spec
-/// manages beyond the defaults.
+/// The bucket reads a plan makes for a managed bucket: its protection (the lifecycle always:
+/// anyone's rule can delete the logs), and what the spec manages beyond the defaults.
 fn bucket_reads(s: &Spec) -> Vec<&'static str> {
     let b = &s.bucket;
     let mut out = vec![
@@ -404,10 +403,8 @@ fn bucket_reads(s: &Spec) -> Vec<&'static str> {
         "s3:GetEncryptionConfiguration",
         "s3:GetBucketOwnershipControls",
         "s3:GetBucketVersioning",
+        "s3:GetLifecycleConfiguration",
     ];
-    if b.lifecycle.is_some() {
-        out.push("s3:GetLifecycleConfiguration");
-    }
     if b.object_lock.is_some() {
         out.push("s3:GetBucketObjectLockConfiguration");
     }
@@ -432,10 +429,11 @@ fn bucket_writes(s: &Spec) -> Vec<&'static str> {
     when(b.public_access_block, &["s3:PutBucketPublicAccessBlock"]);
     when(b.ownership.is_some(), &["s3:PutBucketOwnershipControls"]);
     when(b.versioning, &["s3:PutBucketVersioning"]);
-    // PutBucketLifecycleConfiguration replaces the whole configuration: apply reads it first to
-    // keep the bucket's other rules.
+    // Apply removes lifecycle rules that delete log files (whoever wrote them), and sets
+    // orgtrail's own; PutBucketLifecycleConfiguration replaces the whole configuration, so apply
+    // reads it first to keep the bucket's other rules.
     when(
-        b.lifecycle.is_some(),
+        true,
         &[
             "s3:PutLifecycleConfiguration",
             "s3:GetLifecycleConfiguration",
@@ -451,6 +449,7 @@ fn bucket_writes(s: &Spec) -> Vec<&'static str> {
     out
 }
 
+/// The IAM resource of a `kms_key_id`: a key ARN as is; a key id as a key ARN in the bucket's
 /// region; an alias as every key of its account that carries that alias (`kms:ResourceAliases`).
 fn key_resource(key: &str, region: &str, opts: &Options) -> (String, Option<String>) {
     let p = &opts.partition;

@@ -76,6 +76,30 @@ pub struct BucketProtection {
     /// Server access logging target (bucket, prefix); `None` when off.
     #[serde(default)]
     pub logging: Option<(String, Option<String>)>,
+    /// Every other enabled lifecycle rule of the bucket (whoever wrote it): the coverage model
+    /// judges each one that can delete log or digest files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_lifecycle_rules: Vec<LifecycleRule>,
+}
+
+/// An enabled lifecycle rule, reduced to what decides whether it deletes log files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleRule {
+    /// The rule's ID (S3 assigns one when the writer gave none).
+    pub id: String,
+    /// The key prefix the filter names (`""`: every object).
+    #[serde(default)]
+    pub prefix: String,
+    /// The filter also names tags or object sizes: it can still match log files (anyone who may
+    /// tag them brings them under it, and log files come in every size), so it counts as matching.
+    #[serde(default)]
+    pub narrowed: bool,
+    /// Current versions expire after this many days (`Some(0)`: a date that may have passed).
+    #[serde(default)]
+    pub expire_days: Option<u32>,
+    /// Noncurrent versions (what survives an overwrite or delete) expire after this many days.
+    #[serde(default)]
+    pub noncurrent_expire_days: Option<u32>,
 }
 
 /// The bucket that receives the log bucket's access logs: it must exist, must not use Object

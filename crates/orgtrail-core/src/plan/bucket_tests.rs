@@ -1,7 +1,7 @@
 //! Table-driven tests of the bucket builders (existence, region, the merged policy, buckets of another account) over hand-built live states: each case names the
 //! behaviour it pins.
 
-use orgtrail_spec::Spec;
+use orgtrail_spec::{Spec, parse_bytes};
 
 use super::*;
 use crate::fixtures::*;
@@ -369,6 +369,43 @@ fn a_narrowed_or_removed_organization_grant_is_coverage_lost() {
             report.findings[0].severity,
             crate::drift::DriftSeverity::CoverageLost,
             "{name}"
+        );
+    }
+}
+
+/// (setting, lines under `bucket:` of the second spec): specs sharing a bucket that disagree
+/// on a protection setting are an error naming both files and the setting.
+#[test]
+fn specs_sharing_a_bucket_that_disagree_on_protection_are_an_error() {
+    let cases = [
+        ("lifecycle", "  lifecycle: {expire_days: 30}\n"),
+        (
+            "object_lock",
+            "  object_lock: {mode: GOVERNANCE, days: 1}\n",
+        ),
+        ("versioning", "  versioning: false\n"),
+    ];
+    for (setting, extra) in cases {
+        let a = spec_with("trail-a", "shared", "");
+        let yaml = format!(
+            "version: 1\nbucket:\n  name: shared\n{extra}trail:\n  name: trail-b\n  home_region: us-east-2\n"
+        );
+        let b = parse_bytes("specs/b.yaml", yaml.as_bytes()).unwrap();
+        let p = plan_of(&[&a, &b], &in_sync(&[&a, &b]));
+        let err = p
+            .findings
+            .iter()
+            .find(|f| f.code == "conflicting-bucket")
+            .unwrap_or_else(|| panic!("{setting}: {:?}", codes(&p)));
+        assert!(
+            err.message.contains(&format!("`bucket.{setting}`")),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("specs/0.yaml") && err.message.contains("specs/1.yaml"),
+            "{}",
+            err.message
         );
     }
 }

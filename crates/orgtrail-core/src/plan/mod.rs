@@ -103,7 +103,8 @@ fn order(k: StepKind) -> u8 {
         | StepKind::PutBucketEncryption
         | StepKind::PutBucketVersioning
         | StepKind::PutObjectLockConfiguration
-        | StepKind::PutBucketLifecycle => 3,
+        | StepKind::PutBucketLifecycle
+        | StepKind::RemoveLifecycleRules => 3,
         StepKind::PutBucketPolicy => 4,
         StepKind::PutBucketLogging => 5,
         StepKind::CreateTrail

@@ -25,6 +25,7 @@ pub enum StepKind {
     PutBucketVersioning,
     PutObjectLockConfiguration,
     PutBucketLifecycle,
+    RemoveLifecycleRules,
     PutBucketPolicy,
     PutBucketLogging,
     CreateTrail,
@@ -53,6 +54,7 @@ impl StepKind {
             StepKind::PutBucketVersioning => "put-bucket-versioning",
             StepKind::PutObjectLockConfiguration => "put-object-lock-configuration",
             StepKind::PutBucketLifecycle => "put-bucket-lifecycle",
+            StepKind::RemoveLifecycleRules => "remove-lifecycle-rules",
             StepKind::PutBucketLogging => "put-bucket-logging",
             StepKind::PutBucketEncryption => "put-bucket-encryption",
             StepKind::PutBucketPolicy => "put-bucket-policy",
@@ -172,6 +174,11 @@ pub enum Action {
         noncurrent_expire_days: Option<u32>,
         archive_after_days: Option<u32>,
     },
+    /// Removes these lifecycle rules (by ID), keeping every other rule of the bucket.
+    RemoveLifecycleRules {
+        bucket: BucketRef,
+        rule_ids: Vec<String>,
+    },
     PutBucketLogging {
         bucket: BucketRef,
         target_bucket: String,
@@ -239,6 +246,7 @@ impl Action {
             Action::PutBucketVersioning { .. } => StepKind::PutBucketVersioning,
             Action::PutObjectLockConfiguration { .. } => StepKind::PutObjectLockConfiguration,
             Action::PutBucketLifecycle { .. } => StepKind::PutBucketLifecycle,
+            Action::RemoveLifecycleRules { .. } => StepKind::RemoveLifecycleRules,
             Action::PutBucketLogging { .. } => StepKind::PutBucketLogging,
             Action::PutBucketPolicy { .. } => StepKind::PutBucketPolicy,
             Action::CreateTrail { .. } => StepKind::CreateTrail,

@@ -28,16 +28,7 @@ pub(crate) fn cross_spec(out: &mut Out, specs: &[SpecInput]) {
             );
         }
         match buckets.get(s.spec.bucket.name.as_str()) {
-            Some(first) if bucket_settings_differ(first.spec, s.spec) => out.error(
-                &s.path,
-                FindingCode::ConflictingBucket,
-                format!(
-                    "bucket `{}` is shared by {} and {} with different settings (create/policy/region)",
-                    s.spec.bucket.name, first.path, s.path
-                ),
-                "give the bucket the same create, policy and region in both specs",
-            ),
-            Some(_) => {}
+            Some(first) => conflicting_bucket(out, first, s),
             None => {
                 buckets.insert(&s.spec.bucket.name, s);
             }
@@ -45,10 +36,54 @@ pub(crate) fn cross_spec(out: &mut Out, specs: &[SpecInput]) {
     }
 }
 
-fn bucket_settings_differ(a: &Spec, b: &Spec) -> bool {
-    a.bucket.create != b.bucket.create
-        || a.bucket.policy != b.bucket.policy
-        || a.bucket_region() != b.bucket_region()
+/// Specs sharing a bucket must agree on every setting of it: the bucket has one policy mode,
+/// one protection, one owner. One spec's retention or lock silently winning over another's
+/// would weaken what the other spec's reviewers approved.
+fn conflicting_bucket(out: &mut Out, first: &SpecInput, s: &SpecInput) {
+    let differ = bucket_settings_differ(first.spec, s.spec);
+    if differ.is_empty() {
+        return;
+    }
+    let named: Vec<String> = differ.iter().map(|d| format!("`bucket.{d}`")).collect();
+    out.error(
+        &s.path,
+        FindingCode::ConflictingBucket,
+        format!(
+            "bucket `{}` is shared by {} and {} with different {}",
+            s.spec.bucket.name,
+            first.path,
+            s.path,
+            named.join(", ")
+        ),
+        format!("give {} the same value in both specs", named.join(", ")),
+    );
+}
+
+/// The bucket settings two specs give differently, by their spec name.
+fn bucket_settings_differ(a: &Spec, b: &Spec) -> Vec<&'static str> {
+    let (x, y) = (&a.bucket, &b.bucket);
+    let (px, py) = (x.protection(), y.protection());
+    [
+        ("create", x.create != y.create),
+        ("policy", x.policy != y.policy),
+        ("region", a.bucket_region() != b.bucket_region()),
+        ("account", x.account != y.account),
+        ("role_arn", x.role_arn != y.role_arn),
+        (
+            "public_access_block",
+            px.public_access_block != py.public_access_block,
+        ),
+        ("ownership", px.ownership != py.ownership),
+        ("encryption", px.encryption != py.encryption),
+        ("versioning", px.versioning != py.versioning),
+        ("lifecycle", px.lifecycle != py.lifecycle),
+        ("object_lock", px.object_lock != py.object_lock),
+        ("access_logging", px.access_logging != py.access_logging),
+        ("require_tls", px.require_tls != py.require_tls),
+    ]
+    .into_iter()
+    .filter_map(|(name, differs)| differs.then_some(name))
+    .collect()
 }
 
 /// The caller must be in an organization, as its management account or a CloudTrail delegated

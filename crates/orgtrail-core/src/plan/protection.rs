@@ -52,16 +52,20 @@ struct At<'a> {
     path: &'a str,
     p: &'a Protection,
     live: Option<&'a BucketProtection>,
+    /// `[prefix/]AWSLogs/` of every trail on the bucket.
+    logs: &'a [String],
 }
 
 /// Steps for a bucket orgtrail may write (`live`: `None` for one being created).
 pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtection>) {
     let p = g.members[0].0.spec.bucket.protection();
+    let logs = log_prefixes(g);
     let at = At {
         b: &g.target,
         path: g.path(),
         p: &p,
         live,
+        logs: &logs,
     };
     ownership(out, &at);
     public_access(out, &at);
@@ -69,10 +73,72 @@ pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: Option<&BucketProtecti
     versioning(out, &at);
     object_lock(out, &at);
     retention(out, &at);
+    foreign_lifecycle(out, &at);
+}
+
+/// Where the bucket's trails deliver: `[prefix/]AWSLogs/` of each spec on it.
+fn log_prefixes(g: &BucketGroup) -> Vec<String> {
+    let mut out: Vec<String> = g
+        .members
+        .iter()
+        .map(|(s, _)| {
+            s.spec
+                .trail
+                .s3_key_prefix
+                .as_ref()
+                .map_or("AWSLogs/".to_string(), |p| format!("{p}/AWSLogs/"))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Lifecycle rules that are not orgtrail's and delete log or digest files earlier than the spec
+/// keeps them (forever without `lifecycle`), whoever wrote them: removed in one restoring step
+/// (S3 cannot filter a rule to leave the log prefixes out of a prefix that contains them).
+/// Rules that cannot touch log files are kept untouched.
+fn foreign_lifecycle(out: &mut Out, at: &At) {
+    let At {
+        b,
+        path,
+        p,
+        live,
+        logs,
+    } = *at;
+    let Some(live) = live else { return };
+    let mut ids = Vec::new();
+    let mut restored = Vec::new();
+    for r in &live.other_lifecycle_rules {
+        let losses = cov::foreign_rule(r, logs, p.lifecycle);
+        if !losses.is_empty() {
+            ids.push(r.id.clone());
+            restored.extend(losses);
+        }
+    }
+    if ids.is_empty() {
+        return;
+    }
+    let action = Action::RemoveLifecycleRules {
+        bucket: b.clone(),
+        rule_ids: ids.clone(),
+    };
+    out.step(
+        step(
+            b,
+            path,
+            "lifecycle rules that delete log files earlier than the spec keeps them (other rules are kept)",
+            action,
+        )
+        .with_changes(vec![change("lifecycle_rules", json!(ids), json!([]))])
+        .coverage(Vec::new(), restored),
+    );
 }
 
 fn ownership(out: &mut Out, at: &At) {
-    let At { b, path, p, live } = *at;
+    let At {
+        b, path, p, live, ..
+    } = *at;
     let Some(want) = p.ownership else { return };
     let now = live.and_then(|l| l.ownership.clone());
     if now.as_deref() == Some(want.as_str()) {
@@ -89,12 +155,18 @@ fn ownership(out: &mut Out, at: &At) {
             "the spec sets `bucket.ownership` (BucketOwnerEnforced disables ACLs)",
             action,
         )
-        .with_changes(vec![change("ownership", json!(now), json!(want.as_str()))]),
+        .with_changes(vec![change("ownership", json!(now), json!(want.as_str()))])
+        .coverage(
+            cov::ownership(now.as_deref(), Some(want.as_str())),
+            cov::ownership(Some(want.as_str()), now.as_deref()),
+        ),
     );
 }
 
 fn public_access(out: &mut Out, at: &At) {
-    let At { b, path, p, live } = *at;
+    let At {
+        b, path, p, live, ..
+    } = *at;
     let now = live.is_some_and(|l| l.public_access_blocked);
     if !p.public_access_block || now {
         return;
@@ -159,7 +231,9 @@ fn encryption(out: &mut Out, g: &BucketGroup, p: &Protection, live: Option<&Buck
 }
 
 fn versioning(out: &mut Out, at: &At) {
-    let At { b, path, p, live } = *at;
+    let At {
+        b, path, p, live, ..
+    } = *at;
     let now = live.and_then(|l| l.versioning.clone());
     if !p.versioning || now.as_deref() == Some("Enabled") {
         return;
@@ -182,7 +256,9 @@ fn versioning(out: &mut Out, at: &At) {
 }
 
 fn object_lock(out: &mut Out, at: &At) {
-    let At { b, path, p, live } = *at;
+    let At {
+        b, path, p, live, ..
+    } = *at;
     let Some((want, now)) = differing(p.object_lock, live.and_then(|l| l.object_lock)) else {
         return;
     };
@@ -210,10 +286,20 @@ fn object_lock(out: &mut Out, at: &At) {
 }
 
 fn retention(out: &mut Out, at: &At) {
-    let At { b, path, p, live } = *at;
+    let At {
+        b,
+        path,
+        p,
+        live,
+        logs,
+    } = *at;
     let Some((want, now)) = differing(p.lifecycle, live.and_then(|l| l.retention)) else {
         return;
     };
+    // What the bucket keeps now, other rules included: a shorter rule of someone else's is
+    // removed by its own step, so setting orgtrail's rule loses nothing against it.
+    let effective =
+        live.and_then(|l| cov::effective_retention(l.retention, &l.other_lifecycle_rules, logs));
     let show = |l: Option<Lifecycle>| {
         l.map_or(Value::Null, |l| json!({"expire_days": l.expire_days, "noncurrent_expire_days": l.noncurrent_expire_days, "archive_after_days": l.archive_after_days}))
     };
@@ -234,7 +320,7 @@ fn retention(out: &mut Out, at: &At) {
         // A bucket being created holds no log files that a retention rule could delete.
         .coverage(
             if live.is_some() {
-                cov::retention(now, Some(want))
+                cov::retention(effective, Some(want))
             } else {
                 Vec::new()
             },
