@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::iam::{self, Request};
+use crate::iam::{self, Principal, Request};
 use crate::model::CLOUDTRAIL_SERVICE;
 
 /// The request CloudTrail makes on the key for trail `trail_arn`: the encryption context names
@@ -17,7 +17,7 @@ fn request(action: &str, key_arn: &str, trail_arn: &str) -> Request {
     let account = trail_arn.split(':').nth(4).unwrap_or_default();
     let context = (action == "kms:generatedatakey").then(|| trail_arn.to_string());
     Request {
-        service: CLOUDTRAIL_SERVICE.to_string(),
+        principal: Principal::Service(CLOUDTRAIL_SERVICE.to_string()),
         action: action.to_string(),
         resource: key_arn.to_string(),
         context: BTreeMap::from([

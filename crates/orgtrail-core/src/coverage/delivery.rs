@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::iam::{self, NormStatement, Request};
+use crate::iam::{self, NormStatement, Principal, Request};
 use crate::model::{CLOUDTRAIL_SERVICE, TrailRef};
 
 pub(crate) const PROBE_TRAIL: &str = "orgtrail-probe";
@@ -361,7 +361,7 @@ impl Delivery {
     pub fn request(&self) -> Request {
         let put = self.action == "s3:putobject";
         Request {
-            service: CLOUDTRAIL_SERVICE.to_string(),
+            principal: Principal::Service(CLOUDTRAIL_SERVICE.to_string()),
             action: self.action.to_string(),
             resource: self.resource.clone(),
             context: BTreeMap::from([

@@ -10,11 +10,19 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::statement::{Effect, NormStatement};
 
-/// One request made by an AWS service principal, with the condition keys the caller models.
+/// Who makes a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// An AWS service (`cloudtrail.amazonaws.com`).
+    Service(String),
+    /// An IAM principal by ARN (`arn:aws:iam::111111111111:role/x`, or an account's `:root`).
+    Aws(String),
+}
+
+/// One request, with the condition keys the caller models.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// The service principal making the request (`cloudtrail.amazonaws.com`).
-    pub service: String,
+    pub principal: Principal,
     /// Lower-case IAM action (`s3:putobject`).
     pub action: String,
     pub resource: String,
@@ -110,10 +118,24 @@ fn condition(op: &str, key: &str, values: &BTreeSet<String>, r: &Request) -> Opt
     })
 }
 
+/// Whether a Principal element names `p`: `*`, the service, the ARN, or the ARN's account
+/// (an account's `:root` stands for every principal of the account).
+fn names_principal(m: &BTreeMap<String, BTreeSet<String>>, p: &Principal) -> bool {
+    if m.contains_key("*") {
+        return true;
+    }
+    match p {
+        Principal::Service(s) => m.get("service").is_some_and(|v| v.contains(s)),
+        Principal::Aws(arn) => m.get("aws").is_some_and(|v| {
+            let account = arn.split(':').nth(4).unwrap_or_default();
+            v.iter()
+                .any(|x| x == arn || (x.split(':').nth(4) == Some(account) && x.ends_with(":root")))
+        }),
+    }
+}
+
 fn principal_matches(s: &NormStatement, r: &Request) -> bool {
-    let names = |m: &BTreeMap<String, BTreeSet<String>>| {
-        m.contains_key("*") || m.get("service").is_some_and(|v| v.contains(&r.service))
-    };
+    let names = |m: &BTreeMap<String, BTreeSet<String>>| names_principal(m, &r.principal);
     match (&s.principal, &s.not_principal) {
         (Some(p), _) => names(p),
         (None, Some(np)) => !names(np),
@@ -158,7 +180,7 @@ mod tests {
 
     fn request(action: &str, resource: &str, source: Option<&str>) -> Request {
         Request {
-            service: "cloudtrail.amazonaws.com".into(),
+            principal: Principal::Service("cloudtrail.amazonaws.com".into()),
             action: action.into(),
             resource: resource.into(),
             context: BTreeMap::from([

@@ -6,7 +6,7 @@
 pub mod eval;
 pub mod statement;
 
-pub use eval::{Decision, Request, evaluate, glob};
+pub use eval::{Decision, Principal, Request, evaluate, glob};
 pub use statement::{
     DEFAULT_VERSION, DocError, Effect, NormStatement, PolicyDoc, normalise_statement,
     parse_document, policies_equivalent,

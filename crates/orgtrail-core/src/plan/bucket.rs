@@ -12,6 +12,8 @@ use super::model::{Action, FindingCode, Step, change};
 use super::out::Out;
 use super::protection;
 use crate::coverage;
+use crate::coverage::{delivery, tamper};
+use crate::iam::{NormStatement, normalise_statement};
 use crate::model::{LiveState, OrgState};
 use crate::policy::{self, Merge, TrailRef};
 
@@ -28,6 +30,7 @@ pub(crate) fn steps(out: &mut Out, g: &BucketGroup, live: &LiveState, partition:
     }
     if exists_in_region(out, g) {
         policy_step(out, g, &refs, live);
+        tampering(out, g, &refs);
         if can_write(g, &live.caller.account) {
             protection::access_logging(out, g, partition);
         }
@@ -229,6 +232,60 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], live: &LiveSta
         )
         .with_policy_diff(Some((before, policy::canonical_pretty(new))))
         .coverage(m.coverage_lost.clone(), restored_by(&m, &extra)),
+    );
+}
+
+/// A live statement letting a principal outside the bucket's account and the spec's roles
+/// delete or overwrite log files, or change the bucket's policy, lifecycle, versioning or
+/// Object Lock: the evidence is at the mercy of that principal (drift: coverage lost). orgtrail
+/// never removes another statement, so this is a finding with the fix.
+fn tampering(out: &mut Out, g: &BucketGroup, refs: &[TrailRef]) {
+    let Some(text) = g.live().bucket.policy.as_deref() else {
+        return;
+    };
+    let Ok(doc) = policy::parse_policy(g.name, text) else {
+        return;
+    };
+    let norms: Vec<NormStatement> = doc
+        .statements
+        .iter()
+        .filter_map(|s| normalise_statement(s).ok())
+        .collect();
+    let objects: Vec<String> = delivery::of_trails(refs, &norms)
+        .into_iter()
+        .filter(|d| !d.key.is_empty())
+        .map(|d| d.resource)
+        .collect();
+    let roles = g
+        .members
+        .iter()
+        .flat_map(|(s, _)| {
+            [
+                s.spec.bucket.role_arn.as_deref(),
+                s.spec.trail.kms_role_arn.as_deref(),
+            ]
+        })
+        .flatten()
+        .collect();
+    let trusted = tamper::Trusted {
+        owner_account: &g.target.owner,
+        roles,
+    };
+    let bucket_arn = refs.first().map(TrailRef::bucket_arn).unwrap_or_default();
+    let grants = tamper::grants(&norms, &bucket_arn, &objects, &trusted);
+    if grants.is_empty() {
+        return;
+    }
+    out.warn(
+        g.path(),
+        FindingCode::BucketPolicyAllowsTampering,
+        format!(
+            "bucket policy of `{}` lets principals outside account {} and the spec's roles destroy the evidence: {}",
+            g.name,
+            g.target.owner,
+            grants.join("; ")
+        ),
+        "remove those grants, or narrow them so no one outside the log-archive account may delete, overwrite or reconfigure the logs (orgtrail never removes another statement)",
     );
 }
 

@@ -409,3 +409,71 @@ fn specs_sharing_a_bucket_that_disagree_on_protection_are_an_error() {
         );
     }
 }
+
+/// (behaviour, statement added to the applied policy, evidence at risk): a grant letting a
+/// principal outside the bucket's account delete or overwrite log files, or change the
+/// bucket's policy, lifecycle, versioning or Object Lock is coverage lost in drift; reading
+/// them, or a grant inside the bucket's account, is not.
+#[test]
+fn a_grant_letting_another_account_destroy_the_logs_is_coverage_lost() {
+    let allow = |principal: serde_json::Value, action: &str, resource: &str| serde_json::json!({"Sid": "Other", "Effect": "Allow", "Principal": principal, "Action": action, "Resource": format!("arn:aws:s3:::my-bucket{resource}")});
+    let other = serde_json::json!({"AWS": "arn:aws:iam::999988887777:root"});
+    let cases = [
+        (
+            "another account deletes log files",
+            allow(other.clone(), "s3:DeleteObject", "/AWSLogs/*"),
+            true,
+        ),
+        (
+            "another account's role overwrites them",
+            allow(
+                serde_json::json!({"AWS": "arn:aws:iam::999988887777:role/x"}),
+                "s3:PutObject",
+                "/*",
+            ),
+            true,
+        ),
+        (
+            "another account rewrites the lifecycle",
+            allow(other.clone(), "s3:PutLifecycleConfiguration", ""),
+            true,
+        ),
+        (
+            "another account may do anything",
+            allow(other.clone(), "s3:*", "*"),
+            true,
+        ),
+        (
+            "every account of the organization deletes",
+            serde_json::json!({"Sid": "Org", "Effect": "Allow", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::my-bucket/*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}}}),
+            true,
+        ),
+        (
+            "another account reads",
+            allow(other, "s3:GetObject", "/AWSLogs/*"),
+            false,
+        ),
+        (
+            "the bucket's own account deletes",
+            allow(
+                serde_json::json!({"AWS": format!("arn:aws:iam::{MGMT}:root")}),
+                "s3:DeleteObject",
+                "/*",
+            ),
+            false,
+        ),
+    ];
+    for (name, statement, at_risk) in cases {
+        let s = spec("");
+        let mut live = in_sync(&[&s]);
+        with_statements(&mut live, |v| v.push(statement));
+        let p = plan_of(&[&s], &live);
+        let found = p
+            .findings
+            .iter()
+            .any(|f| f.code == "bucket-policy-allows-tampering");
+        assert_eq!(found, at_risk, "{name}: {:?}", codes(&p));
+        let report = crate::drift::report(&p, &live);
+        assert_eq!(report.drifted(), at_risk, "{name}: {:?}", report.findings);
+    }
+}
