@@ -44,6 +44,18 @@ fn s3_data() -> Selectors {
     ])
 }
 
+/// S3 data events under `arn:aws:s3:::data-bucket/`, with more conditions on the ARN.
+fn s3_bucket(f: impl FnOnce(&mut FieldSelector)) -> Selectors {
+    let mut arn = field("resources.ARN", &[], &[]);
+    arn.starts_with = vec!["arn:aws:s3:::data-bucket/".into()];
+    f(&mut arn);
+    let Selectors::Advanced(mut v) = s3_data() else {
+        unreachable!()
+    };
+    v[0].field_selectors.push(arn);
+    Selectors::Advanced(v)
+}
+
 /// (behaviour, from, to, loses something)
 #[test]
 #[allow(clippy::too_many_lines, reason = "a table of cases, one per line")]
@@ -148,6 +160,24 @@ fn selector_changes_are_judged_by_the_events_they_log() {
                 field("userIdentity.arn", &[], &["x"]),
             ]),
             true,
+        ),
+        (
+            "a bucket's data events narrowed by a suffix (not_ends_with added)",
+            s3_bucket(|_| {}),
+            s3_bucket(|a| a.not_ends_with = vec![".json".into()]),
+            true,
+        ),
+        (
+            "a bucket's data events narrowed to a longer suffix (ends_with .gz to x.gz)",
+            s3_bucket(|a| a.ends_with = vec![".gz".into()]),
+            s3_bucket(|a| a.ends_with = vec!["x.gz".into()]),
+            true,
+        ),
+        (
+            "a bucket's data events widened (not_ends_with removed)",
+            s3_bucket(|a| a.not_ends_with = vec![".json".into()]),
+            s3_bucket(|_| {}),
+            false,
         ),
     ];
     for (name, from, to, loses) in cases {
