@@ -426,7 +426,10 @@ fn action_yml_runs_the_tested_scripts_with_every_input_they_read() {
     );
 }
 
-#[allow(clippy::too_many_lines, reason = "one release-and-install scenario, each step asserted in order")]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one release-and-install scenario, each step asserted in order"
+)]
 #[test]
 fn the_installer_takes_a_release_binary_only_with_its_checksum() {
     let dir = TempDir::new("release");

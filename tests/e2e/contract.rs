@@ -780,7 +780,10 @@ fn contract_kms_key_policy_of_another_account_is_access_denied() {
 
 /// With a propagation delay, CloudTrail and reads keep seeing the state from before
 /// EnableAWSServiceAccess, PutBucketPolicy and PutKeyPolicy until it has passed.
-#[allow(clippy::too_many_lines, reason = "one propagation timeline, each call asserted at its moment")]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one propagation timeline, each call asserted at its moment"
+)]
 #[test]
 fn contract_propagation_delay_holds_cloudtrail_and_reads_to_the_previous_state() {
     let (moto, org) = greenfield();

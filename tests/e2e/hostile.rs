@@ -8,7 +8,10 @@ use orgtrail_testsupport::Moto;
 use crate::{BIN, Specs, spec_yaml};
 
 /// Hand-written hostile inputs (name, bytes).
-#[allow(clippy::too_many_lines, reason = "a table of hostile inputs, one per line")]
+#[allow(
+    clippy::too_many_lines,
+    reason = "a table of hostile inputs, one per line"
+)]
 fn hand_written() -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = Vec::new();
     let mut add = |n: &str, b: Vec<u8>| v.push((n.to_string(), b));

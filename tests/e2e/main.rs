@@ -4,6 +4,7 @@
 #![allow(clippy::print_stderr)] // tests print campaign figures
 
 mod action;
+mod adversary;
 mod apply;
 mod contract;
 mod delivery;

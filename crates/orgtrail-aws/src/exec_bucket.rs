@@ -92,9 +92,8 @@ impl Aws {
                     .await
             }
             Action::RemoveLifecycleRules { bucket, rule_ids } => {
-                let drop = |r: &s3t::LifecycleRule| {
-                    !rule_ids.iter().any(|id| r.id() == Some(id.as_str()))
-                };
+                let drop =
+                    |r: &s3t::LifecycleRule| !rule_ids.iter().any(|id| r.id() == Some(id.as_str()));
                 self.put_lifecycle_rules(bucket, drop, None).await
             }
             Action::PutBucketPolicy { bucket, policy } => {

@@ -8,7 +8,6 @@
 //!
 //! [`Action`]: orgtrail_core::Action
 
-
 mod assume;
 mod client;
 mod error;

@@ -245,7 +245,10 @@ impl Aws {
 fn rule_of(r: &s3t::LifecycleRule) -> LifecycleRule {
     let f = r.filter();
     let and = f.and_then(|f| f.and());
-    #[allow(deprecated, reason = "a rule written with the legacy top-level Prefix still applies")]
+    #[allow(
+        deprecated,
+        reason = "a rule written with the legacy top-level Prefix still applies"
+    )]
     let legacy = r.prefix();
     let prefix = f
         .and_then(|f| f.prefix())
@@ -253,14 +256,18 @@ fn rule_of(r: &s3t::LifecycleRule) -> LifecycleRule {
         .or(legacy)
         .unwrap_or_default();
     let narrowed = f.is_some_and(|f| {
-        f.tag().is_some() || f.object_size_greater_than().is_some() || f.object_size_less_than().is_some()
+        f.tag().is_some()
+            || f.object_size_greater_than().is_some()
+            || f.object_size_less_than().is_some()
     }) || and.is_some_and(|a| {
-        !a.tags().is_empty() || a.object_size_greater_than().is_some() || a.object_size_less_than().is_some()
+        !a.tags().is_empty()
+            || a.object_size_greater_than().is_some()
+            || a.object_size_less_than().is_some()
     });
     let days = |d: Option<i32>| d.and_then(|d| u32::try_from(d).ok());
-    let expire_days = r.expiration().and_then(|e| {
-        days(e.days()).or_else(|| e.date().map(|_| 0))
-    });
+    let expire_days = r
+        .expiration()
+        .and_then(|e| days(e.days()).or_else(|| e.date().map(|_| 0)));
     LifecycleRule {
         id: r.id().unwrap_or_default().to_string(),
         prefix: prefix.to_string(),

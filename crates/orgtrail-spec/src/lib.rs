@@ -6,7 +6,6 @@
 //! `file:line:col`, the field path and a fix. It does no I/O beyond reading the files it is
 //! given, and knows nothing about AWS APIs or live state.
 
-
 // Layers, bottom up: the rules, the typed model and the diagnostics; the parser (`parse/`);
 // this file, which finds and reads spec files and hands their bytes to the parser.
 mod diagnostic;

@@ -148,6 +148,7 @@ fn rule(id: &str, prefix: &str, expire: Option<u32>, noncurrent: Option<u32>) ->
 /// deletes log or digest files earlier than the spec keeps them is removed by a restoring step
 /// (no flag needed) and is coverage lost in drift; a rule that cannot touch the log prefixes,
 /// or deletes later than the spec, is kept untouched.
+#[allow(clippy::too_many_lines, reason = "a table of cases, one per line")]
 #[test]
 fn a_foreign_lifecycle_rule_that_deletes_logs_is_removed_and_coverage_lost() {
     let keep = "  lifecycle: {expire_days: 3650, noncurrent_expire_days: 3650}\n";
