@@ -144,8 +144,7 @@ impl Pick {
 }
 
 /// (rule id, message) of a bucket step.
-fn describe_bucket(step: &Step, lost: bool) -> (DriftRule, String) {
-    let (t, pick) = (&step.target, Pick(lost));
+fn describe_bucket(step: &Step, t: &str, pick: Pick) -> (DriftRule, String) {
     match step.kind {
         StepKind::CreateBucket => (
             DriftRule::BucketMissing,
@@ -256,7 +255,7 @@ fn describe(step: &Step, lost: bool) -> (DriftRule, String) {
         | StepKind::PutBucketLifecycle
         | StepKind::RemoveLifecycleRules
         | StepKind::PutBucketLogging
-        | StepKind::PutBucketPolicy => describe_bucket(step, lost),
+        | StepKind::PutBucketPolicy => describe_bucket(step, t, pick),
         StepKind::ConvertToOrganizationTrail => (
             DriftRule::NotOrganizationTrail,
             format!("trail {t} is no longer an organization trail"),

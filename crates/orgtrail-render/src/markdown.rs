@@ -164,21 +164,33 @@ fn head(plan: &Plan) -> String {
     out
 }
 
+/// The field changes and the policy diff of a step or drift finding, as `diff` blocks (a drift
+/// block says which side is which).
+fn diff_blocks(
+    out: &mut String,
+    changes: &[FieldChange],
+    policy_diff: Option<&(String, String)>,
+    sides: Sides,
+) {
+    if !changes.is_empty() {
+        let legend = if matches!(sides, Sides::Drift) {
+            "# - live, + spec\n"
+        } else {
+            ""
+        };
+        let _ = write!(out, "```diff\n{legend}{}```\n", diff_block(changes, sides));
+    }
+    if let Some((before, after)) = policy_diff {
+        let _ = write!(out, "```diff\n{}```\n", unified_diff(before, after));
+    }
+}
+
 fn section(i: usize, s: &Step) -> Section {
     let mut body = String::new();
     for lost in &s.coverage_lost {
         let _ = writeln!(body, "- ⚠️ **loses** {}", lost.replace('|', "\\|"));
     }
-    if !s.changes.is_empty() {
-        let _ = write!(
-            body,
-            "```diff\n{}```\n",
-            diff_block(&s.changes, Sides::Plan)
-        );
-    }
-    if let Some((before, after)) = &s.policy_diff {
-        let _ = writeln!(body, "```diff\n{}```", unified_diff(before, after));
-    }
+    diff_blocks(&mut body, &s.changes, s.policy_diff.as_ref(), Sides::Plan);
     let open = if body.lines().count() <= OPEN_LINES {
         " open"
     } else {
@@ -249,16 +261,7 @@ pub fn drift_markdown(r: &DriftReport) -> String {
             "\n<details><summary><code>{}</code>: {}</summary>\n\n",
             f.rule, f.target
         );
-        if !f.changes.is_empty() {
-            let _ = write!(
-                out,
-                "```diff\n# - live, + spec\n{}```\n",
-                diff_block(&f.changes, Sides::Drift)
-            );
-        }
-        if let Some((before, after)) = &f.policy_diff {
-            let _ = write!(out, "```diff\n{}```\n", unified_diff(before, after));
-        }
+        diff_blocks(&mut out, &f.changes, f.policy_diff.as_ref(), Sides::Drift);
         let _ = writeln!(out, "</details>");
     }
     out

@@ -99,13 +99,7 @@ fn log_prefixes(g: &BucketGroup) -> Vec<String> {
 /// (S3 cannot filter a rule to leave the log prefixes out of a prefix that contains them).
 /// Rules that cannot touch log files are kept untouched.
 fn foreign_lifecycle(out: &mut Out, at: &At) {
-    let At {
-        b,
-        path,
-        p,
-        live,
-        logs,
-    } = *at;
+    let (b, path, p, live, logs) = (at.b, at.path, at.p, at.live, at.logs);
     let Some(live) = live else { return };
     let mut ids = Vec::new();
     let mut restored = Vec::new();
@@ -286,13 +280,7 @@ fn object_lock(out: &mut Out, at: &At) {
 }
 
 fn retention(out: &mut Out, at: &At) {
-    let At {
-        b,
-        path,
-        p,
-        live,
-        logs,
-    } = *at;
+    let (b, path, p, live, logs) = (at.b, at.path, at.p, at.live, at.logs);
     let Some((want, now)) = differing(p.lifecycle, live.and_then(|l| l.retention)) else {
         return;
     };
