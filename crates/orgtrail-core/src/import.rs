@@ -15,10 +15,19 @@ use crate::plan::{BucketRef, LogDestination, logs_own_deliveries};
 /// `--bucket-role-arn`, `--bucket-external-id`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Choices {
+    /// `--bucket-policy`: merge, or only verify.
     pub policy: PolicyMode,
-    pub bucket_account: Option<String>,
-    pub bucket_role_arn: Option<String>,
-    pub bucket_external_id: Option<String>,
+    pub bucket: BucketAccess,
+}
+
+/// How orgtrail reaches a bucket of another account (a log-archive account): the account
+/// (`--bucket-account`), the role it acts through there (`--bucket-role-arn`) and the role's
+/// external ID (`--bucket-external-id`); all `None` for a bucket of the management account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketAccess {
+    pub account: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
 }
 
 /// The imported spec, and what a reader of it should be told.
@@ -118,9 +127,9 @@ fn unmanaged_bucket(name: String, region: Option<String>, choices: &Choices) -> 
         region,
         create: false,
         policy: choices.policy,
-        account: choices.bucket_account.clone(),
-        role_arn: choices.bucket_role_arn.clone(),
-        external_id: choices.bucket_external_id.clone(),
+        account: choices.bucket.account.clone(),
+        role_arn: choices.bucket.role_arn.clone(),
+        external_id: choices.bucket.external_id.clone(),
         public_access_block: false,
         ownership: None,
         encryption: None,

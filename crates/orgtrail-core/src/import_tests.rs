@@ -394,7 +394,10 @@ fn the_bucket_is_read_as_the_choices_say() {
         &t,
         &live,
         &Choices {
-            bucket_role_arn: Some(role.into()),
+            bucket: BucketAccess {
+                role_arn: Some(role.into()),
+                ..BucketAccess::default()
+            },
             ..Choices::default()
         },
     );

@@ -26,15 +26,46 @@ fn looks_like_ip(s: &str) -> bool {
         })
 }
 
+/// `Ok` when `ok`, else the error `why` words (message, fix).
+fn check(ok: bool, why: impl FnOnce() -> (String, String)) -> Result<(), RuleError> {
+    if ok {
+        return Ok(());
+    }
+    let (message, fix) = why();
+    fail(message, fix)
+}
+
+/// A name of 3 to `max` characters (`allowed`: what it may hold, for the fix).
+fn length(what: &str, s: &str, max: usize, allowed: &str) -> Result<(), RuleError> {
+    let n = s.chars().count();
+    check((3..=max).contains(&n), || {
+        let message = format!("{what} `{s}` is {n} characters long; it must be 3 to {max}");
+        (message, format!("choose a name of 3 to {max} {allowed}"))
+    })
+}
+
+/// A name that starts and ends with a letter or digit (`others`: the other characters allowed).
+fn alphanumeric_ends(what: &str, s: &str, others: &str) -> Result<(), RuleError> {
+    let ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    check(ok(s.chars().next()) && ok(s.chars().last()), || {
+        let message = format!("{what} `{s}` must start and end with a letter or digit");
+        (message, format!("remove the leading or trailing {others}"))
+    })
+}
+
+/// CloudTrail and S3 both reject names that read as an IPv4 address.
+fn not_an_ip_address(what: &str, s: &str, fix: &str) -> Result<(), RuleError> {
+    check(!looks_like_ip(s), || {
+        (
+            format!("{what} `{s}` looks like an IP address"),
+            fix.to_string(),
+        )
+    })
+}
+
 /// CloudTrail trail names.
 pub fn trail_name(s: &str) -> Result<(), RuleError> {
-    let n = s.chars().count();
-    if !(3..=128).contains(&n) {
-        return fail(
-            format!("trail name `{s}` is {n} characters long; it must be 3 to 128"),
-            "choose a name of 3 to 128 letters, digits, `.`, `_` or `-`",
-        );
-    }
+    length("trail name", s, 128, "letters, digits, `.`, `_` or `-`")?;
     if let Some(c) = s
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
@@ -44,14 +75,7 @@ pub fn trail_name(s: &str) -> Result<(), RuleError> {
             "use only ASCII letters, digits, `.`, `_` and `-`",
         );
     }
-    let first = s.chars().next().unwrap_or('.');
-    let last = s.chars().last().unwrap_or('.');
-    if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
-        return fail(
-            format!("trail name `{s}` must start and end with a letter or digit"),
-            "remove the leading or trailing `.`, `_` or `-`",
-        );
-    }
+    alphanumeric_ends("trail name", s, "`.`, `_` or `-`")?;
     let b = s.as_bytes();
     if b.windows(2)
         .any(|w| matches!(w[0], b'.' | b'_' | b'-') && matches!(w[1], b'.' | b'_' | b'-'))
@@ -61,24 +85,21 @@ pub fn trail_name(s: &str) -> Result<(), RuleError> {
             "separate them with a letter or digit (e.g. `my-trail`, not `my--trail`)",
         );
     }
-    if looks_like_ip(s) {
-        return fail(
-            format!("trail name `{s}` looks like an IP address"),
-            "CloudTrail rejects IP-address names; choose a word",
-        );
-    }
-    Ok(())
+    not_an_ip_address(
+        "trail name",
+        s,
+        "CloudTrail rejects IP-address names; choose a word",
+    )
 }
 
 /// S3 general purpose bucket names.
 pub fn bucket_name(s: &str) -> Result<(), RuleError> {
-    let n = s.len();
-    if !(3..=63).contains(&n) {
-        return fail(
-            format!("bucket name `{s}` is {n} characters long; it must be 3 to 63"),
-            "choose a name of 3 to 63 lowercase letters, digits, `.` or `-`",
-        );
-    }
+    length(
+        "bucket name",
+        s,
+        63,
+        "lowercase letters, digits, `.` or `-`",
+    )?;
     if let Some(c) = s
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-')))
@@ -93,25 +114,14 @@ pub fn bucket_name(s: &str) -> Result<(), RuleError> {
         };
         return fail(format!("bucket name `{s}` contains `{c}`"), help);
     }
-    let b = s.as_bytes();
-    if !b[0].is_ascii_alphanumeric() || !b[n - 1].is_ascii_alphanumeric() {
-        return fail(
-            format!("bucket name `{s}` must start and end with a letter or digit"),
-            "remove the leading or trailing `.` or `-`",
-        );
-    }
+    alphanumeric_ends("bucket name", s, "`.` or `-`")?;
     if s.contains("..") {
         return fail(
             format!("bucket name `{s}` contains `..`"),
             "use a single `.`",
         );
     }
-    if looks_like_ip(s) {
-        return fail(
-            format!("bucket name `{s}` looks like an IP address"),
-            "S3 rejects IP-address names",
-        );
-    }
+    not_an_ip_address("bucket name", s, "S3 rejects IP-address names")?;
     for p in ["xn--", "sthree-", "amzn-s3-demo-"] {
         if s.starts_with(p) {
             return fail(
@@ -142,14 +152,12 @@ pub fn region(s: &str) -> Result<(), RuleError> {
         && parts[0].len() == 2
         && parts[parts.len() - 1].parse::<u8>().is_ok_and(|v| v >= 1)
         && !parts[parts.len() - 1].starts_with('0');
-    if ok {
-        Ok(())
-    } else {
-        fail(
+    check(ok, || {
+        (
             format!("`{s}` is not a region name"),
-            "write a region such as `us-east-2` or `eu-west-1`",
+            "write a region such as `us-east-2` or `eu-west-1`".to_string(),
         )
-    }
+    })
 }
 
 pub fn key_prefix(s: &str) -> Result<(), RuleError> {
@@ -179,14 +187,13 @@ pub fn kms_key_id(s: &str) -> Result<(), RuleError> {
         || (s.starts_with("arn:") && (s.contains(":key/") || s.contains(":alias/")))
         || (s.len() == 36 && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
         || (s.starts_with("mrk-") && s.len() > 4);
-    if ok && s != "alias/" {
-        Ok(())
-    } else {
-        fail(
+    check(ok && s != "alias/", || {
+        (
             format!("`{s}` is not a KMS key id, key ARN, alias name or alias ARN"),
-            "write e.g. `alias/cloudtrail` or `arn:aws:kms:us-east-2:111111111111:key/<id>`",
+            "write e.g. `alias/cloudtrail` or `arn:aws:kms:us-east-2:111111111111:key/<id>`"
+                .to_string(),
         )
-    }
+    })
 }
 
 pub fn sns_topic(s: &str) -> Result<(), RuleError> {
@@ -214,37 +221,40 @@ pub fn sns_topic(s: &str) -> Result<(), RuleError> {
 }
 
 pub fn log_group_arn(s: &str) -> Result<(), RuleError> {
-    if s.starts_with("arn:") && s.contains(":logs:") && s.contains(":log-group:") {
-        Ok(())
-    } else {
-        fail(
-            format!("`{s}` is not a CloudWatch Logs log group ARN"),
-            "write `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`",
-        )
-    }
+    check(
+        s.starts_with("arn:") && s.contains(":logs:") && s.contains(":log-group:"),
+        || {
+            (
+                format!("`{s}` is not a CloudWatch Logs log group ARN"),
+                "write `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`".to_string(),
+            )
+        },
+    )
 }
 
 pub fn role_arn(s: &str) -> Result<(), RuleError> {
-    if s.starts_with("arn:") && s.contains(":iam::") && s.contains(":role/") {
-        Ok(())
-    } else {
-        fail(
-            format!("`{s}` is not an IAM role ARN"),
-            "write `arn:aws:iam::ACCOUNT:role/NAME`",
-        )
-    }
+    check(
+        s.starts_with("arn:") && s.contains(":iam::") && s.contains(":role/"),
+        || {
+            (
+                format!("`{s}` is not an IAM role ARN"),
+                "write `arn:aws:iam::ACCOUNT:role/NAME`".to_string(),
+            )
+        },
+    )
 }
 
 /// A 12-digit AWS account id.
 pub fn account_id(s: &str) -> Result<(), RuleError> {
-    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        fail(
-            format!("`{s}` is not an AWS account id"),
-            "write the 12 digits of the account, quoted (e.g. \"111122223333\")",
-        )
-    }
+    check(
+        s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()),
+        || {
+            (
+                format!("`{s}` is not an AWS account id"),
+                "write the 12 digits of the account, quoted (e.g. \"111122223333\")".to_string(),
+            )
+        },
+    )
 }
 
 /// The account of an IAM role ARN (`arn:<partition>:iam::<account>:role/...`).
@@ -259,14 +269,12 @@ pub fn external_id(s: &str) -> Result<(), RuleError> {
     let ok = (2..=1224).contains(&n)
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        fail(
-            "the external id must be 2 to 1224 letters, digits or `+=,.@:/-_`",
-            "use the external id the role's trust policy names",
+    check(ok, || {
+        (
+            "the external id must be 2 to 1224 letters, digits or `+=,.@:/-_`".to_string(),
+            "use the external id the role's trust policy names".to_string(),
         )
-    }
+    })
 }
 
 /// A KMS key ARN: `arn:<partition>:kms:<region>:<account>:key/<id>`.

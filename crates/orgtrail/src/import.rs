@@ -4,7 +4,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use orgtrail_aws::Aws;
-use orgtrail_core::import::{self, Choices, Imported};
+use orgtrail_core::import::{self, BucketAccess, Choices, Imported};
 use orgtrail_spec::PolicyMode;
 use orgtrail_spec::rules;
 
@@ -24,9 +24,11 @@ pub fn run(a: &ImportArgs, g: &Global, p: &Printer) -> Result<Exit> {
             PolicyArg::Merge => PolicyMode::Merge,
             PolicyArg::Verify => PolicyMode::Verify,
         },
-        bucket_account: a.bucket_account.clone(),
-        bucket_role_arn: a.bucket_role_arn.clone(),
-        bucket_external_id: a.bucket_external_id.clone(),
+        bucket: BucketAccess {
+            account: a.bucket_account.clone(),
+            role_arn: a.bucket_role_arn.clone(),
+            external_id: a.bucket_external_id.clone(),
+        },
     };
     runtime()?.block_on(async {
         let aws = connect(g, p).await?;
@@ -61,7 +63,7 @@ async fn read(aws: &Aws, trail: &str, region: &str, choices: &Choices) -> Result
     })?;
     let target = import::bucket_to_read(t, &live, choices);
     let bucket = aws.read_bucket(&target).await?;
-    if bucket.denied && choices.bucket_account.is_none() && choices.bucket_role_arn.is_none() {
+    if bucket.denied && choices.bucket.account.is_none() && choices.bucket.role_arn.is_none() {
         bail!(
             "bucket `{}` of trail {} cannot be read as a bucket of account {}: it belongs to another account (a log-archive account), or this account may not read its policy\n  fix: pass --bucket-account ACCOUNT (and --bucket-role-arn ROLE to let orgtrail merge its policy)",
             t.settings.s3_bucket,

@@ -52,53 +52,45 @@ pub struct BucketState {
 }
 
 /// GetPublicAccessBlock and GetBucketEncryption of a bucket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BucketProtection {
     /// All four public access block settings are on.
     pub public_access_blocked: bool,
     /// The default encryption algorithm (`AES256`, `aws:kms`, `aws:kms:dsse`), if any.
     pub encryption: Option<String>,
     /// S3 Bucket Key on in the default encryption rule.
-    #[serde(default)]
     pub bucket_key: bool,
     /// Object Ownership (`BucketOwnerEnforced`, ...); `None` when not configured.
-    #[serde(default)]
     pub ownership: Option<String>,
     /// Versioning status: `Enabled`, `Suspended`, or `None` (never enabled).
-    #[serde(default)]
     pub versioning: Option<String>,
     /// orgtrail's retention rule (`orgtrail-log-retention`) as read; `None` when absent.
-    #[serde(default)]
     pub retention: Option<orgtrail_spec::Lifecycle>,
     /// Object Lock default retention; `None` when the bucket has none.
-    #[serde(default)]
     pub object_lock: Option<orgtrail_spec::ObjectLock>,
     /// Server access logging target (bucket, prefix); `None` when off.
-    #[serde(default)]
     pub logging: Option<(String, Option<String>)>,
     /// Every other enabled lifecycle rule of the bucket (whoever wrote it): the coverage model
     /// judges each one that can delete log or digest files.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_lifecycle_rules: Vec<LifecycleRule>,
 }
 
 /// An enabled lifecycle rule, reduced to what decides whether it deletes log files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LifecycleRule {
     /// The rule's ID (S3 assigns one when the writer gave none).
     pub id: String,
     /// The key prefix the filter names (`""`: every object).
-    #[serde(default)]
     pub prefix: String,
     /// The filter also names tags or object sizes: it can still match log files (anyone who may
     /// tag them brings them under it, and log files come in every size), so it counts as matching.
-    #[serde(default)]
     pub narrowed: bool,
     /// Current versions expire after this many days (`Some(0)`: a date that may have passed).
-    #[serde(default)]
     pub expire_days: Option<u32>,
     /// Noncurrent versions (what survives an overwrite or delete) expire after this many days.
-    #[serde(default)]
     pub noncurrent_expire_days: Option<u32>,
 }
 

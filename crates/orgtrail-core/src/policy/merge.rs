@@ -328,10 +328,7 @@ pub fn merge_with(
         .statements
         .iter()
         .map(|s| {
-            normalise_statement(s).map_err(|detail| PolicyError::NotAPolicy {
-                bucket: bucket.to_string(),
-                detail,
-            })
+            normalise_statement(s).map_err(|detail| PolicyError::unreadable(bucket, detail, true))
         })
         .collect::<Result<Vec<_>, _>>()?;
     for (s, n) in doc.statements.iter().zip(&norms) {
