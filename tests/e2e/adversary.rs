@@ -18,6 +18,20 @@ fn apply(moto: &Moto, spec: &str) {
         .expect_code(0);
 }
 
+/// Apply a spec whose first retention rule is itself a reduction (logs kept forever until now).
+fn apply_reducing(moto: &Moto, spec: &str) {
+    moto.orgtrail(
+        BIN,
+        &[
+            "apply",
+            spec,
+            "--auto-approve",
+            "--allow-coverage-reduction",
+        ],
+    )
+    .expect_code(0);
+}
+
 /// A spec for `my-trail` whose bucket carries `bucket_extra` lines.
 fn spec_with_bucket(specs: &Specs, name: &str, bucket_extra: &str) -> String {
     specs.write(
@@ -139,7 +153,7 @@ fn a_foreign_lifecycle_rule_deleting_the_logs_is_removed_and_is_coverage_lost() 
     // With the spec's own retention: the restoring steps need no flag, and the nuke goes.
     let specs = Specs::new();
     let kept = spec_with_bucket(&specs, "kept.yaml", "  lifecycle: {expire_days: 3650}\n");
-    apply(&moto, &kept);
+    apply_reducing(&moto, &kept);
     put_lifecycle(&moto, vec![lifecycle_rule("nuke", "AWSLogs/", 1)]);
     let report = drift_json(&moto, &kept, 2);
     assert!(has(&report, "bucket-lifecycle-deletes-logs"), "{report}");
@@ -204,25 +218,28 @@ fn selectors_narrowed_by_a_suffix_are_a_reduction() {
             "  advanced_event_selectors:\n    - name: mgmt\n      field_selectors:\n        - {{field: eventCategory, equals: [Management]}}\n    - name: data\n      field_selectors:\n        - {{field: eventCategory, equals: [Data]}}\n        - {{field: resources.type, equals: [\"AWS::S3::Object\"]}}\n        - {{field: resources.ARN, starts_with: [\"arn:aws:s3:::data-bucket/\"]}}\n{extra}"
         ))
     };
-    let wide = specs.write("wide.yaml", &selector(""));
-    apply(&moto, &wide);
-    for (name, extra) in [
+    // (wide, narrow): a suffix condition added; a suffix made longer.
+    let cases = [
         (
-            "not_ends_with added",
+            "",
             "        - {field: resources.ARN, not_ends_with: [\".json\"]}\n",
         ),
         (
-            "ends_with added",
+            "        - {field: resources.ARN, ends_with: [\".gz\"]}\n",
             "        - {field: resources.ARN, ends_with: [\"x.gz\"]}\n",
         ),
-    ] {
-        let narrow = specs.write("narrow.yaml", &selector(extra));
+    ];
+    for (wide, narrow) in cases {
+        let wide = specs.write("wide.yaml", &selector(wide));
+        // Set up (from the previous case's selectors, itself a narrowing for the second case).
+        apply_reducing(&moto, &wide);
+        let narrow = specs.write("narrow.yaml", &selector(narrow));
         moto.reset_requests();
         moto.orgtrail(BIN, &["apply", &narrow, "--auto-approve"])
             .expect_code(1)
             .expect_contains("! put-event-selectors")
             .expect_contains("--allow-coverage-reduction");
-        assert!(moto.writes().is_empty(), "{name}: {:?}", moto.writes());
+        assert!(moto.writes().is_empty(), "{narrow}: {:?}", moto.writes());
     }
 }
 
@@ -238,7 +255,7 @@ fn protection_weakened_is_a_reduction_and_a_tampering_grant_is_coverage_lost() {
         "keep.yaml",
         "  lifecycle: {expire_days: 3650, noncurrent_expire_days: 3650}\n",
     );
-    apply(&moto, &keep);
+    apply_reducing(&moto, &keep);
     for (name, bucket_extra, step) in [
         (
             "noncurrent versions for a day",

@@ -237,13 +237,16 @@ fn parliament(doc: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Whoever may write a bucket policy can grant itself the bucket's objects: parliament says so
-/// for `s3:PutBucketPolicy` on the log bucket, which `policy: merge` needs. Accepted (see
+/// Whoever may write a bucket policy can grant itself the bucket's objects, and whoever may
+/// write its lifecycle can expire them: parliament says so for `s3:PutBucketPolicy` (which
+/// `policy: merge` needs) and `s3:PutLifecycleConfiguration` (which apply needs to remove other
+/// rules that delete log files, and to set the spec's retention) on the log bucket. Accepted (see
 /// docs/iam/README.md); nothing else is.
 fn accepted(finding: &str) -> bool {
     finding.starts_with("RESOURCE_POLICY_PRIVILEGE_ESCALATION ")
         && finding.contains("on arn:aws:s3:::")
-        && finding.ends_with("but does allow s3:PutBucketPolicy")
+        && (finding.ends_with("but does allow s3:PutBucketPolicy")
+            || finding.ends_with("but does allow s3:PutLifecycleConfiguration"))
 }
 
 #[test]

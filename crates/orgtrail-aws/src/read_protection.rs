@@ -10,8 +10,7 @@ use crate::client::Aws;
 use crate::error::{Absence, AwsError, send_to_bucket};
 use crate::role::bucket_role;
 
-/// orgtrail's lifecycle rule; every other rule of the bucket is left alone.
-pub(crate) const RETENTION_RULE: &str = "orgtrail-log-retention";
+pub(crate) use orgtrail_core::RETENTION_RULE;
 
 /// Which protection reads a bucket needs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -181,13 +180,12 @@ impl Aws {
             .iter()
             .find(|r| r.id() == Some(RETENTION_RULE))
             .map(retention_of);
-        let others = rules
+        let enabled = rules
             .iter()
-            .filter(|r| r.id() != Some(RETENTION_RULE))
             .filter(|r| *r.status() == s3t::ExpirationStatus::Enabled)
             .map(rule_of)
             .collect();
-        Ok((own, others))
+        Ok((own, enabled))
     }
 
     async fn object_lock(&self, b: &BucketRef) -> Result<Option<ObjectLock>, AwsError> {
@@ -238,10 +236,9 @@ impl Aws {
     }
 }
 
-/// A rule of someone else's, reduced to what decides whether it deletes log files: its prefix
-/// (the filter's, the And operator's, or the rule's legacy one), whether tags or sizes narrow
-/// it, and when it expires current and noncurrent versions (a date as 0 days: it may have
-/// passed).
+/// A rule reduced to what decides whether it deletes log files: its prefix (the filter's, the
+/// And operator's, or the rule's legacy one; tags and sizes do not keep it from log files) and
+/// when it expires current and noncurrent versions (a date as 0 days: it may have passed).
 fn rule_of(r: &s3t::LifecycleRule) -> LifecycleRule {
     let f = r.filter();
     let and = f.and_then(|f| f.and());
@@ -255,15 +252,6 @@ fn rule_of(r: &s3t::LifecycleRule) -> LifecycleRule {
         .or_else(|| and.and_then(|a| a.prefix()))
         .or(legacy)
         .unwrap_or_default();
-    let narrowed = f.is_some_and(|f| {
-        f.tag().is_some()
-            || f.object_size_greater_than().is_some()
-            || f.object_size_less_than().is_some()
-    }) || and.is_some_and(|a| {
-        !a.tags().is_empty()
-            || a.object_size_greater_than().is_some()
-            || a.object_size_less_than().is_some()
-    });
     let days = |d: Option<i32>| d.and_then(|d| u32::try_from(d).ok());
     let expire_days = r
         .expiration()
@@ -271,7 +259,6 @@ fn rule_of(r: &s3t::LifecycleRule) -> LifecycleRule {
     LifecycleRule {
         id: r.id().unwrap_or_default().to_string(),
         prefix: prefix.to_string(),
-        narrowed,
         expire_days,
         noncurrent_expire_days: days(
             r.noncurrent_version_expiration()
@@ -304,4 +291,123 @@ fn lock_of(c: &s3t::ObjectLockConfiguration) -> Option<ObjectLock> {
             .map(|y| y * 365)
     })?;
     Some(ObjectLock { mode, days })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expiring(days: i32) -> s3t::LifecycleExpiration {
+        s3t::LifecycleExpiration::builder().days(days).build()
+    }
+
+    /// (shape of the rule as S3 returns it, prefix read, current expiry, noncurrent expiry):
+    /// whichever way the filter is written, the prefix is found, and tag or size conditions do
+    /// not hide a rule from the log files.
+    #[test]
+    fn every_filter_shape_yields_its_prefix_and_expiry() {
+        let tag = s3t::Tag::builder().key("k").value("v").build().unwrap();
+        let base = || {
+            s3t::LifecycleRule::builder()
+                .id("r")
+                .status(s3t::ExpirationStatus::Enabled)
+        };
+        #[allow(
+            deprecated,
+            reason = "the legacy top-level Prefix is a shape S3 still returns"
+        )]
+        let legacy = base().prefix("AWSLogs/").expiration(expiring(1));
+        let dated = s3t::LifecycleExpiration::builder()
+            .date(aws_smithy_types::DateTime::from_secs(0))
+            .build();
+        let cases: Vec<(&str, s3t::LifecycleRule, &str, Option<u32>, Option<u32>)> = vec![
+            (
+                "Filter.Prefix",
+                base()
+                    .filter(
+                        s3t::LifecycleRuleFilter::builder()
+                            .prefix("AWSLogs/")
+                            .build(),
+                    )
+                    .expiration(expiring(1))
+                    .build()
+                    .unwrap(),
+                "AWSLogs/",
+                Some(1),
+                None,
+            ),
+            (
+                "And: prefix and a tag",
+                base()
+                    .filter(
+                        s3t::LifecycleRuleFilter::builder()
+                            .and(
+                                s3t::LifecycleRuleAndOperator::builder()
+                                    .prefix("AWSLogs/o-x/")
+                                    .tags(tag.clone())
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .expiration(expiring(2))
+                    .build()
+                    .unwrap(),
+                "AWSLogs/o-x/",
+                Some(2),
+                None,
+            ),
+            (
+                "a tag alone: every object",
+                base()
+                    .filter(s3t::LifecycleRuleFilter::builder().tag(tag).build())
+                    .expiration(expiring(3))
+                    .build()
+                    .unwrap(),
+                "",
+                Some(3),
+                None,
+            ),
+            (
+                "an object size: every object",
+                base()
+                    .filter(
+                        s3t::LifecycleRuleFilter::builder()
+                            .object_size_greater_than(1)
+                            .build(),
+                    )
+                    .noncurrent_version_expiration(
+                        s3t::NoncurrentVersionExpiration::builder()
+                            .noncurrent_days(4)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+                "",
+                None,
+                Some(4),
+            ),
+            (
+                "the legacy Prefix",
+                legacy.build().unwrap(),
+                "AWSLogs/",
+                Some(1),
+                None,
+            ),
+            (
+                "a date: expires at once",
+                base().expiration(dated).build().unwrap(),
+                "",
+                Some(0),
+                None,
+            ),
+        ];
+        for (name, rule, prefix, expire, noncurrent) in cases {
+            let r = rule_of(&rule);
+            assert_eq!(
+                (r.prefix.as_str(), r.expire_days, r.noncurrent_expire_days),
+                (prefix, expire, noncurrent),
+                "{name}"
+            );
+        }
+    }
 }

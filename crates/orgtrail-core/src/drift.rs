@@ -46,6 +46,7 @@ crate::model::names::named! {
         BucketPolicyTidy => "bucket-policy-tidy",
         BucketPolicyAllowsTampering => "bucket-policy-allows-tampering",
         BucketPolicyDeniesTrail => "bucket-policy-denies-trail",
+        BucketNotOwned => "bucket-not-owned",
         BucketPolicyLacking => "bucket-policy-lacking",
         KmsKeyDisabled => "kms-key-disabled",
         KmsKeyMissing => "kms-key-missing",
@@ -111,6 +112,12 @@ impl DriftReport {
             .iter()
             .all(|f| f.severity == DriftSeverity::Warning)
             && self.errors.is_empty()
+    }
+    /// Some finding is coverage lost (events not recorded or delivered, or evidence at risk).
+    pub fn coverage_lost(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == DriftSeverity::CoverageLost)
     }
     pub fn drifted(&self) -> bool {
         self.findings
@@ -348,6 +355,7 @@ fn health_findings(spec: &str, arn: &str, h: &TrailHealth) -> Vec<DriftFinding> 
 fn at_risk(code: FindingCode) -> Option<DriftRule> {
     Some(match code {
         FindingCode::BucketMissing => DriftRule::BucketMissing,
+        FindingCode::BucketNotOwned => DriftRule::BucketNotOwned,
         FindingCode::BucketPolicyAllowsTampering => DriftRule::BucketPolicyAllowsTampering,
         FindingCode::BucketPolicyDeniesTrail => DriftRule::BucketPolicyDeniesTrail,
         FindingCode::BucketPolicyLacking => DriftRule::BucketPolicyLacking,

@@ -30,6 +30,7 @@ fn request(action: &str, key_arn: &str, trail_arn: &str) -> Request {
                 context,
             ),
         ]),
+        cautious: false,
     }
 }
 

@@ -125,7 +125,8 @@ pub struct Bucket {
     /// Versioning enabled (`false`: not managed; orgtrail never suspends it).
     #[serde(default = "yes")]
     pub versioning: bool,
-    /// Retention of the log files (`null`: not managed).
+    /// Retention of the log files (`null`: kept forever; any lifecycle rule deleting them earlier
+    /// than this is removed).
     #[serde(default)]
     pub lifecycle: Option<Lifecycle>,
     /// Object Lock default retention (`null`: not managed).

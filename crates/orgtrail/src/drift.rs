@@ -22,7 +22,10 @@ pub fn run(a: &DriftArgs, g: &Global, p: &Printer) -> Result<Exit> {
             }
         };
         p.out(&text);
-        Ok(if !report.errors.is_empty() {
+        // Evidence at risk outranks an error elsewhere: a scheduled job must read it as drift.
+        Ok(if report.coverage_lost() {
+            Exit::Changes
+        } else if !report.errors.is_empty() {
             Exit::Error
         } else if report.drifted() {
             Exit::Changes

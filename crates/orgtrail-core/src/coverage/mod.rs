@@ -9,6 +9,7 @@
 pub mod delivery;
 pub(crate) mod events;
 pub mod protection;
+pub mod sample;
 pub mod tamper;
 
 use orgtrail_spec::InsightSelector;

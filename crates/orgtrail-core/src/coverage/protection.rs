@@ -96,7 +96,7 @@ pub fn retention(from: Option<Lifecycle>, to: Option<Lifecycle>) -> Vec<String> 
 
 /// Whether a lifecycle rule's filter can match a key under one of `log_prefixes`
 /// (`[prefix/]AWSLogs/`): the two prefixes overlap. A tag or size condition narrows it, but
-/// log files can carry tags and come in every size, so it still counts.
+/// log files can carry tags and come in every size, so it still counts (see `LifecycleRule`).
 pub fn rule_touches_logs(rule: &LifecycleRule, log_prefixes: &[String]) -> bool {
     log_prefixes
         .iter()

@@ -12,14 +12,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::iam::{self, Effect, NormStatement, Principal, Request};
 
-/// What destroys the evidence: on log objects, and on the bucket.
-const OBJECT_ACTIONS: [&str; 3] = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"];
-const BUCKET_ACTIONS: [&str; 6] = [
+/// What destroys the evidence: on log objects (delete, overwrite, shorten or lift their Object
+/// Lock retention), and on the bucket (its policy, lifecycle, versioning, Object Lock, ACLs).
+const OBJECT_ACTIONS: [&str; 5] = [
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObject",
+    "s3:PutObjectRetention",
+    "s3:BypassGovernanceRetention",
+];
+const BUCKET_ACTIONS: [&str; 7] = [
     "s3:PutBucketPolicy",
     "s3:DeleteBucketPolicy",
     "s3:PutLifecycleConfiguration",
     "s3:PutBucketVersioning",
     "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketOwnershipControls",
     "s3:DeleteBucket",
 ];
 
@@ -33,6 +41,18 @@ impl Trusted<'_> {
     fn trusts(&self, arn: &str) -> bool {
         arn.split(':').nth(4) == Some(self.owner_account) || self.roles.contains(&arn)
     }
+}
+
+/// Federated and canonical-user principals the Allow statements name: outside the bucket's
+/// account by nature.
+fn other_principals(statements: &[NormStatement]) -> BTreeSet<(String, String)> {
+    statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+        .flat_map(|s| s.principal.iter().flatten())
+        .filter(|(kind, _)| !["aws", "service", "*"].contains(&kind.as_str()))
+        .flat_map(|(kind, ids)| ids.iter().map(move |id| (kind.clone(), id.clone())))
+        .collect()
 }
 
 /// AWS principals the Allow statements name, as ARNs (accounts as `:root`), and a stand-in
@@ -57,20 +77,25 @@ fn principals(statements: &[NormStatement], partition: &str) -> BTreeSet<String>
     out
 }
 
-fn request(principal: &str, action: &str, resource: String) -> Request {
-    let account = principal.split(':').nth(4).unwrap_or_default();
+fn request(principal: &Principal, action: &str, resource: String) -> Request {
+    let arn = match principal {
+        Principal::Aws(arn) => arn.as_str(),
+        _ => "",
+    };
+    let account = arn.split(':').nth(4).unwrap_or_default();
     Request {
-        principal: Principal::Aws(principal.to_string()),
+        principal: principal.clone(),
         action: action.to_ascii_lowercase(),
         resource,
         context: BTreeMap::from([
-            ("aws:principalarn".to_string(), Some(principal.to_string())),
+            ("aws:principalarn".to_string(), Some(arn.to_string())),
             (
                 "aws:principalaccount".to_string(),
                 Some(account.to_string()),
             ),
             ("aws:securetransport".to_string(), Some("true".to_string())),
         ]),
+        cautious: false,
     }
 }
 
@@ -84,11 +109,27 @@ pub fn grants(
     trusted: &Trusted,
 ) -> Vec<String> {
     let partition = bucket_arn.split(':').nth(1).unwrap_or("aws");
-    let mut out = Vec::new();
-    for p in principals(statements, partition)
+    let aws = principals(statements, partition)
         .into_iter()
         .filter(|p| !trusted.trusts(p))
-    {
+        .map(|arn| {
+            let who = match arn.strip_suffix(":root") {
+                Some(_) => format!("account {}", arn.split(':').nth(4).unwrap_or_default()),
+                None => arn.clone(),
+            };
+            (Principal::Aws(arn), who)
+        });
+    let others = other_principals(statements).into_iter().map(|(kind, id)| {
+        (
+            Principal::Named {
+                kind: kind.clone(),
+                id: id.clone(),
+            },
+            format!("{kind} principal {id}"),
+        )
+    });
+    let mut out = Vec::new();
+    for (p, who) in aws.chain(others) {
         let asks = OBJECT_ACTIONS
             .iter()
             .flat_map(|a| log_objects.iter().map(move |o| (*a, o.clone())))
@@ -99,11 +140,6 @@ pub fn grants(
             .collect();
         allowed.dedup();
         if !allowed.is_empty() {
-            let who = if p.ends_with(":root") {
-                format!("account {}", p.split(':').nth(4).unwrap_or_default())
-            } else {
-                p.clone()
-            };
             out.push(format!(
                 "{who} may call {} on the log bucket",
                 allowed.join(", ")

@@ -17,6 +17,8 @@ pub enum Principal {
     Service(String),
     /// An IAM principal by ARN (`arn:aws:iam::111111111111:role/x`, or an account's `:root`).
     Aws(String),
+    /// Any other kind a Principal element names (`federated`, `canonicaluser`), lower-case.
+    Named { kind: String, id: String },
 }
 
 /// One request, with the condition keys the caller models.
@@ -29,6 +31,10 @@ pub struct Request {
     /// Lower-case condition keys the request is known to carry (`Some`) or known to lack
     /// (`None`); a key not in the map is one orgtrail cannot evaluate.
     pub context: BTreeMap<String, Option<String>>,
+    /// How a condition orgtrail cannot evaluate counts: `false`, met in an Allow and not met in
+    /// a Deny (may the request be allowed?); `true`, met in a Deny and not met in an Allow (is
+    /// it surely allowed?).
+    pub cautious: bool,
 }
 
 /// What IAM decides for a request.
@@ -126,6 +132,7 @@ fn names_principal(m: &BTreeMap<String, BTreeSet<String>>, p: &Principal) -> boo
     }
     match p {
         Principal::Service(s) => m.get("service").is_some_and(|v| v.contains(s)),
+        Principal::Named { kind, id } => m.get(kind).is_some_and(|v| v.contains(id)),
         Principal::Aws(arn) => m.get("aws").is_some_and(|v| {
             let account = arn.split(':').nth(4).unwrap_or_default();
             v.iter()
@@ -166,8 +173,9 @@ pub fn applies(s: &NormStatement, r: &Request) -> bool {
         && action_matches(s, r)
         && resource_matches(s, r)
         && s.condition.iter().all(|(op, kv)| {
-            kv.iter()
-                .all(|(k, vals)| condition(op, k, vals, r).unwrap_or(s.effect == Effect::Allow))
+            kv.iter().all(|(k, vals)| {
+                condition(op, k, vals, r).unwrap_or((s.effect == Effect::Allow) != r.cautious)
+            })
         })
 }
 
@@ -187,6 +195,7 @@ mod tests {
                 ("aws:sourcearn".to_string(), source.map(str::to_string)),
                 ("aws:securetransport".to_string(), Some("true".into())),
             ]),
+            cautious: false,
         }
     }
 

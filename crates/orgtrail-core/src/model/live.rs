@@ -71,13 +71,18 @@ pub struct BucketProtection {
     pub object_lock: Option<orgtrail_spec::ObjectLock>,
     /// Server access logging target (bucket, prefix); `None` when off.
     pub logging: Option<(String, Option<String>)>,
-    /// Every other enabled lifecycle rule of the bucket (whoever wrote it): the coverage model
-    /// judges each one that can delete log or digest files.
+    /// Every enabled lifecycle rule of the bucket (orgtrail's own included, by its ID): the
+    /// coverage model judges each one that can delete log or digest files.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_lifecycle_rules: Vec<LifecycleRule>,
 }
 
-/// An enabled lifecycle rule, reduced to what decides whether it deletes log files.
+/// The ID of orgtrail's own retention rule.
+pub const RETENTION_RULE: &str = "orgtrail-log-retention";
+
+/// An enabled lifecycle rule, reduced to what decides whether it deletes log files. A tag or
+/// object-size condition in its filter does not keep it from log files (anyone who may tag them
+/// brings them under it, and log files come in every size), so only the prefix is kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LifecycleRule {
@@ -85,9 +90,6 @@ pub struct LifecycleRule {
     pub id: String,
     /// The key prefix the filter names (`""`: every object).
     pub prefix: String,
-    /// The filter also names tags or object sizes: it can still match log files (anyone who may
-    /// tag them brings them under it, and log files come in every size), so it counts as matching.
-    pub narrowed: bool,
     /// Current versions expire after this many days (`Some(0)`: a date that may have passed).
     pub expire_days: Option<u32>,
     /// Noncurrent versions (what survives an overwrite or delete) expire after this many days.

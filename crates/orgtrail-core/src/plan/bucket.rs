@@ -12,7 +12,7 @@ use super::model::{Action, FindingCode, Step, change};
 use super::out::Out;
 use super::protection;
 use crate::coverage;
-use crate::coverage::{delivery, tamper};
+use crate::coverage::{sample, tamper};
 use crate::iam::{NormStatement, normalise_statement};
 use crate::model::{LiveState, OrgState};
 use crate::policy::{self, Merge, TrailRef};
@@ -251,7 +251,7 @@ fn tampering(out: &mut Out, g: &BucketGroup, refs: &[TrailRef]) {
         .iter()
         .filter_map(|s| normalise_statement(s).ok())
         .collect();
-    let objects: Vec<String> = delivery::of_trails(refs, &norms)
+    let objects: Vec<String> = sample::of_trails(refs, &norms)
         .into_iter()
         .filter(|d| !d.key.is_empty())
         .map(|d| d.resource)

@@ -296,7 +296,43 @@ fn a_deny_on_any_accounts_delivery_is_an_error_naming_it() {
         (
             "members by pattern",
             deny(&format!("AWSLogs/{ORG}/2*")),
-            "200000000000",
+            "<accounts matching 2*>",
+        ),
+        (
+            "a member under any organization",
+            deny(&format!("AWSLogs/*/{MEMBER}/*")),
+            MEMBER,
+        ),
+        (
+            "a member anywhere in the key",
+            deny(&format!("*/{MEMBER}/*")),
+            MEMBER,
+        ),
+        (
+            "a member in the file names",
+            deny(&format!("AWSLogs/*/{MEMBER}_CloudTrail_*")),
+            MEMBER,
+        ),
+        (
+            "every log file by name",
+            deny("*_CloudTrail_*"),
+            "<every member account>",
+        ),
+        ("a year", deny("AWSLogs/*/2027/*"), MGMT),
+        (
+            "another region by pattern",
+            deny(&format!("AWSLogs/{ORG}/*/CloudTrail/eu-*")),
+            "CloudTrail/eu-x/",
+        ),
+        (
+            "outside the organization (CloudTrail has no PrincipalOrgID)",
+            serde_json::json!({"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::my-bucket/*", "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": ORG}}}),
+            "<every member account>",
+        ),
+        (
+            "a time bomb",
+            serde_json::json!({"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/*", "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}}),
+            "<every member account>",
         ),
         (
             "one region",
@@ -348,9 +384,35 @@ fn a_narrowed_or_removed_organization_grant_is_coverage_lost() {
     let remove = |v: &mut Vec<serde_json::Value>| {
         v.retain(|st| !st["Resource"].as_str().unwrap_or_default().contains(ORG));
     };
+    // Narrowed to a pattern the stand-in account could share (`0*`), and crippled by a
+    // condition orgtrail cannot evaluate.
+    let pattern = |v: &mut Vec<serde_json::Value>| {
+        for st in v.iter_mut() {
+            let r = st["Resource"].as_str().unwrap_or_default().to_string();
+            if r.ends_with(&format!("AWSLogs/{ORG}/*")) {
+                st["Resource"] = serde_json::json!([
+                    r.replace("/*", "/0*"),
+                    r.replace("/*", &format!("/{MGMT}/*"))
+                ]);
+            }
+        }
+    };
+    let crippled = |v: &mut Vec<serde_json::Value>| {
+        for st in v.iter_mut() {
+            if st["Resource"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with(&format!("AWSLogs/{ORG}/*"))
+            {
+                st["Condition"]["StringEquals"]["aws:SourceOrgID"] = "o-bogus".into();
+            }
+        }
+    };
     for (name, change) in [
         ("narrowed", &narrow as &dyn Fn(&mut Vec<serde_json::Value>)),
         ("removed", &remove),
+        ("narrowed to a pattern", &pattern),
+        ("crippled by a condition", &crippled),
     ] {
         let s = spec("");
         let mut live = in_sync(&[&s]);
@@ -446,6 +508,20 @@ fn a_grant_letting_another_account_destroy_the_logs_is_coverage_lost() {
         (
             "every account of the organization deletes",
             serde_json::json!({"Sid": "Org", "Effect": "Allow", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::my-bucket/*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}}}),
+            true,
+        ),
+        (
+            "another account lifts the Object Lock",
+            allow(other.clone(), "s3:BypassGovernanceRetention", "/*"),
+            true,
+        ),
+        (
+            "a federated principal deletes",
+            allow(
+                serde_json::json!({"Federated": "cognito-identity.amazonaws.com"}),
+                "s3:DeleteObject",
+                "/*",
+            ),
             true,
         ),
         (

@@ -69,6 +69,7 @@ fn bucket_settings_differ(a: &Spec, b: &Spec) -> Vec<&'static str> {
         ("region", a.bucket_region() != b.bucket_region()),
         ("account", x.account != y.account),
         ("role_arn", x.role_arn != y.role_arn),
+        ("external_id", x.external_id != y.external_id),
         (
             "public_access_block",
             px.public_access_block != py.public_access_block,

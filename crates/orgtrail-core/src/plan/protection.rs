@@ -1,7 +1,8 @@
 //! The log bucket's protection as the spec states it (public access block, ownership, default
 //! encryption, versioning, Object Lock, retention, access logging), one step per setting that
 //! differs, each read back on the next plan. `false`/`null` in the spec means "not managed":
-//! orgtrail never switches a protection off. A step that weakens a protection (an explicit
+//! orgtrail never switches a protection off; except retention: any lifecycle rule deleting log
+//! files earlier than `lifecycle` keeps them (forever when `null`) is removed. A step that weakens a protection (an explicit
 //! downgrade, a shorter retention or lock) reduces coverage; drift calls the reverse coverage
 //! lost. The TLS-only statement is part of the bucket policy (crates/orgtrail-core/src/policy.rs).
 
@@ -12,7 +13,7 @@ use super::bucket_group::BucketGroup;
 use super::model::{Action, BucketRef, FindingCode, Step, change};
 use super::out::Out;
 use crate::coverage::protection::{self as cov, Encryption as Strength};
-use crate::model::{BucketProtection, LoggingTarget};
+use crate::model::{BucketProtection, LoggingTarget, RETENTION_RULE};
 
 fn step(b: &BucketRef, path: &str, reason: &str, action: Action) -> Step {
     Step::new(
@@ -103,7 +104,14 @@ fn foreign_lifecycle(out: &mut Out, at: &At) {
     let Some(live) = live else { return };
     let mut ids = Vec::new();
     let mut restored = Vec::new();
-    for r in &live.other_lifecycle_rules {
+    // With a `lifecycle` in the spec, orgtrail's own rule is `retention`'s to set; without one,
+    // a rule under orgtrail's ID is anyone's.
+    let own = p.lifecycle.is_some().then_some(RETENTION_RULE);
+    for r in live
+        .other_lifecycle_rules
+        .iter()
+        .filter(|r| Some(r.id.as_str()) != own)
+    {
         let losses = cov::foreign_rule(r, logs, p.lifecycle);
         if !losses.is_empty() {
             ids.push(r.id.clone());

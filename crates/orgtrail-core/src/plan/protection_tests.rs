@@ -138,7 +138,6 @@ fn rule(id: &str, prefix: &str, expire: Option<u32>, noncurrent: Option<u32>) ->
     LifecycleRule {
         id: id.into(),
         prefix: prefix.into(),
-        narrowed: false,
         expire_days: expire,
         noncurrent_expire_days: noncurrent,
     }
@@ -184,12 +183,9 @@ fn a_foreign_lifecycle_rule_that_deletes_logs_is_removed_and_coverage_lost() {
             true,
         ),
         (
-            "tag-filtered, every object",
+            "orgtrail's own ID, no lifecycle in the spec",
             "",
-            LifecycleRule {
-                narrowed: true,
-                ..rule("t", "", Some(1), None)
-            },
+            rule(RETENTION_RULE, "", Some(1), None),
             true,
         ),
         (

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::error::{MAX_POLICY_BYTES, PolicyError, parse_policy};
 use super::statements::{Required, required_statements};
 use crate::coverage::delivery::{self, Delivery};
+use crate::coverage::sample;
 use crate::iam::{DEFAULT_VERSION, Effect, NormStatement, PolicyDoc, normalise_statement};
 use crate::model::{CLOUDTRAIL_SERVICE, TrailRef};
 
@@ -205,8 +206,8 @@ fn sid_of(s: &Value) -> &str {
     s.get("Sid").and_then(Value::as_str).unwrap_or("(no Sid)")
 }
 
-fn kept_warning(bucket: &str, s: &Value, lost: &[Delivery]) -> String {
-    let mut what = delivery::describe_all(lost, bucket);
+fn kept_warning(bucket: &str, s: &Value, lost: &[Delivery], universe: &[Delivery]) -> String {
+    let mut what = delivery::describe_all(lost, universe, bucket);
     let more = what.len().saturating_sub(3);
     what.truncate(3);
     let more = if more > 0 {
@@ -262,7 +263,7 @@ fn sort_live(
                 out.slots.push((out.kept.len(), n.clone()));
                 out.superseded.push(s.clone());
             } else {
-                out.warnings.push(kept_warning(bucket, s, &lost));
+                out.warnings.push(kept_warning(bucket, s, &lost, universe));
                 out.kept.push(s.clone());
             }
         }
@@ -283,19 +284,20 @@ fn coverage_change(
         .iter()
         .filter_map(|s| normalise_statement(s).ok())
         .collect();
-    let describe = |ds: Vec<Delivery>| delivery::describe_all(&ds, bucket);
     // Judged on both policies' names: an account the live policy denies is in the sample.
     let named: Vec<NormStatement> = before.iter().chain(&after).cloned().collect();
-    let ours = delivery::of_trails(trails, &named);
+    let ours = sample::of_trails(trails, &named);
     let still: Vec<Delivery> = ours
         .iter()
-        .filter(|d| !delivery::allows(&after, d))
+        .filter(|d| !delivery::surely_allows(&after, d))
         .cloned()
         .collect();
+    let lost = delivery::denied_after(before, &after, universe);
+    let restored = delivery::denied_after(&after, before, &ours);
     (
-        describe(delivery::denied_after(before, &after, universe)),
-        describe(delivery::denied_after(&after, before, &ours)),
-        describe(still),
+        delivery::describe_all(&lost, universe, bucket),
+        delivery::describe_all(&restored, &ours, bucket),
+        delivery::describe_all(&still, &ours, bucket),
     )
 }
 
@@ -335,7 +337,7 @@ pub fn merge_with(
         refuse_public_allow(bucket, s, n)?;
     }
     let derived = Derived::new(trails, extra);
-    let universe = delivery::universe(trails, &norms, other_trails);
+    let universe = sample::universe(trails, &norms, other_trails);
     let Sorted {
         kept,
         superseded,

@@ -594,7 +594,7 @@ mod props {
                 action: "s3:getbucketacl",
                 resource: "arn:aws:s3:::my-bucket".into(),
                 key: String::new(),
-                stand_in: None,
+                label: None,
             });
             // CloudTrail writes under the trail's own account id, or (an organization trail of
             // the management account) under the organization id; our trail only at its own
@@ -612,7 +612,7 @@ mod props {
                     action: "s3:putobject",
                     resource: format!("arn:aws:s3:::my-bucket/{k}"),
                     key: k.into(),
-                    stand_in: None,
+                    label: None,
                 });
             }
         }
