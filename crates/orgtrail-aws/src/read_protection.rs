@@ -301,10 +301,23 @@ mod tests {
         s3t::LifecycleExpiration::builder().days(days).build()
     }
 
+    /// (behaviour, the rule as S3 returns it, prefix, current expiry, noncurrent expiry)
+    type Case = (
+        &'static str,
+        s3t::LifecycleRule,
+        &'static str,
+        Option<u32>,
+        Option<u32>,
+    );
+
     /// (shape of the rule as S3 returns it, prefix read, current expiry, noncurrent expiry):
     /// whichever way the filter is written, the prefix is found, and tag or size conditions do
     /// not hide a rule from the log files.
     #[test]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "a table of rule shapes, one per case"
+    )]
     fn every_filter_shape_yields_its_prefix_and_expiry() {
         let tag = s3t::Tag::builder().key("k").value("v").build().unwrap();
         let base = || {
@@ -320,7 +333,7 @@ mod tests {
         let dated = s3t::LifecycleExpiration::builder()
             .date(aws_smithy_types::DateTime::from_secs(0))
             .build();
-        let cases: Vec<(&str, s3t::LifecycleRule, &str, Option<u32>, Option<u32>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "Filter.Prefix",
                 base()
