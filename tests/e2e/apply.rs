@@ -223,11 +223,21 @@ fn foreign_bucket_policy_statements_survive_apply() {
 }
 
 /// The guide's unscoped statements let any trail of the account write, which is more than the
-/// scoped statements allow: they are kept (with a warning), the scoped ones added, and the
-/// repeated Sid made unique so that S3 accepts the policy.
+/// scoped statements allow: while another organization trail (homed in another region) relies
+/// on them they are kept (with a warning), the scoped ones added, and the repeated Sid made
+/// unique so that S3 accepts the policy. (With no such trail they are replaced: review.rs.)
 #[test]
 fn seed_policy_unscoped_grants_are_kept_and_sids_made_unique() {
     let (moto, org) = greenfield();
+    moto.block_on(
+        moto.cloudtrail("us-west-2")
+            .create_trail()
+            .name("older-org-trail")
+            .s3_bucket_name("my-bucket")
+            .is_organization_trail(true)
+            .send(),
+    )
+    .unwrap();
     let seed = serde_json::json!({"Version": "2012-10-17", "Statement": [
         {"Sid": "AWSCloudTrailAclCheck20150319", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::my-bucket"},
         {"Sid": "AWSCloudTrailWrite20150319", "Effect": "Allow", "Principal": {"Service": ["cloudtrail.amazonaws.com"]}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/123456789012/*", "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}},

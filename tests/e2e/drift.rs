@@ -117,9 +117,11 @@ fn import_round_trip(moto: &orgtrail_testsupport::Moto) {
         ],
     );
     out.expect_code(0).expect_contains("# default");
-    // The same nine reads as a plan, the bucket read once it is known from the trail.
+    // The same nine reads as a plan, the bucket read once it is known from the trail, with
+    // its seven protection reads (public access block, ownership, encryption, versioning,
+    // lifecycle, Object Lock, access logging): what is on is imported as managed.
     let ops: Vec<String> = moto.requests().into_iter().map(|r| r.operation).collect();
-    assert_eq!(ops.len(), 9, "import reads: {ops:?}");
+    assert_eq!(ops.len(), 16, "import reads: {ops:?}");
     assert_eq!(
         ops.iter()
             .filter(|o| o.as_str() == "S3 GET ?policy")

@@ -17,6 +17,7 @@ mod hostile;
 mod iam;
 mod layout;
 mod plan;
+mod review;
 mod safety;
 mod selectors;
 

@@ -250,6 +250,16 @@ const CODES: &[(&str, AwsCode, Means)] = {
             C::NotFoundException,
             Absent(Absence::KmsKey),
         ),
+        (
+            "UnrecognizedClientException",
+            C::UnrecognizedClientException,
+            Absent(Absence::RegionTrails),
+        ),
+        (
+            "InvalidClientTokenId",
+            C::InvalidClientTokenId,
+            Absent(Absence::RegionTrails),
+        ),
     ]
 };
 

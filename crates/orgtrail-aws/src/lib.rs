@@ -20,6 +20,7 @@ mod read_bucket;
 mod read_cloudtrail;
 mod read_convert;
 mod read_kms;
+mod read_known;
 mod read_organization;
 mod read_protection;
 mod read_rounds;

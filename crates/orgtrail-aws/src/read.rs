@@ -11,6 +11,7 @@ use orgtrail_spec::Spec;
 use crate::client::Aws;
 use crate::error::AwsError;
 use crate::read_convert::trail_state;
+use crate::read_protection::Wants;
 
 /// Whole-read attempts on transient failures (each call also has the SDK's own retries).
 const READ_ATTEMPTS: u32 = 3;
@@ -88,5 +89,27 @@ impl Aws {
     /// Read one bucket (existence, region and policy) with one GetBucketPolicy call.
     pub async fn read_bucket(&self, b: &BucketRef) -> Result<BucketState, AwsError> {
         self.located(with_read_retries(|| self.bucket(b)).await)
+    }
+
+    /// Read one bucket with all of its protection (`import`): its policy and, concurrently,
+    /// public access block, encryption, ownership, versioning, lifecycle, Object Lock and access
+    /// logging; then, when it logs its accesses, the target bucket (its policy and Object Lock),
+    /// which decides whether the spec can manage that logging without a change.
+    pub async fn read_bucket_protection(&self, b: &BucketRef) -> Result<BucketState, AwsError> {
+        self.located(
+            with_read_retries(|| async {
+                let mut st = self.bucket_and_setup(b, &Wants::everything()).await?;
+                let target = st
+                    .protection
+                    .as_ref()
+                    .and_then(|p| p.logging.as_ref())
+                    .map(|(t, _)| t.clone());
+                if let Some(t) = target {
+                    st.logging_target = Some(self.logging_target(b, &t).await?);
+                }
+                Ok(st)
+            })
+            .await,
+        )
     }
 }

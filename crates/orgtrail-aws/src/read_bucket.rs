@@ -25,6 +25,7 @@ fn state(
         protection: None,
         denied: false,
         logging_target: None,
+        known_trails: None,
     }
 }
 

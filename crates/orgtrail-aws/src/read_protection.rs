@@ -21,21 +21,36 @@ pub(crate) struct Wants {
     /// Every managed bucket's lifecycle is read: anyone's rule can delete the logs.
     pub lifecycle: bool,
     pub object_lock: bool,
+    /// GetBucketLogging: when the spec names a target, or on import (whatever is live).
+    pub logging: bool,
     pub logging_target: Option<String>,
 }
 
 impl Wants {
     pub fn of(s: &Spec, managed: bool) -> Wants {
         let b = &s.bucket;
+        let logging_target = b
+            .access_logging
+            .as_ref()
+            .filter(|_| managed)
+            .map(|a| a.target_bucket.clone());
         Wants {
             managed,
             lifecycle: managed,
             object_lock: managed && b.object_lock.is_some(),
-            logging_target: b
-                .access_logging
-                .as_ref()
-                .filter(|_| managed)
-                .map(|a| a.target_bucket.clone()),
+            logging: logging_target.is_some(),
+            logging_target,
+        }
+    }
+
+    /// Everything, for `import`: what is live decides what the spec manages.
+    pub fn everything() -> Wants {
+        Wants {
+            managed: true,
+            lifecycle: true,
+            object_lock: true,
+            logging: true,
+            logging_target: None,
         }
     }
 }
@@ -77,7 +92,7 @@ impl Aws {
                 }
             },
             async {
-                if w.logging_target.is_some() {
+                if w.logging {
                     self.logging(b).await
                 } else {
                     Ok(None)

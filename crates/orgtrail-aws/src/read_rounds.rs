@@ -14,6 +14,9 @@
 //! A bucket orgtrail manages has its protection (public access block, encryption, ownership,
 //! versioning, ...) read in round 2 as well, concurrently with its policy.
 //! DescribeTrails returns everything GetTrail would, so GetTrail is not called.
+//! Round 3, only for a bucket whose policy carries the AWS guide's unscoped CloudTrail grants
+//! on the management account's or the organization's path: DescribeTrails in every other
+//! region of the partition (`read_known.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -26,6 +29,7 @@ use tokio::task::JoinSet;
 use crate::client::Aws;
 use crate::error::AwsError;
 use crate::read_convert::{TrailDetail, other_trails, trail_state};
+use crate::read_known::Asker;
 use crate::read_organization::OrgRead;
 use crate::read_protection::Wants;
 use crate::role::Role;
@@ -238,6 +242,7 @@ fn trail_live(
         protection: None,
         denied: false,
         logging_target: None,
+        known_trails: None,
     });
     let want = r1.wanted_arn(s);
     let list = r1
@@ -263,7 +268,7 @@ fn trail_live(
 
 impl Aws {
     /// Run `read` concurrently for each key; the outputs come back in key order.
-    fn for_each<K, T, Fut>(
+    pub(crate) fn for_each<K, T, Fut>(
         &self,
         keys: impl IntoIterator<Item = K>,
         read: impl Fn(Aws, K) -> Fut,
@@ -296,7 +301,8 @@ impl Aws {
         } else {
             BTreeSet::new()
         };
-        let r2 = self.round2(&ours, buckets, &r1, need_admins).await?;
+        let mut r2 = self.round2(&ours, buckets, &r1, need_admins).await?;
+        self.round3(&r1, &mut r2).await?;
         let trails = specs
             .iter()
             .map(|s| trail_live(s, &r1, &ours, &r2))
@@ -322,6 +328,26 @@ impl Aws {
             organization,
             trails,
         })
+    }
+
+    /// Only when a bucket's policy carries an unscoped CloudTrail grant on the management
+    /// account's or the organization's path, and only as the management account (no other
+    /// account sees all of its trails): every trail of the management account
+    /// (`read_known.rs`).
+    async fn round3(&self, r1: &Round1, r2: &mut Round2) -> Result<(), AwsError> {
+        let Some(org) = r1.org.as_ref() else {
+            return Ok(());
+        };
+        if org.management_account != r1.caller.account {
+            return Ok(());
+        }
+        let who = Asker {
+            partition: &r1.caller.partition,
+            management_account: &org.management_account,
+            org_id: &org.id,
+        };
+        self.read_known_trails(&who, &r1.trails, r2.buckets.values_mut())
+            .await
     }
 
     /// The independent reads, concurrently; the roles are assumed meanwhile (their credentials

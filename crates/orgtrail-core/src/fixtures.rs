@@ -87,6 +87,7 @@ pub(crate) fn in_sync(specs: &[&Spec]) -> LiveState {
                     protection: None,
                     denied: false,
                     logging_target: None,
+                    known_trails: None,
                 },
                 trail: Some(live_trail(s)),
                 other_trails: Vec::new(),

@@ -4,12 +4,18 @@
 //!
 //! No I/O and no text: the CLI reads AWS, `orgtrail-render::spec_yaml` writes the document.
 //! What AWS cannot say (how to treat the bucket policy, a log-archive bucket's account and role)
-//! comes from the caller as [`Choices`].
+//! comes from the caller as [`Choices`]. The bucket's protection, when it was read, is managed
+//! as it is (`import_protection.rs`).
 
 use orgtrail_spec::{Bucket, CloudWatchLogs, Organization, PolicyMode, Spec, Trail};
 
 use crate::model::{BucketState, LiveState, Selectors, TrailState};
+
+#[path = "import_protection.rs"]
+mod protection;
 use crate::plan::{BucketRef, LogDestination, logs_own_deliveries};
+use protection::Around;
+pub use protection::Notes;
 
 /// What import is told rather than reads (`--bucket-policy`, `--bucket-account`,
 /// `--bucket-role-arn`, `--bucket-external-id`).
@@ -40,6 +46,9 @@ pub struct Imported {
     /// (so the spec accepts them, or plan would refuse the trail as it is): the ARN prefix of
     /// those deliveries, which a selector excludes to stop it.
     pub own_deliveries: Option<String>,
+    /// Per protection field of the bucket: what was found (empty when its protection was not
+    /// read: a bucket orgtrail cannot write).
+    pub notes: Notes,
 }
 
 /// A spec naming only the trail, everything else at rest: the reads need nothing more to find
@@ -93,6 +102,22 @@ pub fn spec_of(
         .clone()
         .unwrap_or_else(|| t.home_region.clone());
     let own_deliveries = own_deliveries(t, live, &region);
+    let mut b = unmanaged_bucket(t.settings.s3_bucket.clone(), Some(region), choices);
+    let logs = [t
+        .settings
+        .s3_key_prefix
+        .as_ref()
+        .map_or("AWSLogs/".to_string(), |p| format!("{p}/AWSLogs/"))];
+    let around = Around {
+        partition: &live.caller.partition,
+        owner: choices
+            .bucket
+            .account
+            .as_deref()
+            .unwrap_or(management_account(live)),
+        logs: &logs,
+    };
+    let notes = protection::manage(&mut b, bucket, &around);
     let spec = Spec {
         version: 1,
         organization: Organization {
@@ -101,13 +126,14 @@ pub fn spec_of(
             // Delegated administrators are left alone until someone decides to manage them.
             delegated_administrators: None,
         },
-        bucket: unmanaged_bucket(t.settings.s3_bucket.clone(), Some(region), choices),
+        bucket: b,
         trail: trail_of(t, own_deliveries.is_some()),
     };
     Imported {
         spec,
         source: t.arn.clone(),
         own_deliveries,
+        notes,
     }
 }
 
@@ -119,8 +145,8 @@ fn management_account(live: &LiveState) -> &str {
 }
 
 /// The bucket section: the bucket is never created, and its protection is not managed (every
-/// protection `false`/`null`), so adopting a trail plans no change to the bucket; a reviewer
-/// decides later what to enforce.
+/// protection `false`/`null`) until `protection::manage` finds it on in the live bucket, so
+/// adopting a trail plans no change to the bucket.
 fn unmanaged_bucket(name: String, region: Option<String>, choices: &Choices) -> Bucket {
     Bucket {
         name,
@@ -176,6 +202,7 @@ fn trail_of(t: &TrailState, accept_own_deliveries: bool) -> Trail {
         insight_selectors: t.insights.clone(),
         accept_log_bucket_data_events: accept_own_deliveries,
         tags: s.tags.clone(),
+        // Volumes are the reader's estimate; AWS does not know them.
     }
 }
 

@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 
 use orgtrail_spec::{
     AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightCategory,
-    InsightSelector, InsightType, PolicyMode, ReadWriteType,
+    InsightSelector, InsightType, Lifecycle, LockMode, ObjectLock, PolicyMode, ReadWriteType,
 };
 use proptest::prelude::*;
 
 use super::*;
 use crate::model::{
-    BucketState, Caller, KmsState, LiveState, OrgState, TrailLive, TrailSettings, TrailState,
-    trail_arn,
+    BucketProtection, BucketState, Caller, KmsState, LifecycleRule, LiveState, LoggingTarget,
+    OrgState, RETENTION_RULE, TrailLive, TrailSettings, TrailState, trail_arn,
 };
 use crate::plan::{Plan, SpecInput, diff};
 use crate::policy::{self, TrailRef};
@@ -53,6 +53,36 @@ fn delivering_policy(t: &TrailState) -> String {
 /// calling, the organization, the bucket delivering, the KMS key (when the trail has one)
 /// letting CloudTrail encrypt.
 fn live_around(t: &TrailState, bucket_region: &str, org: OrgState) -> LiveState {
+    live_protected(t, bucket_region, org, Protected::default())
+}
+
+/// A live bucket's protection, the access-logging target and the TLS-only statement its policy
+/// carries, as `orgtrail-aws` reads them for import.
+#[derive(Debug, Clone, Default)]
+struct Protected {
+    protection: Option<BucketProtection>,
+    logging_target: Option<LoggingTarget>,
+    /// 0: none; 1: orgtrail's; 2: the same meaning under another Sid, its lists reordered;
+    /// 3: a TLS condition of another shape (objects only).
+    tls: u8,
+}
+
+/// The TLS-only statement of shape `tls` (see [`Protected`]).
+fn tls_statement(tls: u8, bucket: &str) -> Option<serde_json::Value> {
+    let arn = format!("arn:aws:s3:::{bucket}");
+    match tls {
+        1 => Some(policy::require_tls("aws", bucket).statement),
+        2 => Some(
+            serde_json::json!({"Sid": "AllowSSLRequestsOnly", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:*"], "Resource": [format!("{arn}/*"), arn], "Condition": {"Bool": {"aws:SecureTransport": false}}}),
+        ),
+        3 => Some(
+            serde_json::json!({"Sid": "TlsObjects", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": format!("{arn}/*"), "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+        ),
+        _ => None,
+    }
+}
+
+fn live_protected(t: &TrailState, bucket_region: &str, org: OrgState, p: Protected) -> LiveState {
     let kms = t.settings.kms_key_id.as_ref().map(|k| KmsState {
         key_arn: Some(k.clone()),
         policy: Some(KEY_POLICY.into()),
@@ -70,10 +100,11 @@ fn live_around(t: &TrailState, bucket_region: &str, org: OrgState) -> LiveState 
                 name: t.settings.s3_bucket.clone(),
                 exists: true,
                 region: Some(bucket_region.into()),
-                policy: Some(delivering_policy(t)),
-                protection: None,
+                policy: Some(with_tls(delivering_policy(t), &t.settings.s3_bucket, p.tls)),
+                protection: p.protection,
                 denied: false,
-                logging_target: None,
+                logging_target: p.logging_target,
+                known_trails: None,
             },
             trail: Some(t.clone()),
             other_trails: Vec::new(),
@@ -81,6 +112,14 @@ fn live_around(t: &TrailState, bucket_region: &str, org: OrgState) -> LiveState 
             health: None,
         }],
     }
+}
+
+fn with_tls(policy: String, bucket: &str, tls: u8) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&policy).unwrap();
+    if let Some(st) = tls_statement(tls, bucket) {
+        v["Statement"].as_array_mut().unwrap().push(st);
+    }
+    v.to_string()
 }
 
 /// Up to `max` of `items`, sorted (`orgtrail-aws` sorts every list it reads).
@@ -282,10 +321,153 @@ fn organization(org_trail: bool) -> impl Strategy<Value = OrgState> {
     })
 }
 
+/// Lifecycle rules of others as S3 returns them (enabled ones, unique IDs), each expiring
+/// current versions: a rule that expires only noncurrent versions, or by a date, is what a spec
+/// cannot state (import says so, and the plan removes it: see
+/// `a_rule_a_spec_cannot_state_is_named_and_left_to_the_plan`).
+fn foreign_rules() -> impl Strategy<Value = Vec<LifecycleRule>> {
+    let rule = (
+        prop::sample::select(vec!["", "AWSLogs/", "logs/", "tmp/"]),
+        prop::sample::select(vec![60u32, 365, 400]),
+        prop::option::of(prop::sample::select(vec![30u32, 90])),
+    );
+    prop::collection::vec(rule, 0..3).prop_map(|v| {
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (prefix, days, noncurrent))| LifecycleRule {
+                id: format!("their-rule-{i}"),
+                prefix: prefix.into(),
+                expire_days: Some(days),
+                noncurrent_expire_days: noncurrent,
+            })
+            .collect()
+    })
+}
+
+/// orgtrail's own rule (`days`, noncurrent days, archive days), if any, as read: both as
+/// `retention` and among the enabled rules, beside `foreign`.
+fn lifecycle_read(
+    own: Option<(u32, Option<u32>, Option<u32>)>,
+    mut rules: Vec<LifecycleRule>,
+) -> (Option<Lifecycle>, Vec<LifecycleRule>) {
+    let retention = own.map(|(d, n, a)| Lifecycle {
+        expire_days: d,
+        noncurrent_expire_days: n,
+        archive_after_days: a,
+    });
+    if let Some(l) = retention {
+        rules.push(LifecycleRule {
+            id: RETENTION_RULE.into(),
+            prefix: String::new(),
+            expire_days: Some(l.expire_days),
+            noncurrent_expire_days: l.noncurrent_expire_days,
+        });
+    }
+    (retention, rules)
+}
+
+/// Random live protection around a bucket of `bucket`, as `orgtrail-aws` reads it for import:
+/// S3 encrypts every bucket (an algorithm is always read); Object Lock comes with versioning
+/// on (S3 enables it with the lock and refuses to suspend it); orgtrail's own retention rule is
+/// read both as `retention` and among the enabled rules.
+fn protected() -> impl Strategy<Value = Protected> {
+    let settings = (
+        any::<bool>(),
+        prop::sample::select(vec!["AES256", "aws:kms", "aws:kms:dsse"]),
+        any::<bool>(),
+        prop::sample::select(vec![
+            None,
+            Some("BucketOwnerEnforced"),
+            Some("BucketOwnerPreferred"),
+            Some("ObjectWriter"),
+        ]),
+        prop::sample::select(vec![None, Some("Enabled"), Some("Suspended")]),
+    );
+    let retention = prop::option::of((
+        prop::sample::select(vec![60u32, 400, 3650]),
+        prop::option::of(prop::sample::select(vec![30u32, 90])),
+        prop::option::of(Just(30u32)),
+    ));
+    let lock = prop::option::of((
+        prop::sample::select(vec![LockMode::Governance, LockMode::Compliance]),
+        prop::sample::select(vec![30u32, 365]),
+    ));
+    let logging = prop::option::of((
+        prop::option::of(Just("s3/")),
+        prop::array::uniform3(any::<bool>()),
+    ));
+    (settings, retention, foreign_rules(), lock, logging, 0u8..4).prop_map(
+        |((blocked, enc, key, own, ver), ret, foreign, lock, logging, tls)| {
+            let (retention, rules) = lifecycle_read(ret, foreign);
+            let object_lock = lock.map(|(mode, days)| ObjectLock { mode, days });
+            let versioning = if object_lock.is_some() {
+                Some("Enabled")
+            } else {
+                ver
+            };
+            let target = "access-logs";
+            let logging_target = logging.map(|(prefix, [exists, locked, granted])| {
+                (
+                    prefix,
+                    LoggingTarget {
+                        name: target.into(),
+                        exists,
+                        policy: None,
+                        object_lock: locked,
+                    },
+                    granted,
+                )
+            });
+            Protected {
+                protection: Some(BucketProtection {
+                    public_access_blocked: blocked,
+                    encryption: Some(enc.into()),
+                    bucket_key: key,
+                    ownership: own.map(str::to_string),
+                    versioning: versioning.map(str::to_string),
+                    retention,
+                    object_lock,
+                    logging: logging_target
+                        .as_ref()
+                        .map(|(p, _, _)| (target.to_string(), p.map(str::to_string))),
+                    other_lifecycle_rules: rules,
+                }),
+                // The target's policy is filled in once the bucket's name is known.
+                logging_target: logging_target.map(|(p, mut t, granted)| {
+                    if granted {
+                        t.policy = Some(p.unwrap_or("").to_string());
+                    }
+                    t
+                }),
+                tls,
+            }
+        },
+    )
+}
+
+/// The target's policy: with the statement that lets S3 deliver `bucket`'s access logs when the
+/// generator granted it (it left the prefix in the policy's place).
+fn grant_logging(p: &mut Protected, bucket: &str) {
+    let Some(t) = &mut p.logging_target else {
+        return;
+    };
+    if let Some(prefix) = t.policy.take() {
+        let prefix = Some(prefix).filter(|p| !p.is_empty());
+        let s = policy::access_logging("aws", &t.name, prefix.as_deref(), bucket, MGMT);
+        t.policy = Some(
+            serde_json::json!({"Version": "2012-10-17", "Statement": [s.statement]}).to_string(),
+        );
+    }
+}
+
 fn trail_and_live() -> impl Strategy<Value = (TrailState, LiveState)> {
-    live_trail().prop_flat_map(|(t, bucket_region)| {
+    (live_trail(), protected(), any::<bool>()).prop_flat_map(|((t, bucket_region), p, read)| {
         organization(t.settings.organization).prop_map(move |org| {
-            let live = live_around(&t, &bucket_region, org);
+            let mut p = p.clone();
+            grant_logging(&mut p, &t.settings.s3_bucket);
+            // A bucket of another account has no protection read: half the cases.
+            let p = if read { p } else { Protected::default() };
+            let live = live_protected(&t, &bucket_region, org, p);
             (t.clone(), live)
         })
     })
@@ -413,4 +595,166 @@ fn organization_of_trail() -> OrgState {
         trusted_access: true,
         delegated_admins: Vec::new(),
     }
+}
+
+fn plain_trail() -> TrailState {
+    TrailState {
+        arn: trail_arn("aws", "us-east-2", MGMT, "my-trail"),
+        home_region: "us-east-2".into(),
+        settings: TrailSettings {
+            name: "my-trail".into(),
+            s3_bucket: "my-bucket".into(),
+            s3_key_prefix: None,
+            organization: true,
+            multi_region: true,
+            include_global_service_events: true,
+            log_file_validation: true,
+            kms_key_id: None,
+            sns_topic: None,
+            cloudwatch_logs: None,
+            tags: BTreeMap::new(),
+        },
+        logging: true,
+        selectors: Selectors::aws_default(),
+        insights: Vec::new(),
+    }
+}
+
+fn rule(id: &str, prefix: &str, days: Option<u32>, noncurrent: Option<u32>) -> LifecycleRule {
+    LifecycleRule {
+        id: id.into(),
+        prefix: prefix.into(),
+        expire_days: days,
+        noncurrent_expire_days: noncurrent,
+    }
+}
+
+/// Every protection on (orgtrail's retention rule beside a shorter one of Terraform's): each is
+/// managed as it is, each note says what was read, and the plan has nothing to do.
+#[test]
+fn every_protection_on_is_imported_as_managed() {
+    let t = plain_trail();
+    let own = Lifecycle {
+        expire_days: 400,
+        noncurrent_expire_days: None,
+        archive_after_days: Some(30),
+    };
+    let mut p = Protected {
+        protection: Some(BucketProtection {
+            public_access_blocked: true,
+            encryption: Some("aws:kms".into()),
+            bucket_key: true,
+            ownership: Some("BucketOwnerEnforced".into()),
+            versioning: Some("Enabled".into()),
+            retention: Some(own),
+            object_lock: Some(ObjectLock {
+                mode: LockMode::Compliance,
+                days: 180,
+            }),
+            logging: Some(("access-logs".into(), Some("s3/".into()))),
+            other_lifecycle_rules: vec![
+                rule("expire-logs", "AWSLogs/", Some(365), Some(90)),
+                rule(RETENTION_RULE, "", Some(400), None),
+                rule("tmp", "tmp/", Some(1), None),
+            ],
+        }),
+        logging_target: Some(LoggingTarget {
+            name: "access-logs".into(),
+            exists: true,
+            policy: Some("s3/".into()),
+            object_lock: false,
+        }),
+        tls: 2,
+    };
+    grant_logging(&mut p, "my-bucket");
+    let live = live_protected(&t, "us-east-2", organization_of_trail(), p);
+    let imported = spec_of(&t, &live.trails[0].bucket, &live, &Choices::default());
+    let b = &imported.spec.bucket;
+    assert!(b.public_access_block && b.versioning && b.require_tls);
+    assert_eq!(
+        b.ownership,
+        Some(orgtrail_spec::Ownership::BucketOwnerEnforced)
+    );
+    assert_eq!(
+        b.encryption.map(|e| (e.kind, e.bucket_key)),
+        Some((orgtrail_spec::EncryptionType::SseKms, true))
+    );
+    assert_eq!(
+        b.lifecycle,
+        Some(Lifecycle {
+            expire_days: 365,
+            noncurrent_expire_days: Some(90),
+            archive_after_days: Some(30),
+        })
+    );
+    assert_eq!(b.object_lock.map(|l| l.days), Some(180));
+    assert_eq!(
+        b.access_logging.as_ref().map(|a| a.target_bucket.as_str()),
+        Some("access-logs")
+    );
+    let keys: Vec<&str> = imported.notes.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "access_logging",
+            "encryption",
+            "lifecycle",
+            "object_lock",
+            "ownership",
+            "public_access_block",
+            "require_tls",
+            "versioning"
+        ]
+    );
+    assert!(imported.notes.values().all(|n| n.starts_with("read: ")));
+    assert!(imported.notes["lifecycle"].contains("`expire-logs`"));
+    assert!(!imported.notes["lifecycle"].contains("`tmp`"));
+    let plan = plan_of(&imported.spec, &live);
+    assert!(plan.steps.is_empty(), "{:#?}", plan.steps);
+}
+
+/// A rule that deletes only noncurrent log file versions cannot be stated by a spec (a
+/// retention needs `expire_days`): import leaves `lifecycle` unmanaged and names the rule, and
+/// the plan removes it; a lock longer than the retention is left unmanaged likewise.
+#[test]
+fn a_rule_a_spec_cannot_state_is_named_and_left_to_the_plan() {
+    let t = plain_trail();
+    let p = Protected {
+        protection: Some(BucketProtection {
+            encryption: Some("AES256".into()),
+            other_lifecycle_rules: vec![rule("old-versions", "", None, Some(30))],
+            ..BucketProtection::default()
+        }),
+        ..Protected::default()
+    };
+    let live = live_protected(&t, "us-east-2", organization_of_trail(), p);
+    let imported = spec_of(&t, &live.trails[0].bucket, &live, &Choices::default());
+    assert_eq!(imported.spec.bucket.lifecycle, None);
+    assert!(
+        imported.notes["lifecycle"].contains("`old-versions` (noncurrent versions after 30 days)"),
+        "{}",
+        imported.notes["lifecycle"]
+    );
+    let plan = plan_of(&imported.spec, &live);
+    let kinds: Vec<&str> = plan.steps.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(kinds, ["remove-lifecycle-rules"]);
+
+    let p = Protected {
+        protection: Some(BucketProtection {
+            encryption: Some("AES256".into()),
+            versioning: Some("Enabled".into()),
+            object_lock: Some(ObjectLock {
+                mode: LockMode::Governance,
+                days: 365,
+            }),
+            other_lifecycle_rules: vec![rule("expire", "", Some(90), None)],
+            ..BucketProtection::default()
+        }),
+        ..Protected::default()
+    };
+    let live = live_protected(&t, "us-east-2", organization_of_trail(), p);
+    let imported = spec_of(&t, &live.trails[0].bucket, &live, &Choices::default());
+    assert_eq!(imported.spec.bucket.object_lock, None);
+    assert!(imported.notes["object_lock"].contains("GOVERNANCE for 365 days"));
+    assert!(plan_of(&imported.spec, &live).steps.is_empty());
 }

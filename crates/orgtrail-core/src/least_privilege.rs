@@ -270,7 +270,7 @@ impl Grants<'_> {
         if !managed {
             return;
         }
-        self.add(&who, "LogBucket", &bucket_reads(s), &arn);
+        self.add(&who, "LogBucket", &bucket_reads(), &arn);
         if let Some(l) = &b.access_logging {
             let target = format!("arn:{}:s3:::{}", self.opts.partition, l.target_bucket);
             let reads = ["s3:GetBucketPolicy", "s3:GetBucketObjectLockConfiguration"];
@@ -394,24 +394,21 @@ impl Grants<'_> {
     }
 }
 
-/// The bucket reads a plan makes for a managed bucket: its protection (the lifecycle always:
-/// anyone's rule can delete the logs), and what the spec manages beyond the defaults.
-fn bucket_reads(s: &Spec) -> Vec<&'static str> {
-    let b = &s.bucket;
-    let mut out = vec![
+/// The bucket reads for a managed bucket: every protection setting (the lifecycle always:
+/// anyone's rule can delete the logs). Plan reads Object Lock and access logging only when the
+/// spec manages them, but `import` reads every setting to adopt what is live
+/// (crates/orgtrail/src/import.rs), and the read role serves plan, drift and import alike
+/// (docs/iam/README.md).
+fn bucket_reads() -> Vec<&'static str> {
+    vec![
         "s3:GetBucketPublicAccessBlock",
         "s3:GetEncryptionConfiguration",
         "s3:GetBucketOwnershipControls",
         "s3:GetBucketVersioning",
         "s3:GetLifecycleConfiguration",
-    ];
-    if b.object_lock.is_some() {
-        out.push("s3:GetBucketObjectLockConfiguration");
-    }
-    if b.access_logging.is_some() {
-        out.push("s3:GetBucketLogging");
-    }
-    out
+        "s3:GetBucketObjectLockConfiguration",
+        "s3:GetBucketLogging",
+    ]
 }
 
 /// The bucket writes apply may make for a managed bucket, for exactly what the spec manages.

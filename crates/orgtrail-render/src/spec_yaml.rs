@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use orgtrail_core::import::Imported;
+use orgtrail_core::import::{Imported, Notes};
 use orgtrail_spec::{
     AdvancedEventSelector, Bucket, EncryptionType, EventSelector, InsightCategory, InsightSelector,
     Ownership, Spec, Trail,
@@ -26,7 +26,12 @@ pub fn spec_yaml(imported: &Imported) -> String {
     );
     d.line(0, &format!("version: {}", spec.version));
     organization(&mut d, spec);
-    bucket(&mut d, &spec.bucket, &spec.trail.home_region);
+    bucket(
+        &mut d,
+        &spec.bucket,
+        &spec.trail.home_region,
+        &imported.notes,
+    );
     trail(&mut d, spec, imported.own_deliveries.as_deref());
     d.out
 }
@@ -91,7 +96,7 @@ fn organization(d: &mut Doc, spec: &Spec) {
     }
 }
 
-fn bucket(d: &mut Doc, b: &Bucket, home_region: &str) {
+fn bucket(d: &mut Doc, b: &Bucket, home_region: &str, notes: &Notes) {
     d.line(0, "bucket:");
     d.field(2, "name", &scalar(&b.name), None);
     let home = "default (the trail's home region)";
@@ -110,7 +115,7 @@ fn bucket(d: &mut Doc, b: &Bucket, home_region: &str) {
         }
     }
     d.flag(2, "create", b.create, false);
-    protection(d, b);
+    protection(d, b, notes);
     d.field(
         2,
         "policy",
@@ -119,40 +124,59 @@ fn bucket(d: &mut Doc, b: &Bucket, home_region: &str) {
     );
 }
 
-/// The bucket's protection. Import leaves it unmanaged (`false`/`null`), which the comment says
-/// is a choice still to make.
-fn protection(d: &mut Doc, b: &Bucket) {
-    if !b.public_access_block || b.ownership.is_none() || !b.versioning || !b.require_tls {
+/// The bucket's protection. With notes (its protection was read), each setting says what was
+/// found; without (a bucket orgtrail cannot write), it is left unmanaged and the comment says
+/// that is a choice still to make.
+fn protection(d: &mut Doc, b: &Bucket, notes: &Notes) {
+    if notes.is_empty()
+        && (!b.public_access_block || b.ownership.is_none() || !b.versioning || !b.require_tls)
+    {
         d.line(
             2,
             "# protection not managed yet: set these to enforce them (docs/spec.md)",
         );
     }
-    d.flag(2, "public_access_block", b.public_access_block, true);
+    if !notes.is_empty() {
+        d.line(
+            2,
+            "# protection as read from the bucket: what is on is managed, false/null leaves a setting as it is (docs/spec.md)",
+        );
+    }
+    let note = |key: &str| notes.get(key).map(String::as_str);
+    let flag = |d: &mut Doc, key: &str, v: bool| match note(key) {
+        Some(n) => d.field(2, key, &v.to_string(), Some(n)),
+        None => d.flag(2, key, v, true),
+    };
+    flag(d, "public_access_block", b.public_access_block);
     match b.ownership {
         Some(o) => {
             let default = (o == Ownership::BucketOwnerEnforced).then_some("default");
-            d.field(2, "ownership", o.as_str(), default);
+            d.field(2, "ownership", o.as_str(), note("ownership").or(default));
         }
-        None => d.field(2, "ownership", "null", None),
+        None => d.field(2, "ownership", "null", note("ownership")),
     }
-    d.flag(2, "versioning", b.versioning, true);
-    d.flag(2, "require_tls", b.require_tls, true);
-    choices(d, b);
+    flag(d, "versioning", b.versioning);
+    flag(d, "require_tls", b.require_tls);
+    choices(d, b, notes);
 }
 
-/// The protection that is a choice rather than a default (left out when not managed), in
-/// flow style.
-fn choices(d: &mut Doc, b: &Bucket) {
-    if let Some(e) = b.encryption {
+/// The protection that is a choice rather than a default, in flow style: left out when not
+/// managed, unless import says what it found there (then `null` with the note).
+fn choices(d: &mut Doc, b: &Bucket, notes: &Notes) {
+    let field = |d: &mut Doc, key: &str, v: Option<String>| match (v, notes.get(key)) {
+        (Some(v), n) => d.field(2, key, &v, n.map(String::as_str)),
+        (None, Some(n)) => d.field(2, key, "null", Some(n)),
+        (None, None) => {}
+    };
+    let encryption = b.encryption.map(|e| {
         let kind = match e.kind {
             EncryptionType::SseS3 => "SSE-S3",
             EncryptionType::SseKms => "SSE-KMS",
         };
-        let v = format!("{{type: {kind}, bucket_key: {}}}", e.bucket_key);
-        d.field(2, "encryption", &v, None);
-    }
-    if let Some(l) = b.lifecycle {
+        format!("{{type: {kind}, bucket_key: {}}}", e.bucket_key)
+    });
+    field(d, "encryption", encryption);
+    let lifecycle = b.lifecycle.map(|l| {
         let mut v = format!("expire_days: {}", l.expire_days);
         for (k, x) in [
             ("noncurrent_expire_days", l.noncurrent_expire_days),
@@ -162,20 +186,21 @@ fn choices(d: &mut Doc, b: &Bucket) {
                 let _ = write!(v, ", {k}: {x}");
             }
         }
-        d.field(2, "lifecycle", &format!("{{{v}}}"), None);
-    }
-    if let Some(l) = b.object_lock {
-        let v = format!("{{mode: {}, days: {}}}", l.mode.as_str(), l.days);
-        d.field(2, "object_lock", &v, None);
-    }
-    if let Some(a) = &b.access_logging {
+        format!("{{{v}}}")
+    });
+    field(d, "lifecycle", lifecycle);
+    let lock = b
+        .object_lock
+        .map(|l| format!("{{mode: {}, days: {}}}", l.mode.as_str(), l.days));
+    field(d, "object_lock", lock);
+    let logging = b.access_logging.as_ref().map(|a| {
         let prefix = a
             .prefix
             .as_deref()
             .map_or(String::new(), |p| format!(", prefix: {}", scalar(p)));
-        let v = format!("{{target_bucket: {}{prefix}}}", scalar(&a.target_bucket));
-        d.field(2, "access_logging", &v, None);
-    }
+        format!("{{target_bucket: {}{prefix}}}", scalar(&a.target_bucket))
+    });
+    field(d, "access_logging", logging);
 }
 
 fn trail(d: &mut Doc, spec: &Spec, own_deliveries: Option<&str>) {

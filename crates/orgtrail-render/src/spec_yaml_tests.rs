@@ -18,6 +18,7 @@ fn imported(spec: Spec, own_deliveries: Option<&str>) -> Imported {
         spec,
         source: "arn:aws:cloudtrail:us-east-2:111111111111:trail/my-trail".into(),
         own_deliveries: own_deliveries.map(str::to_string),
+        notes: Default::default(),
     }
 }
 

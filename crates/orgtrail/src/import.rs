@@ -50,8 +50,9 @@ pub fn run(a: &ImportArgs, g: &Global, p: &Printer) -> Result<Exit> {
     })
 }
 
-/// The trail first (everything but the bucket), then the bucket it names: the same nine reads
-/// as a plan. No bucket is guessed: bucket names are global, a guessed one may be someone else's.
+/// The trail first (everything but the bucket), then the bucket it names with its protection:
+/// the reads of a plan, and the access-logging target's when the bucket logs its accesses. No
+/// bucket is guessed: bucket names are global, a guessed one may be someone else's.
 async fn read(aws: &Aws, trail: &str, region: &str, choices: &Choices) -> Result<Imported> {
     check_flag("--trail", rules::trail_name(trail))?;
     check_flag("--home-region", rules::region(region))?;
@@ -62,7 +63,14 @@ async fn read(aws: &Aws, trail: &str, region: &str, choices: &Choices) -> Result
         anyhow!("no trail named `{trail}` with home region {region} in this account (or its organization); check --trail and --home-region")
     })?;
     let target = import::bucket_to_read(t, &live, choices);
-    let bucket = aws.read_bucket(&target).await?;
+    // A bucket orgtrail may write (its own account's, or through the bucket's role) has its
+    // protection read, so the spec manages what is on; another account's stays unmanaged, as
+    // plan leaves it.
+    let bucket = if target.role_arn.is_some() || target.owner == live.caller.account {
+        aws.read_bucket_protection(&target).await?
+    } else {
+        aws.read_bucket(&target).await?
+    };
     if bucket.denied && choices.bucket.account.is_none() && choices.bucket.role_arn.is_none() {
         bail!(
             "bucket `{}` of trail {} cannot be read as a bucket of account {}: it belongs to another account (a log-archive account), or this account may not read its policy\n  fix: pass --bucket-account ACCOUNT (and --bucket-role-arn ROLE to let orgtrail merge its policy)",

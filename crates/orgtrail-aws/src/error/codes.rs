@@ -247,12 +247,19 @@ pub(crate) enum Absence {
     InsightSelectors,
     /// No such KMS key (DescribeKey).
     KmsKey,
+    /// No trails in an opt-in region the account has not enabled (DescribeTrails): AWS does not
+    /// accept the account's credentials there, "UnrecognizedClientException" / "The security
+    /// token included in the request is invalid" ("Enable or disable AWS Regions in your
+    /// account", AWS Account Management reference guide: a disabled Region's resources cannot
+    /// be used; "Manage AWS STS in an AWS Region", IAM user guide: tokens are valid only in
+    /// enabled Regions). Nothing logs or delivers from such a region.
+    RegionTrails,
 }
 
 impl Absence {
     /// Every absence, for the tests' tables.
     #[cfg(test)]
-    pub(crate) const ALL: [Absence; 11] = [
+    pub(crate) const ALL: [Absence; 12] = [
         Absence::Bucket,
         Absence::BucketPolicy,
         Absence::PublicAccessBlock,
@@ -264,6 +271,7 @@ impl Absence {
         Absence::DelegatedAdmins,
         Absence::InsightSelectors,
         Absence::KmsKey,
+        Absence::RegionTrails,
     ];
 
     /// Whether an error answer with this code (if any) and HTTP status says there is none.
@@ -286,6 +294,9 @@ impl Absence {
             Absence::DelegatedAdmins => *code == InvalidInputException,
             Absence::InsightSelectors => *code == InsightNotEnabledException,
             Absence::KmsKey => *code == NotFoundException,
+            Absence::RegionTrails => {
+                matches!(code, UnrecognizedClientException | InvalidClientTokenId)
+            }
         }
     }
 }

@@ -46,7 +46,11 @@ struct Parts {
 impl Delivery {
     fn who(&self) -> String {
         if self.source_arn.ends_with(&format!("trail/{PROBE_TRAIL}")) {
-            format!("trails of account {}", self.source_account)
+            match &self.label {
+                // A stand-in account: `trails of <every member account>`.
+                Some((id, label)) if *id == self.source_account => format!("trails of {label}"),
+                _ => format!("trails of account {}", self.source_account),
+            }
         } else {
             format!("trail {}", self.source_arn)
         }

@@ -13,12 +13,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::delivery::{Delivery, PROBE_TRAIL};
+use super::delivery::{self, Delivery, PROBE_TRAIL};
 use crate::iam::{NormStatement, glob};
 use crate::model::TrailRef;
 
 /// A region every sample delivers in (besides the home regions and the regions named).
 const DEFAULT_REGION: &str = "us-east-1";
+
+/// How the account standing for every member account the statements do not name reads.
+const EVERY_MEMBER: &str = "<every member account>";
 
 /// The year of the sampled files, besides the years a policy names.
 const DEFAULT_YEAR: &str = "2026";
@@ -197,7 +200,7 @@ impl Sample {
             })
             .unwrap_or_default();
         self.accounts
-            .insert(account, Some("<every member account>".to_string()));
+            .insert(account, Some(EVERY_MEMBER.to_string()));
         let region = (1u32..10_000)
             .map(|i| format!("zz-orgtrail-{i}"))
             .find(|c| free(c, &|c| self.regions.contains(c), &self.region_patterns))
@@ -214,7 +217,11 @@ impl Sample {
         own: &str,
         organization: bool,
     ) -> Vec<(String, Option<(String, String)>)> {
-        let mut folders = vec![(format!("{base}AWSLogs/{own}"), own.to_string(), None)];
+        let mut folders = vec![(
+            format!("{base}AWSLogs/{own}"),
+            own.to_string(),
+            self.label_of(own),
+        )];
         if organization {
             for o in &self.orgs {
                 for (m, label) in &self.accounts {
@@ -247,6 +254,41 @@ impl Sample {
         out
     }
 
+    /// How a stand-in account reads in messages (`None`: a real account).
+    fn label_of(&self, account: &str) -> Option<(String, String)> {
+        let label = self.accounts.get(account).cloned().flatten()?;
+        Some((account.to_string(), label))
+    }
+
+    /// The own trails of a member account no statement names (orgtrail cannot list a member's
+    /// trails): their log files under `AWSLogs/<member>/`, and their ACL check when `statements`
+    /// let them write any of those (a trail that cannot write does not rely on the check).
+    fn member_trails(
+        &self,
+        bucket_arn: &str,
+        partition: &str,
+        statements: &[NormStatement],
+        prefixes: &[Option<String>],
+    ) -> Vec<Delivery> {
+        let Some(member) = self
+            .accounts
+            .iter()
+            .find(|(_, l)| l.as_deref() == Some(EVERY_MEMBER))
+            .map(|(a, _)| a.clone())
+        else {
+            return Vec::new();
+        };
+        let source = probe_arn(partition, &member);
+        let mut all = self.deliveries(bucket_arn, &source, &member, false, prefixes);
+        let writes = all
+            .iter()
+            .any(|d| !d.key.is_empty() && delivery::allows(statements, d));
+        if !writes {
+            all.retain(|d| !d.key.is_empty());
+        }
+        all
+    }
+
     /// The ACL check and every object delivery of the trail `source` (of `account`).
     fn deliveries(
         &self,
@@ -261,6 +303,7 @@ impl Sample {
             source_account: account.to_string(),
             action: "s3:getbucketacl",
             resource: bucket_arn.to_string(),
+            label: self.label_of(account),
             ..Delivery::default()
         }];
         for p in prefixes {
@@ -280,35 +323,68 @@ impl Sample {
     }
 }
 
+/// Every trail of one account that writes to the bucket, all of them known: `orgtrail-aws`
+/// reads the management account's trails in every region (organization trails included, which
+/// the management account owns even when a delegated administrator made them), so nothing else
+/// can deliver to `AWSLogs/<management account>/` or `AWSLogs/<org-id>/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Known {
+    /// The account whose trails these are.
+    pub account: String,
+    /// Each trail writing to the bucket: its ARN and whether it is an organization trail.
+    pub trails: Vec<(String, bool)>,
+}
+
+/// The ARN standing for any trail of `account` that no statement names.
+fn probe_arn(partition: &str, account: &str) -> String {
+    format!("arn:{partition}:cloudtrail:{DEFAULT_REGION}:{account}:trail/{PROBE_TRAIL}")
+}
+
 /// Every delivery CloudTrail could make to this bucket for our trails, for the trails the
 /// statements name, and for any trail of an account the statements (or `other_trails`) name.
+/// With `known`, that account's trails are exactly the known ones (no stand-in for its unknown
+/// trails), and a member account no statement names stands for every member's own trails.
 pub fn universe(
     trails: &[TrailRef],
     statements: &[NormStatement],
     other_trails: &[String],
+    known: Option<&Known>,
 ) -> Vec<Delivery> {
     let Some(first) = trails.first() else {
         return Vec::new();
     };
     let n = Sample::new(trails, statements, other_trails);
     let bucket_arn = first.bucket_arn();
-    let mut sources = n.sources.clone();
-    for (a, label) in &n.accounts {
-        if label.is_none() {
-            sources.insert(format!(
-                "arn:{}:cloudtrail:{DEFAULT_REGION}:{a}:trail/{PROBE_TRAIL}",
-                first.partition
-            ));
-        }
-    }
     // Organization trails belong to the management account and write every member's logs.
     let managers: BTreeSet<&str> = trails.iter().map(|t| t.account.as_str()).collect();
+    let org = |src: &str| managers.contains(account_of(src).as_str());
+    let mut sources: BTreeMap<String, bool> =
+        n.sources.iter().map(|s| (s.clone(), org(s))).collect();
+    for (a, label) in &n.accounts {
+        if label.is_none() {
+            let probe = probe_arn(&first.partition, a);
+            let o = org(&probe);
+            sources.insert(probe, o);
+        }
+    }
+    if let Some(k) = known {
+        let ours: BTreeSet<String> = trails.iter().map(TrailRef::trail_arn).collect();
+        // A trail of that account that is neither ours nor known does not exist.
+        sources.retain(|s, _| account_of(s) != k.account || ours.contains(s));
+        for (arn, organization) in &k.trails {
+            if !ours.contains(arn) {
+                sources.insert(arn.clone(), *organization);
+            }
+        }
+    }
     let prefixes: Vec<Option<String>> = n.prefixes.iter().cloned().collect();
     let mut out = Vec::new();
-    for src in &sources {
+    for (src, org) in &sources {
         let account = account_of(src);
-        let org = managers.contains(account.as_str());
-        out.extend(n.deliveries(&bucket_arn, src, &account, org, &prefixes));
+        out.extend(n.deliveries(&bucket_arn, src, &account, *org, &prefixes));
+    }
+    if known.is_some() {
+        out.extend(n.member_trails(&bucket_arn, &first.partition, statements, &prefixes));
     }
     out.sort();
     out.dedup();

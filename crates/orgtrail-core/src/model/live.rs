@@ -49,6 +49,13 @@ pub struct BucketState {
     /// The access-logging target, read when the spec asks for access logging.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging_target: Option<LoggingTarget>,
+    /// Every trail of the management account, organization trails included, from DescribeTrails
+    /// in every region of the partition: who can deliver to `AWSLogs/<management account>/` and
+    /// `AWSLogs/<org-id>/`. Read only when the policy carries an unscoped CloudTrail grant on
+    /// those paths and the caller is the management account (`policy::needs_known_trails`);
+    /// `None`: not read, or not complete (a region refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_trails: Option<Vec<OtherTrail>>,
 }
 
 /// GetPublicAccessBlock and GetBucketEncryption of a bucket.

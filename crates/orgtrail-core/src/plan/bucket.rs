@@ -12,7 +12,8 @@ use super::model::{Action, FindingCode, Step, change};
 use super::out::Out;
 use super::protection;
 use crate::coverage;
-use crate::coverage::{sample, tamper};
+use crate::coverage::sample::{self, Known};
+use crate::coverage::tamper;
 use crate::iam::{NormStatement, normalise_statement};
 use crate::model::{LiveState, OrgState};
 use crate::policy::{self, Merge, TrailRef};
@@ -165,6 +166,21 @@ fn other_trails_on_bucket(g: &BucketGroup, refs: &[TrailRef]) -> Vec<String> {
     others.into_iter().collect()
 }
 
+/// Every trail of the management account that writes to this bucket, when orgtrail-aws read
+/// them all (`BucketState::known_trails`).
+fn known_trails(g: &BucketGroup, live: &LiveState) -> Option<Known> {
+    let list = g.live().bucket.known_trails.as_ref()?;
+    let org = live.organization.as_ref()?;
+    Some(Known {
+        account: org.management_account.clone(),
+        trails: list
+            .iter()
+            .filter(|t| t.s3_bucket.as_deref() == Some(g.name))
+            .map(|t| (t.arn.clone(), t.organization))
+            .collect(),
+    })
+}
+
 /// orgtrail acts on a bucket it owns, or through the bucket's role.
 fn can_write(g: &BucketGroup, caller: &str) -> bool {
     g.target.owner == caller || g.target.role_arn.is_some()
@@ -180,8 +196,13 @@ fn policy_step(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], live: &LiveSta
     };
     let path = g.path();
     let others = other_trails_on_bucket(g, refs);
+    let known = known_trails(g, live);
+    let beside = policy::Others {
+        trails: &others,
+        known: known.as_ref(),
+    };
     let live_policy = g.live().bucket.policy.as_deref();
-    let m = match policy::merge_with(g.name, live_policy, refs, &others, &extra) {
+    let m = match policy::merge_beside(g.name, live_policy, refs, beside, &extra) {
         Ok(m) => m,
         Err(e) => {
             out.error(

@@ -30,6 +30,7 @@ fn bucket_existence_region_and_policy_mode() {
                     protection: None,
                     denied: false,
                     logging_target: None,
+                    known_trails: None,
                 };
             },
             None,

@@ -2,7 +2,8 @@
 //! encryption, versioning, Object Lock, retention, access logging), one step per setting that
 //! differs, each read back on the next plan. `false`/`null` in the spec means "not managed":
 //! orgtrail never switches a protection off; except retention: any lifecycle rule deleting log
-//! files earlier than `lifecycle` keeps them (forever when `null`) is removed. A step that weakens a protection (an explicit
+//! files earlier than `lifecycle` keeps them (forever when `null`) is removed, and `lifecycle` is
+//! met when the rules together (orgtrail's and others') delete log files as it says. A step that weakens a protection (an explicit
 //! downgrade, a shorter retention or lock) reduces coverage; drift calls the reverse coverage
 //! lost. The TLS-only statement is part of the bucket policy (crates/orgtrail-core/src/policy.rs).
 
@@ -296,6 +297,11 @@ fn retention(out: &mut Out, at: &At) {
     // removed by its own step, so setting orgtrail's rule loses nothing against it.
     let effective =
         live.and_then(|l| cov::effective_retention(l.retention, &l.other_lifecycle_rules, logs));
+    // The rules already delete log files exactly as the spec says (another's rule, say one
+    // Terraform wrote, that `import` adopted): there is nothing to write.
+    if effective == Some(want) {
+        return;
+    }
     let show = |l: Option<Lifecycle>| {
         l.map_or(Value::Null, |l| json!({"expire_days": l.expire_days, "noncurrent_expire_days": l.noncurrent_expire_days, "archive_after_days": l.archive_after_days}))
     };

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use super::error::{MAX_POLICY_BYTES, PolicyError, parse_policy};
 use super::statements::{Required, required_statements};
 use crate::coverage::delivery::{self, Delivery};
-use crate::coverage::sample;
-use crate::iam::{DEFAULT_VERSION, Effect, NormStatement, PolicyDoc, normalise_statement};
+use crate::coverage::sample::{self, Known};
+use crate::iam::{DEFAULT_VERSION, Effect, NormStatement, PolicyDoc, glob, normalise_statement};
 use crate::model::{CLOUDTRAIL_SERVICE, TrailRef};
 
 /// The live policy document, or an empty one when the bucket has none.
@@ -110,6 +110,38 @@ fn is_cloudtrail_grant(n: &NormStatement, trails: &[TrailRef]) -> bool {
         && n.resource
             .as_ref()
             .is_some_and(|r| !r.is_empty() && r.iter().all(ours))
+}
+
+/// Whether `policy` carries a CloudTrail grant without an `aws:SourceArn` or
+/// `aws:SourceAccount` condition on the bucket itself (the ACL check) or on keys under
+/// `AWSLogs/<id>/` for one of `ids` (the management account, the organization): the grants that
+/// knowing every trail of the management account can retire, so only then are they read
+/// (`BucketState::known_trails`). An unreadable policy needs nothing: the plan reports it.
+pub fn needs_known_trails(bucket: &str, partition: &str, policy: &str, ids: &[&str]) -> bool {
+    let Ok(doc) = parse_policy(bucket, policy) else {
+        return false;
+    };
+    let bucket_arn = format!("arn:{partition}:s3:::{bucket}");
+    let on_paths = |r: &String| {
+        glob(r, &bucket_arn)
+            || ids.iter().any(|id| {
+                r.contains(&format!("/AWSLogs/{id}/"))
+                    || glob(r, &format!("{bucket_arn}/AWSLogs/{id}/x"))
+            })
+    };
+    doc.statements
+        .iter()
+        .filter_map(|s| normalise_statement(s).ok())
+        .any(|n| {
+            let scoped = n
+                .condition
+                .values()
+                .any(|kv| kv.contains_key("aws:sourcearn") || kv.contains_key("aws:sourceaccount"));
+            n.effect == Effect::Allow
+                && is_cloudtrail_only(&n)
+                && !scoped
+                && n.resource.iter().flatten().any(on_paths)
+        })
 }
 
 /// An unconditioned Allow for everyone would make the organization's logs public: refuse to
@@ -325,6 +357,32 @@ pub fn merge_with(
     other_trails: &[String],
     extra: &[Required],
 ) -> Result<Merge, PolicyError> {
+    let others = Others {
+        trails: other_trails,
+        known: None,
+    };
+    merge_beside(bucket, live, trails, others, extra)
+}
+
+/// Who else delivers to the bucket, as far as orgtrail can tell.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Others<'a> {
+    /// ARNs of trails not managed here that DescribeTrails shows writing to the bucket.
+    pub trails: &'a [String],
+    /// Every trail of the management account writing to the bucket, when all of them are known
+    /// (`BucketState::known_trails`): an unscoped grant on its paths is then judged on them
+    /// rather than on a stand-in for trails it might have.
+    pub known: Option<&'a Known>,
+}
+
+/// [`merge_with`], knowing who else delivers to the bucket.
+pub fn merge_beside(
+    bucket: &str,
+    live: Option<&str>,
+    trails: &[TrailRef],
+    others: Others,
+    extra: &[Required],
+) -> Result<Merge, PolicyError> {
     let doc = live_doc(bucket, live)?;
     let norms = doc
         .statements
@@ -337,7 +395,7 @@ pub fn merge_with(
         refuse_public_allow(bucket, s, n)?;
     }
     let derived = Derived::new(trails, extra);
-    let universe = sample::universe(trails, &norms, other_trails);
+    let universe = sample::universe(trails, &norms, others.trails, others.known);
     let Sorted {
         kept,
         superseded,

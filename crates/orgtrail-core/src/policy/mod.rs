@@ -10,7 +10,7 @@ pub mod statements;
 
 pub use canonical::{canonical_pretty, canonical_text};
 pub use error::{MAX_POLICY_BYTES, PolicyError, parse_policy};
-pub use merge::{Merge, ensure, merge, merge_with};
+pub use merge::{Merge, Others, ensure, merge, merge_beside, merge_with, needs_known_trails};
 pub use statements::{Required, access_logging, require_tls, required_statements};
 
 pub use crate::model::{CLOUDTRAIL_SERVICE, TrailRef};

@@ -680,3 +680,139 @@ mod props {
         }
     }
 }
+
+/// Every trail of the management account writing to `my-bucket`: `(name, region, organization)`.
+fn known(trails: &[(&str, &str, bool)]) -> crate::coverage::sample::Known {
+    crate::coverage::sample::Known {
+        account: "111111111111".into(),
+        trails: trails
+            .iter()
+            .map(|(n, r, o)| (format!("arn:aws:cloudtrail:{r}:111111111111:trail/{n}"), *o))
+            .collect(),
+    }
+}
+
+fn merge_knowing(live: Vec<Value>, k: &crate::coverage::sample::Known) -> Merge {
+    let others = Others {
+        trails: &[],
+        known: Some(k),
+    };
+    merge_beside("my-bucket", Some(&doc(live)), &[tref()], others, &[]).unwrap()
+}
+
+/// The guide's unscoped statements, once every trail of the management account is known and
+/// none but ours delivers to the bucket: replaced in place by the scoped ones, nothing lost, no
+/// warning.
+#[test]
+fn guide_grants_are_replaced_once_every_trail_of_the_management_account_is_known() {
+    for k in [known(&[]), known(&[("my-trail", "us-east-2", true)])] {
+        let m = merge_knowing(seed_policy(), &k);
+        assert_eq!(m.superseded.len(), 3, "{:?}", m.warnings);
+        assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+        assert!(m.coverage_lost.is_empty(), "{:?}", m.coverage_lost);
+        let stmts = m.new_policy.unwrap()["Statement"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(stmts, required_json());
+    }
+    // Without knowing them, a trail of the account might rely on them: kept (as before).
+    let m = merge("my-bucket", Some(&doc(seed_policy())), &[tref()], &[]).unwrap();
+    assert_eq!((m.superseded.len(), m.warnings.len()), (0, 3));
+}
+
+/// A second trail of the management account (another region) delivering to the bucket relies on
+/// the ACL check and on `AWSLogs/<account>/`: those are kept and the warning names it; the
+/// organization path, which a single-account trail never writes, is replaced.
+#[test]
+fn a_known_trail_relying_on_the_guide_grants_keeps_them_and_is_named() {
+    let k = known(&[("legacy", "eu-west-1", false)]);
+    let m = merge_knowing(seed_policy(), &k);
+    assert_eq!(m.superseded.len(), 1, "{:?}", m.warnings);
+    assert_eq!(
+        m.superseded[0]["Resource"],
+        json!("arn:aws:s3:::my-bucket/AWSLogs/o-exampleorgid/*")
+    );
+    assert_eq!(m.warnings.len(), 2, "{:?}", m.warnings);
+    for w in &m.warnings {
+        assert!(
+            w.contains("trail arn:aws:cloudtrail:eu-west-1:111111111111:trail/legacy"),
+            "{w}"
+        );
+        assert!(!w.contains("trails of account 111111111111"), "{w}");
+    }
+    assert!(m.coverage_lost.is_empty(), "{:?}", m.coverage_lost);
+    // Another organization trail writes the organization path too: all three kept.
+    let m = merge_knowing(seed_policy(), &known(&[("other-org", "us-east-1", true)]));
+    assert_eq!(
+        (m.superseded.len(), m.warnings.len()),
+        (0, 3),
+        "{:?}",
+        m.warnings
+    );
+}
+
+/// Member accounts' trails cannot be listed: a grant on a member's path, or on every account's,
+/// stays with the warning naming the accounts, and so does the ACL check they need.
+#[test]
+fn grants_member_trails_may_rely_on_stay_when_the_management_account_is_known() {
+    let mut live = seed_policy();
+    live.extend(member_grants().into_iter().skip(1));
+    let m = merge_knowing(live, &known(&[]));
+    assert_eq!(m.superseded.len(), 2, "{:?}", m.warnings);
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("AWSCloudTrailWriteMember")
+                && w.contains("trails of account 222222222222")),
+        "{:?}",
+        m.warnings
+    );
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("AWSCloudTrailAclCheck20150319")),
+        "{:?}",
+        m.warnings
+    );
+    assert!(m.coverage_lost.is_empty(), "{:?}", m.coverage_lost);
+
+    let every = json!({"Sid": "AllAccounts", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/AWSLogs/*", "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}});
+    let mut live = seed_policy();
+    live.push(every);
+    let m = merge_knowing(live, &known(&[]));
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("`AllAccounts`") && w.contains("trails of <every member account>")),
+        "{:?}",
+        m.warnings
+    );
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("AWSCloudTrailAclCheck20150319")
+                && w.contains("the ACL check of `my-bucket` by trails of <every member account>")),
+        "{:?}",
+        m.warnings
+    );
+    assert!(m.coverage_lost.is_empty(), "{:?}", m.coverage_lost);
+}
+
+/// The extra read is asked for only by an unscoped CloudTrail grant on the bucket, the
+/// management account's path or the organization's.
+#[test]
+fn known_trails_are_needed_only_for_unscoped_grants_on_their_paths() {
+    let ids = ["111111111111", "o-exampleorgid"];
+    let needs = |stmts: Vec<Value>| needs_known_trails("my-bucket", "aws", &doc(stmts), &ids);
+    assert!(needs(seed_policy()));
+    assert!(needs(vec![seed_policy()[0].clone()]));
+    assert!(needs(vec![seed_policy()[2].clone()]));
+    assert!(!needs(required_json()));
+    assert!(!needs(member_grants().into_iter().skip(1).collect()));
+    assert!(!needs(vec![config_stmt(), deny_insecure()]));
+    let mut every = seed_policy()[1].clone();
+    every["Resource"] = json!("arn:aws:s3:::my-bucket/*");
+    assert!(needs(vec![every]));
+    assert!(!needs_known_trails("my-bucket", "aws", "not json", &ids));
+}
