@@ -7,7 +7,8 @@
 
 use orgtrail_core::FieldChange;
 use serde_json::{Map, Value};
-use similar::{Algorithm, DiffOp, capture_diff_slices};
+
+use crate::keyed::{self, KEYS, Pair};
 
 /// Which two sides a change compares: a plan goes from live to planned, drift compares live
 /// with the spec (nothing is "before" or "after" there).
@@ -18,7 +19,7 @@ pub enum Sides {
 }
 
 impl Sides {
-    fn legend(self) -> &'static str {
+    pub(crate) fn legend(self) -> &'static str {
         match self {
             Sides::Plan => "# - live, + planned",
             Sides::Drift => "# - live, + spec",
@@ -26,7 +27,8 @@ impl Sides {
     }
 }
 
-/// One rendered line: `' '` context, `'-'` the live side, `'+'` the planned / spec side.
+/// One rendered line: `' '` context, `'-'` the live side, `'+'` the planned / spec side, `'~'`
+/// the header of a list item that is on both sides with members changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     pub mark: char,
@@ -34,7 +36,7 @@ pub struct Line {
 }
 
 impl Line {
-    fn new(mark: char, indent: usize, text: &str) -> Line {
+    pub(crate) fn new(mark: char, indent: usize, text: &str) -> Line {
         Line {
             mark,
             text: format!("{:indent$}{text}", ""),
@@ -55,10 +57,28 @@ pub enum Shown {
     Block { header: String, lines: Vec<Line> },
 }
 
-/// Tags arrive as one change per key (`tags.KEY`); reviewers read them as one map.
+/// The field under which delegated administrators are listed, one account per item.
+const ADMINS: &str = "delegated_administrators";
+
+/// The changes as shown: grouped (see [`grouped`]), those that only reorder a list left out.
+pub fn shown(changes: &[FieldChange], sides: Sides) -> Vec<Shown> {
+    grouped(changes)
+        .iter()
+        .filter(|c| !keyed::same(&prune(&c.before), &prune(&c.after)))
+        .map(|c| show(c, sides))
+        .collect()
+}
+
+/// Tags arrive as one change per key (`tags.KEY`), delegated administrators as one per account
+/// (`delegated_administrators[ACCOUNT]`, true when it is one); reviewers read them as one map
+/// and one list.
 pub fn grouped(changes: &[FieldChange]) -> Vec<FieldChange> {
     let mut out: Vec<FieldChange> = Vec::new();
     for c in changes {
+        if let Some(account) = admin_account(&c.field) {
+            add_admin(&mut out, account, c);
+            continue;
+        }
         let Some(key) = c.field.strip_prefix("tags.") else {
             out.push(c.clone());
             continue;
@@ -78,6 +98,31 @@ pub fn grouped(changes: &[FieldChange]) -> Vec<FieldChange> {
     out
 }
 
+fn admin_account(field: &str) -> Option<&str> {
+    field
+        .strip_prefix(ADMINS)?
+        .strip_prefix('[')?
+        .strip_suffix(']')
+}
+
+/// The account into the last change's lists of administrators, on each side where it is one.
+fn add_admin(out: &mut Vec<FieldChange>, account: &str, c: &FieldChange) {
+    if out.last().is_none_or(|l| l.field != ADMINS) {
+        out.push(FieldChange {
+            field: ADMINS.into(),
+            before: Value::Array(Vec::new()),
+            after: Value::Array(Vec::new()),
+        });
+    }
+    if let Some(last) = out.last_mut() {
+        for (side, is) in [(&mut last.before, &c.before), (&mut last.after, &c.after)] {
+            if let (Value::Array(list), Value::Bool(true)) = (side, is) {
+                list.push(Value::String(account.into()));
+            }
+        }
+    }
+}
+
 fn insert(map: &mut Value, key: &str, v: &Value) {
     if let (Value::Object(m), false) = (map, v.is_null()) {
         m.insert(key.to_string(), v.clone());
@@ -87,6 +132,15 @@ fn insert(map: &mut Value, key: &str, v: &Value) {
 /// Render one change.
 pub fn show(c: &FieldChange, sides: Sides) -> Shown {
     let (live, want) = (prune(&c.before), prune(&c.after));
+    // A step names only the administrators it changes: `[] → [a]` would misstate the live list,
+    // so they are always items added or removed.
+    if c.field == ADMINS
+        && let (Value::Array(a), Value::Array(b)) = (&live, &want)
+    {
+        let mut lines = Vec::new();
+        diff_array(&mut lines, 2, a, b);
+        return block(&c.field, sides, lines);
+    }
     if is_scalar(&live) && is_scalar(&want) {
         return Shown::Scalar {
             field: c.field.clone(),
@@ -96,8 +150,12 @@ pub fn show(c: &FieldChange, sides: Sides) -> Shown {
     }
     let mut lines = Vec::new();
     diff_value(&mut lines, 2, &live, &want);
+    block(&c.field, sides, lines)
+}
+
+pub(crate) fn block(field: &str, sides: Sides, lines: Vec<Line>) -> Shown {
     Shown::Block {
-        header: format!("{}:  {}", c.field, sides.legend()),
+        header: format!("{field}:  {}", sides.legend()),
         lines,
     }
 }
@@ -169,8 +227,12 @@ fn inline(v: &Value) -> Option<String> {
     (text.len() <= 72).then_some(text)
 }
 
-/// Keys that name a list element; kept as context when a sibling changes.
-const IDENTITY: [&str; 3] = ["name", "field", "type"];
+/// The members of an object, those that name it ([`KEYS`]) first: a list item is read by its
+/// name (a policy statement's `Sid` comes last in canonical JSON).
+fn named_first(m: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
+    let named = KEYS.into_iter().filter_map(|k| m.get_key_value(k));
+    named.chain(m.iter().filter(|(k, _)| !KEYS.contains(&k.as_str())))
+}
 
 /// The whole of `v` under `key` (or as a list item when `key` is `None`), every line marked.
 fn emit(out: &mut Vec<Line>, mark: char, indent: usize, key: Option<&str>, v: &Value) {
@@ -203,11 +265,11 @@ fn emit(out: &mut Vec<Line>, mark: char, indent: usize, key: Option<&str>, v: &V
 }
 
 /// A list item: `- ` before its first line, its other lines two further in.
-fn emit_item(out: &mut Vec<Line>, mark: char, indent: usize, v: &Value) {
+pub(crate) fn emit_item(out: &mut Vec<Line>, mark: char, indent: usize, v: &Value) {
     let start = out.len();
     match v {
         Value::Object(m) if !m.is_empty() => {
-            for (k, x) in m {
+            for (k, x) in named_first(m) {
                 emit(out, mark, indent + 2, Some(k), x);
             }
             dash(&mut out[start], indent);
@@ -228,7 +290,7 @@ fn dash(line: &mut Line, indent: usize) {
 /// Lines for `live` -> `want` at `indent` (both already pruned).
 fn diff_value(out: &mut Vec<Line>, indent: usize, live: &Value, want: &Value) {
     match (live, want) {
-        (a, b) if a == b => {}
+        (a, b) if keyed::same(a, b) => {}
         (Value::Object(a), Value::Object(b)) => diff_object(out, indent, a, b),
         (Value::Array(a), Value::Array(b)) if inline(live).is_none() || inline(want).is_none() => {
             diff_array(out, indent, a, b);
@@ -243,7 +305,7 @@ fn diff_value(out: &mut Vec<Line>, indent: usize, live: &Value, want: &Value) {
 }
 
 fn diff_object(out: &mut Vec<Line>, indent: usize, a: &Map<String, Value>, b: &Map<String, Value>) {
-    for k in IDENTITY {
+    for k in KEYS {
         if let (Some(x), Some(y)) = (a.get(k), b.get(k))
             && x == y
             && inline(x).is_some()
@@ -256,7 +318,7 @@ fn diff_object(out: &mut Vec<Line>, indent: usize, a: &Map<String, Value>, b: &M
         match (a.get(k), b.get(k)) {
             (Some(x), None) => emit(out, '-', indent, Some(k), x),
             (None, Some(y)) => emit(out, '+', indent, Some(k), y),
-            (Some(x), Some(y)) if x != y => diff_member(out, indent, k, x, y),
+            (Some(x), Some(y)) if !keyed::same(x, y) => diff_member(out, indent, k, x, y),
             _ => {}
         }
     }
@@ -278,61 +340,26 @@ fn diff_member(out: &mut Vec<Line>, indent: usize, key: &str, x: &Value, y: &Val
     }
 }
 
-/// Lists: equal elements are left out; a changed element is shown as a diff of its members
-/// (with its name as context), added and removed elements whole.
+/// Lists: items are matched by name (`crate::keyed`), not position; equal items are left out,
+/// a changed item is shown as a diff of its members under `~` (with its name as context),
+/// added and removed items whole.
 fn diff_array(out: &mut Vec<Line>, indent: usize, a: &[Value], b: &[Value]) {
-    let ka: Vec<String> = a.iter().map(Value::to_string).collect();
-    let kb: Vec<String> = b.iter().map(Value::to_string).collect();
-    for op in capture_diff_slices(Algorithm::Myers, &ka, &kb) {
-        match op {
-            DiffOp::Equal { .. } => {}
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => a[old_index..old_index + old_len]
-                .iter()
-                .for_each(|x| emit_item(out, '-', indent, x)),
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => b[new_index..new_index + new_len]
-                .iter()
-                .for_each(|y| emit_item(out, '+', indent, y)),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => replace(
-                out,
-                indent,
-                &a[old_index..old_index + old_len],
-                &b[new_index..new_index + new_len],
-            ),
-        }
-    }
-}
-
-fn replace(out: &mut Vec<Line>, indent: usize, a: &[Value], b: &[Value]) {
-    let paired = a.len().min(b.len());
-    for (x, y) in a.iter().zip(b) {
-        match (x, y) {
-            (Value::Object(m), Value::Object(n)) => changed_item(out, indent, m, n),
-            _ => {
+    for pair in keyed::pairs(a, b) {
+        match pair {
+            Pair::Removed(x) => emit_item(out, '-', indent, x),
+            Pair::Added(y) => emit_item(out, '+', indent, y),
+            Pair::Changed(Value::Object(m), Value::Object(n)) => changed_item(out, indent, m, n),
+            Pair::Changed(x, y) => {
                 emit_item(out, '-', indent, x);
                 emit_item(out, '+', indent, y);
             }
         }
     }
-    a[paired..]
-        .iter()
-        .for_each(|x| emit_item(out, '-', indent, x));
-    b[paired..]
-        .iter()
-        .for_each(|y| emit_item(out, '+', indent, y));
 }
 
-/// A list element whose members changed: `- name: …` (or a bare `-`) as context, then the
+/// A list item whose members changed: `~ - name: …` (or a bare `~ -`) as its header, then the
 /// member diff two further in.
-fn changed_item(
+pub(crate) fn changed_item(
     out: &mut Vec<Line>,
     indent: usize,
     a: &Map<String, Value>,
@@ -341,7 +368,10 @@ fn changed_item(
     let start = out.len();
     diff_object(out, indent + 2, a, b);
     match out.get_mut(start) {
-        Some(first) if first.mark == ' ' => dash(first, indent),
-        _ => out.insert(start, Line::new(' ', indent, "-")),
+        Some(first) if first.mark == ' ' => {
+            dash(first, indent);
+            first.mark = '~';
+        }
+        _ => out.insert(start, Line::new('~', indent, "-")),
     }
 }

@@ -4,23 +4,29 @@
 //! Also the spec document `orgtrail import` prints (`spec_yaml`).
 //!
 //! Pure string building: this crate never prints and never decides anything. The bucket policy
-//! is shown as a unified diff of canonical pretty JSON computed with `similar`; structured fields
-//! (selectors, tags, CloudWatch settings) as YAML-style diffs of only what differs (`fields`).
-//! Every YAML string goes through one quoting rule (`yaml`).
+//! is shown as its statements keyed by Sid (`statements`) above a unified diff of canonical
+//! pretty JSON computed with `similar`; structured fields (selectors, tags, CloudWatch settings)
+//! as YAML-style diffs of only what differs (`fields`), list items matched by name, never by
+//! position (`keyed`). Text output wraps diagnostics to the terminal's width (`wrap`). Every
+//! YAML string goes through one quoting rule (`yaml`).
 
 pub mod fields;
+mod keyed;
 mod markdown;
 mod sarif;
 mod spec_yaml;
+mod statements;
 mod style;
 mod text;
+mod wrap;
 mod yaml;
 
 use orgtrail_core::Plan;
 use orgtrail_core::drift::DriftReport;
 
 pub use markdown::{
-    COMMENT_LIMIT, MARKDOWN_BUDGET, drift_markdown, plan_markdown, plan_markdown_within,
+    COMMENT_LIMIT, MARKDOWN_BUDGET, drift_markdown, drift_markdown_within, plan_markdown,
+    plan_markdown_within,
 };
 pub use sarif::drift_sarif;
 pub use spec_yaml::spec_yaml;
@@ -40,6 +46,10 @@ pub fn drift_json(r: &DriftReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
 }
 
+#[cfg(test)]
+mod keyed_tests;
+#[cfg(test)]
+mod layout_tests;
 #[cfg(test)]
 mod review_tests;
 #[cfg(test)]

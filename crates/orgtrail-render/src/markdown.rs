@@ -2,7 +2,8 @@
 //! 65,536 characters, so a plan that would render longer keeps its findings, summary table and
 //! every step header, shows the step diffs that fit (short ones first in plan order, long ones
 //! collapsed), and ends with a note naming the command that prints the whole plan. Also the
-//! drift report as markdown (a table of findings, their diffs collapsed).
+//! drift report as markdown (a table of findings, their diffs collapsed), cut the same way: the
+//! table whole, the diffs that fit, a note naming the command that prints the whole report.
 
 use std::fmt::Write;
 
@@ -10,6 +11,7 @@ use orgtrail_core::drift::DriftReport;
 use orgtrail_core::{FieldChange, Plan, Severity, Step};
 
 use crate::fields::{self, Shown, Sides};
+use crate::statements::statements;
 use crate::text::{no_steps, summary, symbol, unified_diff};
 
 /// GitHub's limit on the body of an issue or pull-request comment, in characters.
@@ -27,10 +29,18 @@ pub fn plan_markdown(plan: &Plan) -> String {
     plan_markdown_within(plan, MARKDOWN_BUDGET)
 }
 
-/// One step: its `<summary>` line and its body (losses, field diffs, policy diff).
+/// One step or drift finding: its `<summary>` line, its body (losses, field diffs, policy
+/// diff) and what closes it.
 struct Section {
     open: String,
     body: String,
+    close: &'static str,
+}
+
+impl Section {
+    fn len(&self) -> usize {
+        self.open.len() + self.body.len() + self.close.len()
+    }
 }
 
 const CLOSE: &str = "\n</details>\n\n";
@@ -39,51 +49,50 @@ const LEFT_OUT: &str =
 
 /// [`plan_markdown`] with an explicit budget in bytes.
 pub fn plan_markdown_within(plan: &Plan, budget: usize) -> String {
-    let head = head(plan);
     let sections: Vec<Section> = plan
         .steps
         .iter()
         .enumerate()
         .map(|(i, s)| section(i, s))
         .collect();
-    let full: usize = head.len()
-        + sections
-            .iter()
-            .map(|s| s.open.len() + s.body.len() + CLOSE.len())
-            .sum::<usize>();
+    within(head(plan), &sections, budget, &|full, left_out| {
+        note(plan, full, left_out)
+    })
+}
+
+/// `head` and every section whole when they fit in `budget` bytes; otherwise every section's
+/// `<summary>`, the bodies that fit (in order) and `note(full length, bodies left out)`.
+fn within(
+    head: String,
+    sections: &[Section],
+    budget: usize,
+    note: &dyn Fn(usize, usize) -> String,
+) -> String {
+    let full: usize = head.len() + sections.iter().map(Section::len).sum::<usize>();
+    let mut out;
     if full <= budget {
-        let mut out = head;
-        for s in &sections {
+        out = head;
+        for s in sections {
             out.push_str(&s.open);
             out.push_str(&s.body);
-            out.push_str(CLOSE);
+            out.push_str(s.close);
         }
         return out;
     }
-    truncated(plan, head, &sections, full, budget)
-}
-
-fn truncated(
-    plan: &Plan,
-    head: String,
-    sections: &[Section],
-    full: usize,
-    budget: usize,
-) -> String {
     let skeleton: usize = head.len()
         + sections
             .iter()
-            .map(|s| s.open.len() + LEFT_OUT.len() + CLOSE.len())
+            .map(|s| s.open.len() + LEFT_OUT.len() + s.close.len())
             .sum::<usize>();
     let mut left_out = 0;
-    let mut out;
-    if skeleton + note(plan, full, sections.len()).len() > budget {
+    // The note is reserved with every body left out, which it never exceeds.
+    let reserved = note(full, sections.len()).len();
+    if skeleton + reserved > budget {
         // Not even every header fits: the head, cut at a line, and the note.
         left_out = sections.len();
-        let room = budget.saturating_sub(note(plan, full, left_out).len());
-        out = cut_at_line(&head, room);
+        out = cut_at_line(&head, budget.saturating_sub(reserved));
     } else {
-        let mut room = budget - skeleton - note(plan, full, sections.len()).len();
+        let mut room = budget - skeleton - reserved;
         out = head;
         for s in sections {
             out.push_str(&s.open);
@@ -94,15 +103,14 @@ fn truncated(
                 left_out += 1;
                 out.push_str(LEFT_OUT);
             }
-            out.push_str(CLOSE);
+            out.push_str(s.close);
         }
     }
-    out.push_str(&note(plan, full, left_out));
+    out.push_str(&note(full, left_out));
     out
 }
 
 /// The truncation note: how long the whole plan is, what is missing, how to see all of it.
-/// Reserved with `left_out` = every step, which it never exceeds.
 fn note(plan: &Plan, full: usize, left_out: usize) -> String {
     format!(
         "> **Plan truncated.** The whole plan is {full} bytes of markdown, more than a GitHub \
@@ -165,22 +173,26 @@ fn head(plan: &Plan) -> String {
 }
 
 /// The field changes and the policy diff of a step or drift finding, as `diff` blocks (a drift
-/// block says which side is which).
+/// block says which side is which); the policy's statements by Sid above its JSON diff.
 fn diff_blocks(
     out: &mut String,
     changes: &[FieldChange],
     policy_diff: Option<&(String, String)>,
     sides: Sides,
 ) {
-    if !changes.is_empty() {
+    let block = diff_block(fields::shown(changes, sides));
+    if !block.is_empty() {
         let legend = if matches!(sides, Sides::Drift) {
             "# - live, + spec\n"
         } else {
             ""
         };
-        let _ = write!(out, "```diff\n{legend}{}```\n", diff_block(changes, sides));
+        let _ = write!(out, "```diff\n{legend}{block}```\n");
     }
     if let Some((before, after)) = policy_diff {
+        if let Some(shown) = statements(before, after, sides) {
+            let _ = write!(out, "```diff\n{}```\n", diff_block(vec![shown]));
+        }
         let _ = write!(out, "```diff\n{}```\n", unified_diff(before, after));
     }
 }
@@ -205,15 +217,16 @@ fn section(i: usize, s: &Step) -> Section {
             s.reason
         ),
         body,
+        close: CLOSE,
     }
 }
 
 /// The inside of a ```diff block: `- field: live` / `+ field: planned` for a scalar, a header
 /// and a YAML-style diff for a structured value.
-fn diff_block(changes: &[FieldChange], sides: Sides) -> String {
+fn diff_block(shown: Vec<Shown>) -> String {
     let mut out = String::new();
-    for c in fields::grouped(changes) {
-        match fields::show(&c, sides) {
+    for s in shown {
+        match s {
             Shown::Scalar { field, live, want } => {
                 let _ = writeln!(out, "- {field}: {live}");
                 let _ = writeln!(out, "+ {field}: {want}");
@@ -229,21 +242,27 @@ fn diff_block(changes: &[FieldChange], sides: Sides) -> String {
     out
 }
 
+/// Markdown of a drift report for a PR or issue comment, at most [`MARKDOWN_BUDGET`] bytes.
 pub fn drift_markdown(r: &DriftReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "### orgtrail drift: {}\n", r.specs.join(", "));
+    drift_markdown_within(r, MARKDOWN_BUDGET)
+}
+
+/// [`drift_markdown`] with an explicit budget in bytes.
+pub fn drift_markdown_within(r: &DriftReport, budget: usize) -> String {
+    let mut head = String::new();
+    let _ = writeln!(head, "### orgtrail drift: {}\n", r.specs.join(", "));
     for e in &r.errors {
-        let _ = writeln!(out, "- ❌ {e}");
+        let _ = writeln!(head, "- ❌ {e}");
     }
     if r.findings.is_empty() && r.errors.is_empty() {
-        let _ = writeln!(out, "**In sync.**");
-        return out;
+        let _ = writeln!(head, "**In sync.**");
+        return head;
     }
-    let _ = writeln!(out, "| severity | rule | finding | fixed by apply |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(head, "| severity | rule | finding | fixed by apply |");
+    let _ = writeln!(head, "|---|---|---|---|");
     for f in &r.findings {
         let _ = writeln!(
-            out,
+            head,
             "| {} | `{}` | {} | {} |",
             f.severity.as_str(),
             f.rule,
@@ -251,18 +270,35 @@ pub fn drift_markdown(r: &DriftReport) -> String {
             if f.fixed_by_apply { "yes" } else { "no" }
         );
     }
-    for f in r
+    let sections: Vec<Section> = r
         .findings
         .iter()
         .filter(|f| !f.changes.is_empty() || f.policy_diff.is_some())
-    {
-        let _ = write!(
-            out,
-            "\n<details><summary><code>{}</code>: {}</summary>\n\n",
-            f.rule, f.target
-        );
-        diff_blocks(&mut out, &f.changes, f.policy_diff.as_ref(), Sides::Drift);
-        let _ = writeln!(out, "</details>");
-    }
-    out
+        .map(|f| {
+            let mut body = String::new();
+            diff_blocks(&mut body, &f.changes, f.policy_diff.as_ref(), Sides::Drift);
+            Section {
+                open: format!(
+                    "\n<details><summary><code>{}</code>: {}</summary>\n\n",
+                    f.rule, f.target
+                ),
+                body,
+                close: "</details>\n",
+            }
+        })
+        .collect();
+    within(head, &sections, budget, &|full, left_out| {
+        drift_note(r, full, left_out)
+    })
+}
+
+/// The truncation note of a drift report, in the words of the plan's.
+fn drift_note(r: &DriftReport, full: usize, left_out: usize) -> String {
+    format!(
+        "\n> **Drift report truncated.** The whole report is {full} bytes of markdown, more than \
+         a GitHub comment takes ({COMMENT_LIMIT} characters); {left_out} finding diff(s) are \
+         left out above. The table of findings is complete. See the whole report with \
+         `orgtrail drift {}` (or `--format json`).\n",
+        r.specs.join(" ")
+    )
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::*;
 
 const ARN: &str = "arn:aws:cloudtrail:us-east-2:123456789012:trail/my-trail";
-const PLAIN: Style = Style { color: false };
+const PLAIN: Style = Style::PLAIN;
 
 /// Selectors as the plan carries them: parsed into the core type (so every default member is
 /// there, as in a real plan) and serialised back.
@@ -135,7 +135,7 @@ fn a_basic_selector_gaining_a_data_resource_shows_only_that_resource() {
         [
             "event_selectors:  # - live, + planned",
             "    basic:",
-            "      -",
+            "~     -",
             "+       data_resources:",
             "+         - type: AWS::S3::Object",
             "+           values: [arn:aws:s3:::app-a/]",

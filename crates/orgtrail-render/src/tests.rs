@@ -45,7 +45,7 @@ fn plan(steps: Vec<Step>, findings: Vec<Finding>) -> Plan {
     }
 }
 
-const PLAIN: Style = Style { color: false };
+const PLAIN: Style = Style::PLAIN;
 
 #[test]
 fn reducing_step_is_marked_and_lists_what_it_loses() {
@@ -102,7 +102,16 @@ fn an_empty_plan_says_no_changes_unless_it_has_errors() {
 fn colour_only_when_the_style_asks_for_it() {
     let p = plan(vec![step(StepKind::StopLogging, &["x"])], vec![]);
     assert!(!plan_text(&p, PLAIN).contains('\x1b'));
-    assert!(plan_text(&p, Style { color: true }).contains("\x1b[31m"));
+    assert!(
+        plan_text(
+            &p,
+            Style {
+                color: true,
+                ..PLAIN
+            }
+        )
+        .contains("\x1b[31m")
+    );
 }
 
 #[test]

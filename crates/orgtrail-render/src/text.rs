@@ -1,15 +1,21 @@
 //! The terminal text of a plan (Terraform-like) and of a drift report, and the pieces the
 //! markdown shares with it: step symbols, the summary line, the unified policy diff, the field
-//! change lines. Colour comes from [`Style`]; nothing here prints.
+//! change lines. Colour and width come from [`Style`]: findings, fixes and step comments are
+//! wrapped to its width (`crate::wrap`); nothing here prints.
 
 use std::fmt::Write;
 
-use orgtrail_core::drift::{DriftReport, DriftSeverity};
-use orgtrail_core::{FieldChange, Plan, Severity, Step};
+use orgtrail_core::drift::{DriftFinding, DriftReport, DriftSeverity};
+use orgtrail_core::{FieldChange, Finding, Plan, Severity, Step};
 use similar::TextDiff;
 
 use crate::fields::{self, Shown, Sides};
+use crate::statements::statements;
 use crate::style::Style;
+use crate::wrap::{prefixed, wrap};
+
+/// Where a step's lines start (under `NN. `).
+const STEP: &str = "      ";
 
 pub(crate) fn symbol(step: &Step) -> &'static str {
     if step.reduces_coverage {
@@ -35,19 +41,21 @@ pub fn unified_diff(before: &str, after: &str) -> String {
 /// as a header and a diff (`-` live in red, `+` planned or spec in green).
 pub fn change_lines(changes: &[FieldChange], sides: Sides, style: Style) -> Vec<String> {
     let mut out = Vec::new();
-    for c in fields::grouped(changes) {
-        match fields::show(&c, sides) {
+    for shown in fields::shown(changes, sides) {
+        match shown {
             Shown::Scalar { field, live, want } => out.push(match sides {
                 Sides::Plan => format!("{field}: {live} → {want}"),
                 Sides::Drift => format!("{field} — live: {live}, spec: {want}"),
             }),
-            Shown::Block { header, lines } => {
-                out.push(header);
-                out.extend(lines.iter().map(|l| paint_line(l.mark, &l.text, style)));
-            }
+            Shown::Block { header, lines } => block_lines(&mut out, header, &lines, style),
         }
     }
     out
+}
+
+fn block_lines(out: &mut Vec<String>, header: String, lines: &[fields::Line], style: Style) {
+    out.push(header);
+    out.extend(lines.iter().map(|l| paint_line(l.mark, &l.text, style)));
 }
 
 fn paint_line(mark: char, text: &str, style: Style) -> String {
@@ -55,8 +63,33 @@ fn paint_line(mark: char, text: &str, style: Style) -> String {
     match mark {
         '-' => style.red(&line),
         '+' => style.green(&line),
+        '~' => style.yellow(&line),
         _ => line,
     }
+}
+
+/// A policy change for the terminal: its statements by Sid (`crate::statements`), then the
+/// unified diff of the JSON.
+fn policy_lines(policy: &(String, String), sides: Sides, style: Style) -> Vec<String> {
+    let (before, after) = policy;
+    let mut out = Vec::new();
+    if let Some(Shown::Block { header, lines }) = statements(before, after, sides) {
+        block_lines(&mut out, header, &lines, style);
+    }
+    for line in unified_diff(before, after).lines() {
+        out.push(if line.starts_with('+') && !line.starts_with("+++") {
+            style.green(line)
+        } else if line.starts_with('-') && !line.starts_with("---") {
+            style.red(line)
+        } else {
+            line.to_string()
+        });
+    }
+    out
+}
+
+fn unpainted(s: &str) -> String {
+    s.to_string()
 }
 
 /// Plan summary line.
@@ -85,63 +118,85 @@ pub(crate) fn no_steps(out: &mut String, plan: &Plan, no_changes: &str) -> bool 
 pub fn plan_text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     for f in &plan.findings {
-        let (tag, color) = match f.severity {
-            Severity::Error => ("error", style.red("error")),
-            Severity::Warning => ("warning", style.yellow("warning")),
-        };
-        let _ = tag;
-        let spec = if f.spec.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", f.spec)
-        };
-        let _ = writeln!(out, "{color}[{}]: {spec}{}", f.code, f.message);
-        if !f.fix.is_empty() {
-            let _ = writeln!(out, "  fix: {}", f.fix);
-        }
+        out.push_str(&finding_text(f, style));
     }
     if no_steps(&mut out, plan, "No changes.") {
         return out;
     }
     for (i, s) in plan.steps.iter().enumerate() {
-        let sym = symbol(s);
-        let head = format!("{sym} {}", s.kind.as_str());
-        let head = match sym {
-            "+" => style.green(&head),
-            "!" => style.red(&head),
-            _ => style.yellow(&head),
-        };
-        let _ = writeln!(out, "{:>2}. {head}  {}", i + 1, style.bold(&s.target));
-        let _ = writeln!(out, "      {}", style.dim(&format!("# {}", s.reason)));
-        if s.reduces_coverage {
-            let _ = writeln!(
-                out,
-                "      {}",
-                style.red(
-                    "# reduces audit coverage: apply refuses it without --allow-coverage-reduction"
-                )
-            );
-            for lost in &s.coverage_lost {
-                let _ = writeln!(out, "      {}", style.red(&format!("#   loses: {lost}")));
-            }
-        }
-        for line in change_lines(&s.changes, Sides::Plan, style) {
-            let _ = writeln!(out, "      {line}");
-        }
-        if let Some((before, after)) = &s.policy_diff {
-            for line in unified_diff(before, after).lines() {
-                let painted = if line.starts_with('+') && !line.starts_with("+++") {
-                    style.green(line)
-                } else if line.starts_with('-') && !line.starts_with("---") {
-                    style.red(line)
-                } else {
-                    line.to_string()
-                };
-                let _ = writeln!(out, "      {painted}");
-            }
-        }
+        out.push_str(&step_text(i, s, style));
     }
     let _ = writeln!(out, "\n{}", style.bold(&summary(plan)));
+    out
+}
+
+/// `error[code]: spec: message` and `  fix: …`, each wrapped with a hanging indent.
+fn finding_text(f: &Finding, style: Style) -> String {
+    let (tag, painted) = match f.severity {
+        Severity::Error => ("error", style.red("error")),
+        Severity::Warning => ("warning", style.yellow("warning")),
+    };
+    let spec = if f.spec.is_empty() {
+        String::new()
+    } else {
+        format!("{}: ", f.spec)
+    };
+    let text = format!("[{}]: {spec}{}", f.code, f.message);
+    let lines = wrap(&text, tag.len(), 4, style.width);
+    let mut out = prefixed(&lines, &painted, "    ", &unpainted);
+    if !f.fix.is_empty() {
+        let fix = wrap(&f.fix, 7, 7, style.width);
+        out.push_str(&prefixed(&fix, "  fix: ", "       ", &unpainted));
+    }
+    out
+}
+
+/// A `# comment` under a step, wrapped: its other lines are comments too, `hang` columns
+/// further in than the `#`.
+fn comment(
+    text: &str,
+    first: &str,
+    hang: usize,
+    style: Style,
+    paint: &dyn Fn(&str) -> String,
+) -> String {
+    let first = format!("{STEP}#{first}");
+    let cont = format!("{STEP}#{:hang$}", "");
+    let lines = wrap(text, first.chars().count(), cont.len(), style.width);
+    prefixed(&lines, &first, &cont, paint)
+}
+
+fn step_text(i: usize, s: &Step, style: Style) -> String {
+    let mut out = String::new();
+    let sym = symbol(s);
+    let head = format!("{sym} {}", s.kind.as_str());
+    let head = match sym {
+        "+" => style.green(&head),
+        "!" => style.red(&head),
+        _ => style.yellow(&head),
+    };
+    let _ = writeln!(out, "{:>2}. {head}  {}", i + 1, style.bold(&s.target));
+    out.push_str(&comment(&s.reason, " ", 3, style, &|l| style.dim(l)));
+    if s.reduces_coverage {
+        let red = |l: &str| style.red(l);
+        out.push_str(&comment(
+            "reduces audit coverage: apply refuses it without --allow-coverage-reduction",
+            " ",
+            3,
+            style,
+            &red,
+        ));
+        for lost in &s.coverage_lost {
+            out.push_str(&comment(lost, "   loses: ", 10, style, &red));
+        }
+    }
+    let mut lines = change_lines(&s.changes, Sides::Plan, style);
+    if let Some(policy) = &s.policy_diff {
+        lines.extend(policy_lines(policy, Sides::Plan, style));
+    }
+    for line in lines {
+        let _ = writeln!(out, "{STEP}{line}");
+    }
     out
 }
 
@@ -156,27 +211,12 @@ fn severity_label(s: DriftSeverity, style: Style) -> String {
 pub fn drift_text(r: &DriftReport, style: Style) -> String {
     let mut out = String::new();
     for e in &r.errors {
-        let _ = writeln!(out, "{}: {e}", style.red("error"));
+        let lines = wrap(e, 7, 7, style.width);
+        let label = format!("{}: ", style.red("error"));
+        out.push_str(&prefixed(&lines, &label, "       ", &unpainted));
     }
     for f in &r.findings {
-        let _ = writeln!(
-            out,
-            "{} [{}] {}",
-            severity_label(f.severity, style),
-            f.rule,
-            f.message
-        );
-        for line in change_lines(&f.changes, Sides::Drift, style) {
-            let _ = writeln!(out, "    {line}");
-        }
-        if let Some((before, after)) = &f.policy_diff {
-            for line in unified_diff(before, after).lines() {
-                let _ = writeln!(out, "    {line}");
-            }
-        }
-        if f.fixed_by_apply {
-            let _ = writeln!(out, "    `orgtrail apply` would fix it.");
-        }
+        out.push_str(&drift_finding_text(f, style));
     }
     if r.errors.is_empty() {
         if r.drifted() {
@@ -199,6 +239,26 @@ pub fn drift_text(r: &DriftReport, style: Style) -> String {
         } else {
             let _ = writeln!(out, "In sync: live state matches {}.", r.specs.join(", "));
         }
+    }
+    out
+}
+
+/// `severity [rule] message`, wrapped with a hanging indent, then what differs.
+fn drift_finding_text(f: &DriftFinding, style: Style) -> String {
+    let tag = severity_label(f.severity, Style::PLAIN);
+    let text = format!("[{}] {}", f.rule, f.message);
+    let lines = wrap(&text, tag.len() + 1, 2, style.width);
+    let label = format!("{} ", severity_label(f.severity, style));
+    let mut out = prefixed(&lines, &label, "  ", &unpainted);
+    let mut details = change_lines(&f.changes, Sides::Drift, style);
+    if let Some(policy) = &f.policy_diff {
+        details.extend(policy_lines(policy, Sides::Drift, style));
+    }
+    if f.fixed_by_apply {
+        details.push("`orgtrail apply` would fix it.".into());
+    }
+    for line in details {
+        let _ = writeln!(out, "    {line}");
     }
     out
 }

@@ -1,8 +1,11 @@
 //! The one place that writes to the terminal. Honours `--no-color`, `NO_COLOR` and non-TTY
-//! output (no colour, no spinner when stdout is piped or in CI logs).
+//! output (no colour, no spinner when stdout is piped or in CI logs), and tells the renderer how
+//! wide the terminal is: diagnostics are wrapped to it (80 columns when a terminal does not say).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::fs::File;
 use std::io::{IsTerminal, Write};
+use std::process::{Command, Stdio};
 
 use orgtrail_render::Style;
 
@@ -19,6 +22,11 @@ impl Printer {
         Printer {
             style: Style {
                 color: stdout_tty && !no_color && !no_color_env,
+                width: if stdout_tty {
+                    terminal_width().unwrap_or(Style::WIDTH)
+                } else {
+                    columns().unwrap_or(PIPED_WIDTH)
+                },
             },
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
@@ -74,4 +82,34 @@ impl Printer {
             eprintln!("{text}");
         }
     }
+}
+
+/// The width of piped text output (no terminal), unless `COLUMNS` asks for one: unwrapped,
+/// so a finding stays one line for `grep`, scripts and the end-to-end tests that look for its
+/// words ([`Style::WIDTH`] here would wrap it like a terminal's).
+const PIPED_WIDTH: usize = Style::NO_WRAP;
+
+/// `COLUMNS`, when exported and a positive number.
+fn columns() -> Option<usize> {
+    let cols: usize = std::env::var("COLUMNS").ok()?.trim().parse().ok()?;
+    (cols > 0).then_some(cols)
+}
+
+/// The terminal's width in columns: `COLUMNS` when the shell exports it, otherwise what
+/// `stty size` reports for the controlling terminal (the standard library cannot ask, and
+/// asking the kernel directly takes unsafe code, which the workspace forbids).
+fn terminal_width() -> Option<usize> {
+    if let Some(cols) = columns() {
+        return Some(cols);
+    }
+    let tty = File::open("/dev/tty").ok()?;
+    let out = Command::new("stty")
+        .arg("size")
+        .stdin(tty)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let size = String::from_utf8_lossy(&out.stdout);
+    let cols: usize = size.split_whitespace().nth(1)?.parse().ok()?;
+    (out.status.success() && cols > 0).then_some(cols)
 }
