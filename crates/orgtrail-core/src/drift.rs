@@ -72,6 +72,7 @@ crate::model::names::named! {
         LoggingStopped => "logging-stopped",
         NotMultiRegion => "not-multi-region",
         NotOrganizationTrail => "not-organization-trail",
+        PaidDuplicateManagementEvents => "paid-duplicate-management-events",
         TagsDrift => "tags-drift",
         TrailMissing => "trail-missing",
         TrailSettingsDrift => "trail-settings-drift",
@@ -380,6 +381,23 @@ fn evidence_at_risk(f: &Finding) -> DriftFinding {
     }
 }
 
+/// A second, paid copy of management events beside the spec's trail (another trail that
+/// appeared out of band, a landing zone's organization trail): preflight's
+/// `duplicate-management-events` judgement, reported as a warning so a scheduled drift job
+/// surfaces the bill without failing (apply cannot remove a trail it does not manage).
+fn paid_duplicate(f: &Finding) -> Option<DriftFinding> {
+    (f.code == FindingCode::DuplicateManagementEvents).then(|| DriftFinding {
+        rule: DriftRule::PaidDuplicateManagementEvents,
+        severity: DriftSeverity::Warning,
+        spec: f.spec.clone(),
+        target: String::new(),
+        message: format!("{} (fix: {})", f.message, f.fix),
+        changes: Vec::new(),
+        policy_diff: None,
+        fixed_by_apply: false,
+    })
+}
+
 /// Build the drift report from a plan and the live state it was computed from.
 pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
     let mut findings = Vec::new();
@@ -408,6 +426,7 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
         .filter(|f| f.severity == Severity::Error || at_risk(f.code).is_some())
         .partition(|f| at_risk(f.code).is_some());
     findings.extend(risks.into_iter().map(evidence_at_risk));
+    findings.extend(plan.findings.iter().filter_map(paid_duplicate));
     findings.sort_by(|a, b| {
         (a.severity, &a.spec, &a.rule, &a.target).cmp(&(b.severity, &b.spec, &b.rule, &b.target))
     });

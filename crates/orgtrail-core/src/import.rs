@@ -77,6 +77,7 @@ pub fn probe(trail: &str, home_region: &str) -> Spec {
             insight_selectors: Vec::new(),
             accept_log_bucket_data_events: false,
             tags: Default::default(),
+            expected_events_per_month: None,
         },
     }
 }
@@ -203,6 +204,7 @@ fn trail_of(t: &TrailState, accept_own_deliveries: bool) -> Trail {
         accept_log_bucket_data_events: accept_own_deliveries,
         tags: s.tags.clone(),
         // Volumes are the reader's estimate; AWS does not know them.
+        expected_events_per_month: None,
     }
 }
 

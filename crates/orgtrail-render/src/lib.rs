@@ -47,6 +47,8 @@ pub fn drift_json(r: &DriftReport) -> String {
 }
 
 #[cfg(test)]
+mod billing_tests;
+#[cfg(test)]
 mod keyed_tests;
 #[cfg(test)]
 mod layout_tests;

@@ -155,6 +155,15 @@ fn head(plan: &Plan) -> String {
         return out;
     }
     let _ = writeln!(out, "**{}**\n", summary(plan));
+    for e in &plan.estimates {
+        let _ = writeln!(out, "- {}", orgtrail_core::cost::estimate_line(e));
+        for n in &e.notes {
+            let _ = writeln!(out, "  - _note:_ {n}");
+        }
+    }
+    if !plan.estimates.is_empty() {
+        out.push('\n');
+    }
     let _ = writeln!(out, "| # | step | target | reduces coverage |");
     let _ = writeln!(out, "|---|------|--------|------------------|");
     for (i, s) in plan.steps.iter().enumerate() {
@@ -201,6 +210,9 @@ fn section(i: usize, s: &Step) -> Section {
     let mut body = String::new();
     for lost in &s.coverage_lost {
         let _ = writeln!(body, "- ⚠️ **loses** {}", lost.replace('|', "\\|"));
+    }
+    for line in &s.billing {
+        let _ = writeln!(body, "- **billing:** {}", line.replace('|', "\\|"));
     }
     diff_blocks(&mut body, &s.changes, s.policy_diff.as_ref(), Sides::Plan);
     let open = if body.lines().count() <= OPEN_LINES {

@@ -56,6 +56,7 @@ fn step(kind: StepKind, changes: Vec<FieldChange>) -> Step {
         reduces_coverage: false,
         coverage_lost: Vec::new(),
         coverage_restored: Vec::new(),
+        billing: Vec::new(),
         action: Action::StartLogging {
             region: "us-east-2".into(),
             trail_arn: ARN.into(),
@@ -72,6 +73,7 @@ fn plan(steps: Vec<Step>) -> Plan {
         live_fingerprint: String::new(),
         live_components: BTreeMap::new(),
         spec_hash: String::new(),
+        estimates: Vec::new(),
     }
 }
 

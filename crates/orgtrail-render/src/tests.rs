@@ -26,6 +26,7 @@ fn step(kind: StepKind, lost: &[&str]) -> Step {
         reduces_coverage: !lost.is_empty(),
         coverage_lost: lost.iter().map(|s| s.to_string()).collect(),
         coverage_restored: Vec::new(),
+        billing: Vec::new(),
         action: Action::StopLogging {
             region: "us-east-2".into(),
             trail_arn: ARN.into(),
@@ -42,6 +43,7 @@ fn plan(steps: Vec<Step>, findings: Vec<Finding>) -> Plan {
         live_fingerprint: String::new(),
         live_components: BTreeMap::new(),
         spec_hash: String::new(),
+        estimates: Vec::new(),
     }
 }
 

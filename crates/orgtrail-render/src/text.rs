@@ -127,6 +127,12 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
         out.push_str(&step_text(i, s, style));
     }
     let _ = writeln!(out, "\n{}", style.bold(&summary(plan)));
+    for e in &plan.estimates {
+        let _ = writeln!(out, "{}", orgtrail_core::cost::estimate_line(e));
+        for n in &e.notes {
+            let _ = writeln!(out, "  note: {n}");
+        }
+    }
     out
 }
 
@@ -189,6 +195,9 @@ fn step_text(i: usize, s: &Step, style: Style) -> String {
         for lost in &s.coverage_lost {
             out.push_str(&comment(lost, "   loses: ", 10, style, &red));
         }
+    }
+    for line in &s.billing {
+        out.push_str(&comment(line, " billing: ", 10, style, &|l| style.dim(l)));
     }
     let mut lines = change_lines(&s.changes, Sides::Plan, style);
     if let Some(policy) = &s.policy_diff {

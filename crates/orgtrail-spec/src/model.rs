@@ -335,6 +335,30 @@ pub struct Trail {
     /// Authoritative tag map: tags not listed here are removed.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Expected monthly event volumes: the plan turns the billing effect of each change into
+    /// dollars (docs/cost.md). Only an estimate's input; nothing is written to AWS.
+    #[serde(default)]
+    pub expected_events_per_month: Option<EventVolumes>,
+}
+
+/// Events per month a trail is expected to record, per billed kind (CloudTrail bills per event,
+/// so a plan can only say what a change costs in dollars when told how many events there are).
+/// Each is optional: a kind left out is not estimated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventVolumes {
+    /// Management events in the trail's scope (every account and region it covers).
+    #[serde(default)]
+    pub management: Option<u64>,
+    /// Data events its data-event selectors log.
+    #[serde(default)]
+    pub data: Option<u64>,
+    /// Events CloudTrail Insights analyses, summed over the enabled insight types.
+    #[serde(default)]
+    pub insights: Option<u64>,
+    /// Network activity events its selectors log.
+    #[serde(default)]
+    pub network: Option<u64>,
 }
 
 impl Spec {

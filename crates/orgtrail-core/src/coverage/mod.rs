@@ -88,6 +88,22 @@ pub fn logs_management_events(s: &Selectors) -> bool {
     events::logs_management_events(s)
 }
 
+/// Whether the selectors log any data event (billed on every copy, docs/cost.md).
+pub fn logs_data_events(s: &Selectors) -> bool {
+    events::logs_category(s, events::Category::Data)
+}
+
+/// Whether the selectors log any network activity event (billed on every copy).
+pub fn logs_network_activity_events(s: &Selectors) -> bool {
+    events::logs_category(s, events::Category::NetworkActivity)
+}
+
+/// Events `to` logs and `from` does not, in the coverage model's words (`read data events of
+/// AWS::S3::Object under ...`), without the trailing "no longer logged".
+pub fn events_added(from: &Selectors, to: &Selectors) -> Vec<String> {
+    events::lost(&to.clone().normalised(), &from.clone().normalised())
+}
+
 /// Insights `from` runs and `to` does not, per (type, event category): sending only `Data`
 /// where `Management` was on switches Insights on management events off.
 pub fn insights(from: &[InsightSelector], to: &[InsightSelector]) -> Vec<String> {

@@ -75,6 +75,8 @@ fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
     } = out;
     // Stable: within one kind, steps keep the order of the specs.
     steps.sort_by_key(|s| order(s.kind));
+    // After the sort: the billing of each step follows the trail through the steps before it.
+    let estimates = crate::cost::annotate(&mut steps, specs, live);
     findings.sort_by(|a, b| (a.severity, &a.spec, &a.code).cmp(&(b.severity, &b.spec, &b.code)));
     let live_components = live_components(specs, live);
     Plan {
@@ -85,6 +87,7 @@ fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
         live_fingerprint: fingerprint(&live_components),
         live_components,
         spec_hash: spec_hash(specs),
+        estimates,
     }
 }
 

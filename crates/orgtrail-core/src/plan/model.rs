@@ -304,6 +304,10 @@ pub struct Step {
     /// coverage lost.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage_restored: Vec<String>,
+    /// Which events the step makes billable or stops billing, in words, with the monthly
+    /// amount when the spec states its volumes (`crate::cost`, docs/cost.md). Display only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub billing: Vec<String>,
     pub action: Action,
 }
 
@@ -329,6 +333,7 @@ impl Step {
             reduces_coverage: false,
             coverage_lost: Vec::new(),
             coverage_restored: Vec::new(),
+            billing: Vec::new(),
             action,
         }
     }
@@ -418,6 +423,25 @@ pub struct Plan {
     pub live_components: BTreeMap<String, String>,
     /// Hash of the spec files' bytes.
     pub spec_hash: String,
+    /// The monthly CloudTrail charge of each trail whose spec states its expected volumes
+    /// (`trail.expected_events_per_month`), before and after the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub estimates: Vec<Estimate>,
+}
+
+/// The estimated monthly CloudTrail charge of one spec's trail, live and as the plan leaves it,
+/// from the volumes its spec states (docs/cost.md). In US cents, so the figures add up exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub spec: String,
+    /// The trail's ARN.
+    pub trail: String,
+    pub before_cents: u64,
+    pub after_cents: u64,
+    /// What the figures assume, in words (a paid copy in part of the trail's scope counted in
+    /// full, a kind whose volume the spec does not state).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Plan {

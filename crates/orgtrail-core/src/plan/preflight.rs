@@ -8,7 +8,7 @@ use orgtrail_spec::Spec;
 use super::model::{Action, FindingCode, SpecInput};
 use super::out::Out;
 use crate::kms::kms_policy_allows_cloudtrail;
-use crate::model::{KmsState, LiveState, OrgState, TrailLive};
+use crate::model::{KmsState, LiveState, OrgState, Scope, TrailLive, management_copies_beside};
 
 /// A directory of specs is planned as one: one spec per trail, one setting per shared bucket.
 pub(crate) fn cross_spec(out: &mut Out, specs: &[SpecInput]) {
@@ -266,7 +266,10 @@ pub(crate) fn cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
     );
 }
 
-/// Other trails of the owner account that already log this region's management events.
+/// Other trails that record management events where this trail does (`model::scope`): one of
+/// the copies is paid (docs/cost.md). A trail that logs no management events (or is not
+/// logging) pays for no copy, so it is not warned. Drift reports the same finding as
+/// `paid-duplicate-management-events`.
 pub(crate) fn duplicate_management_events(
     out: &mut Out,
     path: &str,
@@ -275,20 +278,21 @@ pub(crate) fn duplicate_management_events(
     account: &str,
     arn: &str,
 ) {
-    let region = &spec.trail.home_region;
-    let dup: Vec<&str> = tl
-        .other_trails
-        .iter()
-        .filter(|o| {
-            o.account == account && o.arn != arn && (o.multi_region || o.home_region == *region)
-        })
-        .map(|o| o.name.as_str())
+    let t = &spec.trail;
+    let d = super::desired::desired(spec, "aws", account, None);
+    if !d.logging || !crate::coverage::logs_management_events(&d.selectors) {
+        return;
+    }
+    let ours = Scope::of(t.organization, t.multi_region, account, &t.home_region);
+    let dup: Vec<String> = management_copies_beside(&ours, arn, &tl.other_trails)
+        .into_iter()
+        .map(|(o, s)| format!("{} ({})", o.name, s.describe()))
         .collect();
     if !dup.is_empty() {
         out.warn(
             path,
             FindingCode::DuplicateManagementEvents,
-            format!("trail(s) {} in this account also log management events in {region}: you pay for the same events twice", dup.join(", ")),
+            format!("trail(s) {} also log management events where trail `{}` does: you pay for the same events twice (a second copy costs $2.00 per 100,000 events)", dup.join(", "), t.name),
             "remove the other trail(s) once the organization trail is logging, or turn off their management events",
         );
     }

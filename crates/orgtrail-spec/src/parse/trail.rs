@@ -10,7 +10,7 @@ use super::insights::insight_selectors;
 use super::node::Node;
 use super::selectors::selectors;
 use super::tags::tags;
-use crate::model::{CloudWatchLogs, Trail};
+use crate::model::{CloudWatchLogs, EventVolumes, Trail};
 use crate::rules;
 
 const FIELDS: &[&str] = &[
@@ -31,6 +31,7 @@ const FIELDS: &[&str] = &[
     "insight_selectors",
     "accept_log_bucket_data_events",
     "tags",
+    "expected_events_per_month",
 ];
 
 pub(super) fn trail(cx: &mut Cx, n: &Spanned<Node>) -> Option<Trail> {
@@ -53,6 +54,9 @@ pub(super) fn trail(cx: &mut Cx, n: &Spanned<Node>) -> Option<Trail> {
         None => Vec::new(),
     };
     let accept_loop = cx.bool_or(&f, "accept_log_bucket_data_events", false);
+    let volumes = f
+        .present("expected_events_per_month")
+        .and_then(|v| event_volumes(cx, v));
     let tags = match f.present("tags") {
         Some(t) => tags(cx, t),
         None => Some(Default::default()),
@@ -75,6 +79,7 @@ pub(super) fn trail(cx: &mut Cx, n: &Spanned<Node>) -> Option<Trail> {
         insight_selectors: insights,
         accept_log_bucket_data_events: accept_loop,
         tags: tags?,
+        expected_events_per_month: volumes,
     })
 }
 
@@ -122,5 +127,38 @@ fn cloudwatch(cx: &mut Cx, n: &Spanned<Node>) -> Option<CloudWatchLogs> {
     Some(CloudWatchLogs {
         log_group_arn: group?.0,
         role_arn: role?.0,
+    })
+}
+
+/// `expected_events_per_month`: each kind a whole number of events, at least 0 (an estimate's
+/// input: a negative or fractional count is a typo, not a volume).
+fn event_volumes(cx: &mut Cx, n: &Spanned<Node>) -> Option<EventVolumes> {
+    const KINDS: &[&str] = &["management", "data", "insights", "network"];
+    let path = "trail.expected_events_per_month";
+    let f = cx.fields(n, path, KINDS)?;
+    let mut count = |key: &str| {
+        let v = f.present(key)?;
+        match &v.value {
+            Node::Int(i) if *i >= 0 => u64::try_from(*i).ok(),
+            other => {
+                let found = match other {
+                    Node::Int(i) => i.to_string(),
+                    o => o.kind().to_string(),
+                };
+                cx.err(
+                    v,
+                    &format!("{path}.{key}"),
+                    format!("expected a whole number of events, 0 or more, found {found}"),
+                    format!("write the events per month as a whole number, e.g. `{key}: 5000000`"),
+                );
+                None
+            }
+        }
+    };
+    Some(EventVolumes {
+        management: count("management"),
+        data: count("data"),
+        insights: count("insights"),
+        network: count("network"),
     })
 }

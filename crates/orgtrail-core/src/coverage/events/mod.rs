@@ -112,11 +112,17 @@ pub(crate) fn lost(had: &Selectors, would: &Selectors) -> Vec<String> {
     out
 }
 
-/// Whether the selectors log any management event at all: whether some management event is
-/// lost going from `s` to a selector of every other category.
+/// Whether the selectors log any management event at all.
 pub(crate) fn logs_management_events(s: &Selectors) -> bool {
+    logs_category(s, Category::Management)
+}
+
+/// Whether the selectors log any event of `category`: whether some event of it is lost going
+/// from `s` to a selector of every other category (decided by the search, so a selector
+/// narrowed to nothing logs nothing).
+pub(crate) fn logs_category(s: &Selectors, category: Category) -> bool {
     let mut others = condition("eventCategory");
-    others.not_equals = vec![Category::Management.as_str().into()];
+    others.not_equals = vec![category.as_str().into()];
     let problem = Problem::new(conjunctions(s, Side::Had), vec![vec![others]]);
     !problem.search(1).is_empty()
 }

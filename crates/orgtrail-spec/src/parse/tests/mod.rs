@@ -6,6 +6,7 @@ mod defaults;
 mod diagnostics;
 mod insights;
 mod selectors;
+mod volumes;
 mod yaml;
 
 use crate::{SpecError, parse_bytes};
