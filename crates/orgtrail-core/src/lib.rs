@@ -3,15 +3,13 @@
 //! mapping of a live trail to a spec (import).
 //!
 //! Modules are layered bottom to top: `model` -> `iam` -> `coverage`, `kms` -> `policy` ->
-//! `plan` -> `cost`, `drift`, `guard`, `import`, `least_privilege`; none imports a layer above
-//! it (`scripts/check-layers` keeps it so), except that `plan::diff` ends with `cost`'s pass
-//! over its steps (cost reads only the plan's data and `plan::desired`, never `diff`).
+//! `plan` -> `drift`, `guard`, `import`, `least_privilege`; none imports a layer above it
+//! (`scripts/check-layers` keeps it so).
 //!
 //! No I/O, no async, no AWS SDK types: everything here is a plain function over data
 //! (BTreeMaps, sorted output), so plans are reproducible and snapshot tests are stable.
 //! Reading AWS lives in `orgtrail-aws`; rendering in `orgtrail-render`.
 
-pub mod cost;
 pub mod coverage;
 pub mod drift;
 #[cfg(test)]

@@ -156,7 +156,7 @@ fn head(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "**{}**\n", summary(plan));
     for e in &plan.estimates {
-        let _ = writeln!(out, "- {}", orgtrail_core::cost::estimate_line(e));
+        let _ = writeln!(out, "- {}", orgtrail_core::estimate_line(e));
         for n in &e.notes {
             let _ = writeln!(out, "  - _note:_ {n}");
         }

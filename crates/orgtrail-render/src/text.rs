@@ -128,7 +128,7 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
     }
     let _ = writeln!(out, "\n{}", style.bold(&summary(plan)));
     for e in &plan.estimates {
-        let _ = writeln!(out, "{}", orgtrail_core::cost::estimate_line(e));
+        let _ = writeln!(out, "{}", orgtrail_core::estimate_line(e));
         for n in &e.notes {
             let _ = writeln!(out, "  note: {n}");
         }

@@ -47,8 +47,11 @@ impl Run {
         self
     }
     #[track_caller]
+    /// The output holds `needle`, read as a person reads it: a diagnostic wrapped over lines
+    /// (with its hanging indent) still holds the phrase it wraps.
     pub fn expect_contains(&self, needle: &str) -> &Run {
-        if !self.all().contains(needle) {
+        let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !self.all().contains(needle) && !flat(&self.all()).contains(&flat(needle)) {
             panic!(
                 "output lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
                 self.stdout, self.stderr

@@ -84,10 +84,10 @@ impl Printer {
     }
 }
 
-/// The width of piped text output (no terminal), unless `COLUMNS` asks for one: unwrapped,
-/// so a finding stays one line for `grep`, scripts and the end-to-end tests that look for its
-/// words ([`Style::WIDTH`] here would wrap it like a terminal's).
-const PIPED_WIDTH: usize = Style::NO_WRAP;
+/// The width of piped text output (no terminal), unless `COLUMNS` asks for one: 80 columns,
+/// what a CI log or a pager shows without scrolling (JSON, SARIF and markdown are not wrapped;
+/// a large `COLUMNS`, e.g. 10000, keeps a finding on one line for `grep`).
+const PIPED_WIDTH: usize = Style::WIDTH;
 
 /// `COLUMNS`, when exported and a positive number.
 fn columns() -> Option<usize> {

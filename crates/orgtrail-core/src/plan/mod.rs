@@ -9,6 +9,7 @@
 //! access), [`bucket`] (creation, merged policy), [`trail`] (create or update) with [`fields`],
 //! [`selectors`], [`tags`] and [`logging`]; [`staleness`] says when a saved plan is stale.
 
+mod billing;
 mod bucket;
 mod bucket_group;
 pub(crate) mod desired;
@@ -26,6 +27,7 @@ mod tags;
 mod target;
 mod trail;
 
+pub use billing::{dollars, estimate_line};
 pub use feedback::{LogDestination, logs_own_deliveries};
 pub use model::*;
 pub use staleness::{fingerprint, live_components, spec_hash, stale_reasons, steps_differ};
@@ -76,7 +78,7 @@ fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
     // Stable: within one kind, steps keep the order of the specs.
     steps.sort_by_key(|s| order(s.kind));
     // After the sort: the billing of each step follows the trail through the steps before it.
-    let estimates = crate::cost::annotate(&mut steps, specs, live);
+    let estimates = billing::annotate(&mut steps, specs, live);
     findings.sort_by(|a, b| (a.severity, &a.spec, &a.code).cmp(&(b.severity, &b.spec, &b.code)));
     let live_components = live_components(specs, live);
     Plan {

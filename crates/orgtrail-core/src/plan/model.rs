@@ -305,7 +305,7 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage_restored: Vec<String>,
     /// Which events the step makes billable or stops billing, in words, with the monthly
-    /// amount when the spec states its volumes (`crate::cost`, docs/cost.md). Display only.
+    /// amount when the spec states its volumes (`plan/billing.rs`, docs/cost.md). Display only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub billing: Vec<String>,
     pub action: Action,

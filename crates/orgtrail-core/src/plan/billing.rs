@@ -18,10 +18,10 @@ use std::collections::BTreeSet;
 
 use orgtrail_spec::{EventVolumes, InsightCategory, InsightSelector, InsightType};
 
+use super::desired::{Desired, desired, trail_owner};
+use super::model::{Action, Estimate, SpecInput, Step, StepKind, TrailField};
 use crate::coverage;
 use crate::model::{LiveState, OtherTrail, Scope, Selectors, TrailState, management_copies_beside};
-use crate::plan::desired::{Desired, desired, trail_owner};
-use crate::plan::{Action, Estimate, SpecInput, Step, StepKind, TrailField};
 
 /// US cents per 100,000 events, from https://aws.amazon.com/cloudtrail/pricing/ (docs/cost.md).
 pub const PAID_MANAGEMENT_CENTS: u64 = 200;
@@ -484,5 +484,5 @@ pub fn estimate_line(e: &Estimate) -> String {
 }
 
 #[cfg(test)]
-#[path = "cost_tests.rs"]
+#[path = "billing_tests.rs"]
 mod tests;
