@@ -38,6 +38,9 @@ fn validate_reports_every_error_with_location() {
     let out = std::process::Command::new(BIN)
         .args(["validate", &bad])
         .env("NO_COLOR", "1")
+        // Unwrapped: the temporary path's length would move the line breaks (wrapping has its
+        // own tests in orgtrail-render).
+        .env("COLUMNS", "1000")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -121,9 +121,10 @@ impl Aws {
             match a {
                 Ok(list) => lists.push(list),
                 Err(e) if e.is_absent(Absence::RegionTrails) => {}
-                // A region that refuses leaves trails unseen: nothing is known.
-                Err(e) if e.is_access_denied() => return Ok(()),
-                Err(e) => return Err(e),
+                // A region that refuses, throttles or cannot be reached leaves trails unseen:
+                // nothing is known, and the merge keeps the guide's grants as before. This read
+                // only ever lets the merge do more; it never fails a plan or drift.
+                Err(_) => return Ok(()),
             }
         }
         let known = of_account(&lists, who.management_account);

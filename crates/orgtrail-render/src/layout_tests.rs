@@ -202,3 +202,26 @@ fn without_a_width_each_diagnostic_stays_on_one_line() {
         "{text}"
     );
 }
+
+/// A validation diagnostic and its help line wrap like findings: the first line hangs 4
+/// columns, the help line under its own text; short lines are left as they are.
+#[test]
+fn validation_diagnostics_and_cli_errors_wrap_with_their_labels() {
+    let text = "bad.yaml:3:9: error: bucket.name: bucket name `My_Bucket` contains `M` and other characters that S3 rejects in a bucket name\n  help: S3 bucket names are lowercase, with `-` instead of `_`: `my-bucket`, and never contain capitals";
+    let out = crate::wrap_message(text, 50);
+    for l in out.lines() {
+        assert!(l.chars().count() <= 50, "{l:?} in\n{out}");
+    }
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("bad.yaml:3:9: error:"), "{out}");
+    assert!(lines[1].starts_with("    "), "{out}");
+    let help = lines
+        .iter()
+        .position(|l| l.starts_with("  help: "))
+        .unwrap();
+    assert!(lines[help + 1].starts_with("        "), "{out}");
+    assert_eq!(
+        crate::wrap_message("short\n  fix: do it", 80),
+        "short\n  fix: do it"
+    );
+}

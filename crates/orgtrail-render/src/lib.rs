@@ -32,6 +32,7 @@ pub use sarif::drift_sarif;
 pub use spec_yaml::spec_yaml;
 pub use style::Style;
 pub use text::{change_lines, drift_text, plan_text, summary, unified_diff};
+pub use wrap::wrap_message;
 
 // The unit tests below (`use super::*`) name it too.
 #[cfg(test)]

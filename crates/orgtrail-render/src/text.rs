@@ -128,9 +128,11 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
     }
     let _ = writeln!(out, "\n{}", style.bold(&summary(plan)));
     for e in &plan.estimates {
-        let _ = writeln!(out, "{}", orgtrail_core::estimate_line(e));
+        let line = wrap(&orgtrail_core::estimate_line(e), 0, 4, style.width);
+        out.push_str(&prefixed(&line, "", "    ", &unpainted));
         for n in &e.notes {
-            let _ = writeln!(out, "  note: {n}");
+            let note = wrap(n, 8, 8, style.width);
+            out.push_str(&prefixed(&note, "  note: ", "        ", &unpainted));
         }
     }
     out

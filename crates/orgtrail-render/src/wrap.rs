@@ -72,3 +72,30 @@ pub(crate) fn prefixed(
     }
     out
 }
+
+/// A CLI message or a validation diagnostic (`file:line:col: error: …`, then `  help: …` or
+/// `  fix: …` lines), wrapped to `width`: a first line hangs 4 columns, an indented `label:` line
+/// hangs under its own text. An empty line stays empty.
+pub fn wrap_message(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let label = line
+            .strip_prefix("  ")
+            .and_then(|rest| rest.split_once(": "))
+            .filter(|(l, _)| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphabetic()));
+        match label {
+            Some((l, body)) => {
+                let prefix = format!("  {l}: ");
+                let cont = " ".repeat(prefix.len());
+                let lines = wrap(body, prefix.len(), prefix.len(), width);
+                out.push_str(&prefixed(&lines, &prefix, &cont, &|s| s.to_string()));
+            }
+            None if line.trim().is_empty() => out.push('\n'),
+            None => {
+                let lines = wrap(line, 0, 4, width);
+                out.push_str(&prefixed(&lines, "", "    ", &|s| s.to_string()));
+            }
+        }
+    }
+    out.trim_end_matches('\n').to_string()
+}

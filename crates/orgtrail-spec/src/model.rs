@@ -353,7 +353,8 @@ pub struct EventVolumes {
     /// Data events its data-event selectors log.
     #[serde(default)]
     pub data: Option<u64>,
-    /// Events CloudTrail Insights analyses, summed over the enabled insight types.
+    /// Events CloudTrail Insights analyses for each enabled insight type and event category
+    /// (each analyses, and is billed for, the events on its own).
     #[serde(default)]
     pub insights: Option<u64>,
     /// Network activity events its selectors log.

@@ -23,7 +23,10 @@ pub fn validate(paths: &[PathBuf], p: &Printer) -> Result<Exit> {
             )),
             Err(e) => {
                 ok = false;
-                p.info(&e.to_string());
+                p.info(&orgtrail_render::wrap_message(
+                    &e.to_string(),
+                    p.style.width,
+                ));
             }
         }
     }

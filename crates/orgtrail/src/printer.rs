@@ -55,7 +55,12 @@ impl Printer {
         } else {
             "error"
         };
-        eprintln!("{label}: {text}");
+        // Wrapped as if the label were plain text: the colour codes take no columns.
+        let wrapped = orgtrail_render::wrap_message(&format!("error: {text}"), self.style.width);
+        eprintln!(
+            "{label}{}",
+            wrapped.strip_prefix("error").unwrap_or(&wrapped)
+        );
     }
 
     /// A transient wait message: a spinner frame on a TTY, a plain line otherwise.

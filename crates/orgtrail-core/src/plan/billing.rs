@@ -160,7 +160,11 @@ impl Bill {
         on(!self.paid.is_empty(), v.management, PAID_MANAGEMENT_CENTS)
             + on(self.data, v.data, DATA_CENTS)
             + on(self.network, v.network, NETWORK_CENTS)
-            + on(!self.insights.is_empty(), v.insights, INSIGHTS_CENTS)
+            // Each insight type analyses its events on its own: one volume per (type, category).
+            + cents(
+                v.insights.unwrap_or(0).saturating_mul(self.insights.len() as u64),
+                INSIGHTS_CENTS,
+            )
     }
 }
 
@@ -189,15 +193,18 @@ fn grouped(n: u64) -> String {
 }
 
 /// ` (+$100.00 a month at 5,000,000 events)`; empty without a stated volume or a change.
+/// `sign`: the direction, and how many times the volume is billed (one per insight type and
+/// category added or removed; 1 otherwise).
 fn amount(volume: Option<u64>, rate: u64, sign: i8, up_to: bool) -> String {
     match volume {
         Some(v) if sign != 0 => {
             let s = if sign > 0 { "+" } else { "-" };
             let up_to = if up_to { "up to " } else { "" };
+            let times = u64::from(sign.unsigned_abs());
             format!(
                 " ({up_to}{s}{} a month at {} events)",
-                dollars(cents(v, rate)),
-                grouped(v)
+                dollars(cents(v.saturating_mul(times), rate)),
+                grouped(v.saturating_mul(times))
             )
         }
         _ => String::new(),
@@ -287,8 +294,9 @@ fn insight_words(pairs: &Pairs) -> String {
 fn insights_lines(out: &mut Vec<String>, from: &Bill, to: &Bill, v: Option<u64>) {
     let added: Pairs = to.insights.difference(&from.insights).copied().collect();
     let removed: Pairs = from.insights.difference(&to.insights).copied().collect();
+    let count = |p: &Pairs| i8::try_from(p.len()).unwrap_or(i8::MAX);
     if !added.is_empty() {
-        let sign = i8::from(from.insights.is_empty());
+        let sign = count(&added);
         out.push(format!(
             "CloudTrail Insights become billable: {} at $0.35 per 100,000 events analysed{}",
             insight_words(&added),
@@ -296,7 +304,7 @@ fn insights_lines(out: &mut Vec<String>, from: &Bill, to: &Bill, v: Option<u64>)
         ));
     }
     if !removed.is_empty() {
-        let sign = -i8::from(to.insights.is_empty());
+        let sign = -count(&removed);
         out.push(format!(
             "CloudTrail Insights stop being billable: {}{}",
             insight_words(&removed),

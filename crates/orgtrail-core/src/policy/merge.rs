@@ -228,10 +228,19 @@ impl Derived {
     }
 }
 
-/// The deliveries a live grant allows that the derived statements do not: empty when the grant
-/// is exactly covered and can be replaced without losing anything.
-fn uncovered(n: &NormStatement, derived: &[NormStatement], universe: &[Delivery]) -> Vec<Delivery> {
-    delivery::denied_after(std::slice::from_ref(n), derived, universe)
+/// The deliveries a live grant allows that the policy without it would not: the derived
+/// statements and every statement the merge keeps (another trail's own scoped grant covers that
+/// trail too; a foreign Deny denies with or without the grant). Empty when the grant can be
+/// replaced without losing anything.
+fn uncovered(
+    n: &NormStatement,
+    derived: &[NormStatement],
+    kept: &[NormStatement],
+    universe: &[Delivery],
+) -> Vec<Delivery> {
+    let before: Vec<NormStatement> = kept.iter().chain([n]).cloned().collect();
+    let after: Vec<NormStatement> = kept.iter().chain(derived).cloned().collect();
+    delivery::denied_after(&before, &after, universe)
 }
 
 fn sid_of(s: &Value) -> &str {
@@ -276,6 +285,13 @@ fn sort_live(
     universe: &[Delivery],
 ) -> Sorted {
     let derived_norms = derived.norms();
+    // The statements the merge keeps whatever it decides: neither derived nor a CloudTrail grant
+    // it may replace.
+    let kept_anyway: Vec<NormStatement> = norms
+        .iter()
+        .filter(|n| derived.position(n).is_none() && !is_cloudtrail_grant(n, trails))
+        .cloned()
+        .collect();
     let mut out = Sorted {
         kept: Vec::new(),
         superseded: Vec::new(),
@@ -290,7 +306,7 @@ fn sort_live(
         } else if !is_cloudtrail_grant(n, trails) {
             out.kept.push(s.clone());
         } else {
-            let lost = uncovered(n, &derived_norms, universe);
+            let lost = uncovered(n, &derived_norms, &kept_anyway, universe);
             if lost.is_empty() {
                 out.slots.push((out.kept.len(), n.clone()));
                 out.superseded.push(s.clone());

@@ -752,6 +752,34 @@ fn a_known_trail_relying_on_the_guide_grants_keeps_them_and_is_named() {
     );
 }
 
+/// A second known trail that already has its own statements scoped to it (kept as another
+/// trail's): the guide's grants are covered by them and orgtrail's, so they are replaced with no
+/// warning.
+#[test]
+fn guide_grants_covered_by_another_trails_own_scoped_statements_are_replaced() {
+    let legacy = "arn:aws:cloudtrail:eu-west-1:111111111111:trail/legacy";
+    let scoped = |sid: &str, action: &str, resource: &str| {
+        json!({"Sid": sid, "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": action, "Resource": resource,
+            "Condition": {"StringEquals": {"aws:SourceArn": legacy}}})
+    };
+    let mut live = seed_policy();
+    live.push(scoped(
+        "LegacyAcl",
+        "s3:GetBucketAcl",
+        "arn:aws:s3:::my-bucket",
+    ));
+    live.push(scoped(
+        "LegacyWrite",
+        "s3:PutObject",
+        "arn:aws:s3:::my-bucket/AWSLogs/111111111111/*",
+    ));
+    let m = merge_knowing(live, &known(&[("legacy", "eu-west-1", false)]));
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    assert_eq!(m.superseded.len(), 3, "{:?}", m.superseded);
+    assert!(m.coverage_lost.is_empty(), "{:?}", m.coverage_lost);
+}
+
 /// Member accounts' trails cannot be listed: a grant on a member's path, or on every account's,
 /// stays with the warning naming the accounts, and so does the ACL check they need.
 #[test]
