@@ -60,24 +60,36 @@ pub(crate) fn name_of(v: &Value, key: &str) -> Option<String> {
     }
 }
 
-/// The member that names the items of these lists: the first of [`KEYS`] some item has and
-/// no two items of one side share (a repeated name names nothing; then content decides).
+/// The member that names the items of these lists: the first of [`KEYS`] some item has.
 fn list_key(a: &[Value], b: &[Value]) -> Option<&'static str> {
-    let unique = |list: &[Value], key: &str| {
-        let names: Vec<String> = list.iter().filter_map(|v| name_of(v, key)).collect();
-        names.iter().collect::<BTreeSet<_>>().len() == names.len()
-    };
-    KEYS.into_iter().find(|k| {
-        a.iter().chain(b).any(|v| name_of(v, k).is_some()) && unique(a, k) && unique(b, k)
-    })
+    KEYS.into_iter()
+        .find(|k| a.iter().chain(b).any(|v| name_of(v, k).is_some()))
 }
 
-/// Two unnamed objects with a member in common.
+/// The names two items of one side share: such a name names nothing (the AWS guide's policy
+/// repeats `AWSCloudTrailWrite20150319`), so those items are matched by content; every other
+/// item keeps its name.
+fn repeated(a: &[Value], b: &[Value], key: Option<&str>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for list in [a, b] {
+        let mut seen = BTreeSet::new();
+        for n in list.iter().filter_map(|v| key.and_then(|k| name_of(v, k))) {
+            if !seen.insert(n.clone()) {
+                out.insert(n);
+            }
+        }
+    }
+    out
+}
+
+/// Two unnamed objects with a member in common that tells items apart (every statement has
+/// an `Effect`, a shared `Sid` named nothing).
 fn share_a_member(x: &Value, y: &Value) -> bool {
     match (x, y) {
-        (Value::Object(m), Value::Object(n)) => {
-            m.iter().any(|(k, v)| n.get(k).is_some_and(|w| same(v, w)))
-        }
+        (Value::Object(m), Value::Object(n)) => m
+            .iter()
+            .filter(|(k, _)| !["Effect", "Sid"].contains(&k.as_str()))
+            .any(|(k, v)| n.get(k).is_some_and(|w| same(v, w))),
         _ => false,
     }
 }
@@ -86,7 +98,11 @@ fn share_a_member(x: &Value, y: &Value) -> bool {
 /// the order of the other side. Items equal on both sides are left out.
 pub(crate) fn pairs<'a>(a: &'a [Value], b: &'a [Value]) -> Vec<Pair<'a>> {
     let key = list_key(a, b);
-    let name = |v: &Value| key.and_then(|k| name_of(v, k));
+    let shared = repeated(a, b, key);
+    let name = |v: &Value| {
+        key.and_then(|k| name_of(v, k))
+            .filter(|n| !shared.contains(n))
+    };
     // partner[j]: the live item matched with b[j].
     let mut partner: Vec<Option<usize>> = vec![None; b.len()];
     let mut taken = vec![false; a.len()];

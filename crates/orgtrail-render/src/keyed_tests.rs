@@ -380,3 +380,29 @@ fn the_plan_text_shows_statements_above_the_json_diff() {
     let md = plan_markdown(&p);
     assert!(md.contains("+   - Sid: New"), "{md}");
 }
+
+/// The AWS guide's policy repeats a Sid: the statements sharing it are matched by content,
+/// every other statement keeps its Sid, and nothing reads as renamed.
+#[test]
+fn statements_sharing_a_sid_are_matched_by_content_and_the_others_by_sid() {
+    let w = |r: &str| json!({"Sid": "AWSCloudTrailWrite20150319", "Effect": "Allow", "Action": "s3:PutObject", "Resource": r});
+    let acl =
+        json!({"Sid": "Acl", "Effect": "Allow", "Action": "s3:GetBucketAcl", "Resource": "b"});
+    let live = vec![acl.clone(), w("b/AWSLogs/1/*"), w("b/AWSLogs/o/*")];
+    let planned = vec![w("b/AWSLogs/o/*"), acl, w("b/AWSLogs/1/*")];
+    assert!(
+        crate::keyed::pairs(&live, &planned).is_empty(),
+        "reordered only"
+    );
+    let changed = vec![
+        json!({"Sid": "Acl", "Effect": "Allow", "Action": "s3:GetBucketAcl", "Resource": "c"}),
+        w("b/AWSLogs/1/*"),
+        w("b/AWSLogs/o/*"),
+    ];
+    let pairs = crate::keyed::pairs(&live, &changed);
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert!(
+        matches!(pairs[0], crate::keyed::Pair::Changed(..)),
+        "{pairs:?}"
+    );
+}

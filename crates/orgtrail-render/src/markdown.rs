@@ -309,7 +309,7 @@ fn drift_note(r: &DriftReport, full: usize, left_out: usize) -> String {
     format!(
         "\n> **Drift report truncated.** The whole report is {full} bytes of markdown, more than \
          a GitHub comment takes ({COMMENT_LIMIT} characters); {left_out} finding diff(s) are \
-         left out above. The table of findings is complete. See the whole report with \
+         left out above. See the whole report with \
          `orgtrail drift {}` (or `--format json`).\n",
         r.specs.join(" ")
     )

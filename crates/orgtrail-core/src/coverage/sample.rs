@@ -383,9 +383,9 @@ pub fn universe(
         let account = account_of(src);
         out.extend(n.deliveries(&bucket_arn, src, &account, *org, &prefixes));
     }
-    if known.is_some() {
-        out.extend(n.member_trails(&bucket_arn, &first.partition, statements, &prefixes));
-    }
+    // Member accounts' own trails may write their `AWSLogs/<account>/` too, known or not: a grant
+    // that lets them is never replaced by one that does not.
+    out.extend(n.member_trails(&bucket_arn, &first.partition, statements, &prefixes));
     out.sort();
     out.dedup();
     out

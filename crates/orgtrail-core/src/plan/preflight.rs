@@ -279,6 +279,7 @@ pub(crate) fn duplicate_management_events(
     arn: &str,
 ) {
     let t = &spec.trail;
+    // Only `logging` and the selectors are read, which no partition changes.
     let d = super::desired::desired(spec, "aws", account, None);
     if !d.logging || !crate::coverage::logs_management_events(&d.selectors) {
         return;
@@ -293,7 +294,11 @@ pub(crate) fn duplicate_management_events(
             path,
             FindingCode::DuplicateManagementEvents,
             format!("trail(s) {} also log management events where trail `{}` does: you pay for the same events twice (a second copy costs $2.00 per 100,000 events)", dup.join(", "), t.name),
-            "remove the other trail(s) once the organization trail is logging, or turn off their management events",
+            if t.organization {
+                "remove the other trail(s) once this organization trail is logging, or turn off their management events"
+            } else {
+                "turn off management events in one of the copies (this trail's selectors, or the other trail's), or drop this trail if the other one already covers these accounts and regions"
+            },
         );
     }
 }
