@@ -174,8 +174,15 @@ impl Sample {
         n
     }
 
-    /// One account per account pattern, one account and one region matching nothing named.
+    /// One account per account pattern, one account, one region and one key prefix matching
+    /// nothing named (another trail may deliver under any prefix: a grant on the whole bucket
+    /// serves it, one on `AWSLogs/` at the root does not).
     fn stand_ins(&mut self) {
+        let prefix = (1u32..1_000)
+            .map(|i| format!("orgtrail-other-prefix-{i}"))
+            .find(|p| !self.prefixes.contains(&Some(p.clone())))
+            .unwrap_or_default();
+        self.prefixes.insert(Some(prefix));
         for p in self.account_patterns.clone() {
             if let Some(a) = matching_account(&p).filter(|a| !self.accounts.contains_key(a)) {
                 self.accounts
