@@ -17,16 +17,7 @@ fn state(
     region: Option<String>,
     policy: Option<String>,
 ) -> BucketState {
-    BucketState {
-        name: b.name.clone(),
-        exists,
-        region,
-        policy,
-        protection: None,
-        denied: false,
-        logging_target: None,
-        known_trails: None,
-    }
+    BucketState::read(&b.name, exists, region, policy)
 }
 
 impl Aws {

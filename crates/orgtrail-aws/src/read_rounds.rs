@@ -234,16 +234,11 @@ fn trail_live(
     let b = BucketRef::of(s, r1.default_owner());
     let managed = b.role_arn.is_some() || b.owner == r1.caller.account;
     let key = (b, Wants::of(s, managed));
-    let bucket = r2.buckets.get(&key).cloned().unwrap_or(BucketState {
-        name: s.bucket.name.clone(),
-        exists: false,
-        region: None,
-        policy: None,
-        protection: None,
-        denied: false,
-        logging_target: None,
-        known_trails: None,
-    });
+    let bucket = r2
+        .buckets
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(|| BucketState::missing(&s.bucket.name));
     let want = r1.wanted_arn(s);
     let list = r1
         .trails

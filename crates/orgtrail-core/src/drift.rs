@@ -368,10 +368,11 @@ fn at_risk(code: FindingCode) -> Option<DriftRule> {
     })
 }
 
-fn evidence_at_risk(f: &Finding) -> DriftFinding {
+/// A preflight finding as a drift finding: apply cannot fix it, its fix says what to do.
+fn of_finding(f: &Finding, rule: DriftRule, severity: DriftSeverity) -> DriftFinding {
     DriftFinding {
-        rule: at_risk(f.code).unwrap_or(DriftRule::BucketDrift),
-        severity: DriftSeverity::CoverageLost,
+        rule,
+        severity,
         spec: f.spec.clone(),
         target: String::new(),
         message: format!("{} (fix: {})", f.message, f.fix),
@@ -381,20 +382,22 @@ fn evidence_at_risk(f: &Finding) -> DriftFinding {
     }
 }
 
+fn evidence_at_risk(f: &Finding) -> DriftFinding {
+    let rule = at_risk(f.code).unwrap_or(DriftRule::BucketDrift);
+    of_finding(f, rule, DriftSeverity::CoverageLost)
+}
+
 /// A second, paid copy of management events beside the spec's trail (another trail that
 /// appeared out of band, a landing zone's organization trail): preflight's
 /// `duplicate-management-events` judgement, reported as a warning so a scheduled drift job
 /// surfaces the bill without failing (apply cannot remove a trail it does not manage).
 fn paid_duplicate(f: &Finding) -> Option<DriftFinding> {
-    (f.code == FindingCode::DuplicateManagementEvents).then(|| DriftFinding {
-        rule: DriftRule::PaidDuplicateManagementEvents,
-        severity: DriftSeverity::Warning,
-        spec: f.spec.clone(),
-        target: String::new(),
-        message: format!("{} (fix: {})", f.message, f.fix),
-        changes: Vec::new(),
-        policy_diff: None,
-        fixed_by_apply: false,
+    (f.code == FindingCode::DuplicateManagementEvents).then(|| {
+        of_finding(
+            f,
+            DriftRule::PaidDuplicateManagementEvents,
+            DriftSeverity::Warning,
+        )
     })
 }
 

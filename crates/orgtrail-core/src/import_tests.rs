@@ -507,24 +507,8 @@ fn a_trail_logging_its_own_bucket_is_imported_accepting_it() {
         ..EventSelector::aws_default()
     }]);
     let t = TrailState {
-        arn: trail_arn("aws", "us-east-2", MGMT, "my-trail"),
-        home_region: "us-east-2".into(),
-        settings: TrailSettings {
-            name: "my-trail".into(),
-            s3_bucket: "my-bucket".into(),
-            s3_key_prefix: None,
-            organization: true,
-            multi_region: true,
-            include_global_service_events: true,
-            log_file_validation: true,
-            kms_key_id: None,
-            sns_topic: None,
-            cloudwatch_logs: None,
-            tags: BTreeMap::new(),
-        },
-        logging: true,
         selectors,
-        insights: Vec::new(),
+        ..plain_trail()
     };
     let live = live_around(&t, "us-east-2", organization_of_trail());
     let imported = spec_of(&t, &live.trails[0].bucket, &live, &Choices::default());
@@ -587,14 +571,9 @@ fn the_bucket_is_read_as_the_choices_say() {
     assert_eq!(theirs.role_arn.as_deref(), Some(role));
 }
 
+/// The organization of the management account that owns the trail (the core's fixture).
 fn organization_of_trail() -> OrgState {
-    OrgState {
-        id: ORG.into(),
-        all_features: true,
-        management_account: MGMT.into(),
-        trusted_access: true,
-        delegated_admins: Vec::new(),
-    }
+    crate::fixtures::org()
 }
 
 fn plain_trail() -> TrailState {

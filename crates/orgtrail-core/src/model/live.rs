@@ -58,6 +58,27 @@ pub struct BucketState {
     pub known_trails: Option<Vec<OtherTrail>>,
 }
 
+impl BucketState {
+    /// A bucket as GetBucketPolicy answered (existence, region, policy); nothing else read yet.
+    pub fn read(name: &str, exists: bool, region: Option<String>, policy: Option<String>) -> Self {
+        BucketState {
+            name: name.to_string(),
+            exists,
+            region,
+            policy,
+            protection: None,
+            denied: false,
+            logging_target: None,
+            known_trails: None,
+        }
+    }
+
+    /// A bucket that does not exist (or was not read).
+    pub fn missing(name: &str) -> Self {
+        BucketState::read(name, false, None, None)
+    }
+}
+
 /// GetPublicAccessBlock and GetBucketEncryption of a bucket.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

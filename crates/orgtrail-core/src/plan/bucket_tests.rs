@@ -22,16 +22,7 @@ fn bucket_existence_region_and_policy_mode() {
             "missing with create is created",
             |s, l| {
                 s.bucket.create = true;
-                l.bucket = BucketState {
-                    name: "my-bucket".into(),
-                    exists: false,
-                    region: None,
-                    policy: None,
-                    protection: None,
-                    denied: false,
-                    logging_target: None,
-                    known_trails: None,
-                };
+                l.bucket = BucketState::missing("my-bucket");
             },
             None,
             vec![
