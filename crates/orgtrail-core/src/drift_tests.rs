@@ -86,3 +86,25 @@ fn evidence_at_risk_is_a_finding_not_only_an_error() {
 fn report_of(s: &orgtrail_spec::Spec, live: &crate::model::LiveState) -> DriftReport {
     report(&plan_of(&[s], live), live)
 }
+
+/// A second, paid copy of management events beside the trail (preflight's
+/// `duplicate-management-events`) is a drift warning: the bill shows, the job does not fail.
+#[test]
+fn a_paid_copy_beside_the_trail_is_a_drift_warning_not_drift() {
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].other_trails = vec![crate::model::OtherTrail {
+        organization: true,
+        ..crate::fixtures::other_trail("org-trail", "us-east-1", true)
+    }];
+    let r = report(&plan_of(&[&s], &live), &live);
+    let f: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == DriftRule::PaidDuplicateManagementEvents)
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, DriftSeverity::Warning);
+    assert!(f[0].message.contains("org-trail"), "{}", f[0].message);
+    assert!(r.in_sync());
+}

@@ -1,5 +1,4 @@
 use super::*;
-use crate::drift::{self, DriftRule, DriftSeverity};
 use crate::fixtures::{DATA_ONLY, MGMT, in_sync, other_trail, plan_of, spec};
 use crate::plan::Plan;
 
@@ -158,23 +157,6 @@ fn two_new_copies_in_one_place_are_one_free_and_one_paid() {
         billed,
         ["arn:aws:cloudtrail:us-east-2:111111111111:trail/trail-b"]
     );
-}
-
-#[test]
-fn a_paid_copy_beside_the_trail_is_a_drift_warning_not_drift() {
-    let s = spec("");
-    let mut live = in_sync(&[&s]);
-    live.trails[0].other_trails = vec![org_trail("org-trail")];
-    let r = drift::report(&plan_of(&[&s], &live), &live);
-    let f: Vec<_> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule == DriftRule::PaidDuplicateManagementEvents)
-        .collect();
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0].severity, DriftSeverity::Warning);
-    assert!(f[0].message.contains("org-trail"), "{}", f[0].message);
-    assert!(r.in_sync());
 }
 
 #[test]
