@@ -9,7 +9,9 @@
 //! reason.
 #![allow(clippy::print_stderr)]
 
+pub mod awscli;
 pub mod contract;
+pub mod delivery;
 pub mod local;
 pub mod moto;
 pub mod proxy;

@@ -23,6 +23,7 @@ pub fn check(cx: &Cx) -> Outcome {
         "RegisterOrganizationDelegatedAdmin" => register_admin(cx, true),
         "DeregisterOrganizationDelegatedAdmin" => register_admin(cx, false),
         "DescribeTrails" => describe_trails(cx),
+        "ListPublicKeys" => super::control::list_public_keys(cx),
         _ => by_arn(cx),
     }
 }

@@ -19,7 +19,9 @@ pub mod policy;
 pub mod wire;
 pub mod world;
 
+mod account;
 mod cloudtrail;
+pub mod control;
 mod kms;
 mod organizations;
 mod request;
@@ -36,6 +38,7 @@ use world::World;
 
 pub use request::{Cx, Outcome, Shared, Verdict};
 
+pub use control::PublicKey;
 pub use s3::{MAX_POLICY_BYTES, validate_policy};
 
 /// The contract layer in front of one moto server.
@@ -55,6 +58,7 @@ impl Contract {
             world: World::new(moto_port),
             consistency: Mutex::default(),
             verdicts: Mutex::default(),
+            control: control::Control::default(),
         });
         let s = shared.clone();
         thread::spawn(move || {
@@ -84,6 +88,19 @@ impl Contract {
         self.shared.world.forget();
         self.shared.consistency().forget();
         self.shared.verdicts.lock().expect("lock").clear();
+        self.shared.control.forget();
+    }
+
+    /// Replace CloudTrail's public keys of `region` (what ListPublicKeys answers there); the
+    /// same as `POST /__contract/cloudtrail/public-keys`.
+    pub fn set_public_keys(&self, region: &str, keys: Vec<PublicKey>) {
+        self.shared.control.set_public_keys(region, keys);
+    }
+
+    /// Organizations reports `account` as joined at `joined` (unix seconds); the same as
+    /// `POST /__contract/organizations/joined`.
+    pub fn set_joined(&self, account: &str, joined: i64) {
+        self.shared.control.set_joined(account, joined);
     }
 
     /// What the layer refused or answered itself, in order.
@@ -114,7 +131,12 @@ fn serve(client: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
         req,
         caller: OnceLock::new(),
     };
-    let response = respond(&cx);
+    // The test-control endpoint: tests, never AWS clients (no SigV4, nothing judged).
+    let response = if cx.req.path.starts_with("/__contract/") {
+        control::handle(&cx)
+    } else {
+        respond(&cx)
+    };
     client.write_all(&response)?;
     let _ = client.shutdown(Shutdown::Both);
     Ok(())
@@ -126,6 +148,7 @@ fn judge(cx: &Cx) -> Outcome {
         "cloudtrail" => cloudtrail::check(cx),
         "organizations" => organizations::check(cx),
         "kms" => kms::check(cx),
+        "account" => account::check(cx),
         _ => Outcome::forward(),
     }
 }

@@ -63,6 +63,16 @@ fn error(rule: &'static str, code: &str, message: &str) -> Outcome {
 }
 
 pub fn check(cx: &Cx) -> Outcome {
+    let outcome = judge(cx);
+    match cx.req.operation.as_str() {
+        "ListAccounts" | "ListAccountsForParent" | "DescribeAccount" => {
+            super::control::joined_overrides(cx, outcome)
+        }
+        _ => outcome,
+    }
+}
+
+fn judge(cx: &Cx) -> Outcome {
     let op = cx.req.operation.as_str();
     let management_only = MANAGEMENT_ONLY.contains(&op);
     if !management_only && !MANAGEMENT_OR_DELEGATED.contains(&op) {

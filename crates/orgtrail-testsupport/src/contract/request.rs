@@ -25,6 +25,7 @@ pub struct Shared {
     pub(crate) world: World,
     pub(crate) consistency: Mutex<Consistency>,
     pub(crate) verdicts: Mutex<Vec<Verdict>>,
+    pub(crate) control: super::control::Control,
 }
 
 impl Shared {
