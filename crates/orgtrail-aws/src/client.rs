@@ -86,6 +86,7 @@ pub(crate) struct Clients {
     pub(crate) s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
     pub(crate) kms: Mutex<HashMap<String, aws_sdk_kms::Client>>,
     organizations: OnceLock<aws_sdk_organizations::Client>,
+    account: OnceLock<aws_sdk_account::Client>,
     sts: OnceLock<aws_sdk_sts::Client>,
     /// Credentials of the roles assumed in this run.
     pub(crate) roles: Mutex<HashMap<Role, Cached>>,
@@ -277,6 +278,14 @@ impl Aws {
         self.clients
             .organizations
             .get_or_init(|| sdk_client!(aws_sdk_organizations, &self.config))
+            .clone()
+    }
+
+    /// AWS Account Management (ListRegions): a global service.
+    pub(crate) fn account(&self) -> aws_sdk_account::Client {
+        self.clients
+            .account
+            .get_or_init(|| sdk_client!(aws_sdk_account, &self.config))
             .clone()
     }
 

@@ -260,6 +260,7 @@ const CODES: &[(&str, AwsCode, Means)] = {
             C::InvalidClientTokenId,
             Absent(Absence::RegionTrails),
         ),
+        ("NoSuchKey", C::NoSuchKey, Absent(Absence::Object)),
     ]
 };
 

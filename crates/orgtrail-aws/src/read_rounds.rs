@@ -35,7 +35,7 @@ use crate::read_protection::Wants;
 use crate::role::Role;
 
 /// Run futures concurrently and return their outputs in input order.
-async fn join_all<T, F>(futs: Vec<F>) -> Vec<T>
+pub(crate) async fn join_all<T, F>(futs: Vec<F>) -> Vec<T>
 where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,

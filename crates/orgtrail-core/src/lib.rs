@@ -1,9 +1,11 @@
 //! orgtrail's pure core: the live-state model, IAM policy evaluation, the coverage model, the
 //! bucket-policy merge, the deterministic `diff(specs, live) -> Plan`, drift, and the inverse
-//! mapping of a live trail to a spec (import).
+//! mapping of a live trail to a spec (import), and the judgement of delivered digests and logs
+//! (verify).
 //!
 //! Modules are layered bottom to top: `model` -> `iam` -> `coverage`, `kms` -> `policy` ->
-//! `plan` -> `drift`, `guard`, `import`, `least_privilege`; none imports a layer above it
+//! `plan` -> `drift`, `guard`, `import`, `least_privilege`; `verify` stands on `model` alone;
+//! none imports a layer above it
 //! (`scripts/check-layers` keeps it so).
 //!
 //! No I/O, no async, no AWS SDK types: everything here is a plain function over data
@@ -22,6 +24,7 @@ pub mod least_privilege;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod verify;
 
 pub use model::*;
 pub use plan::*;

@@ -1,7 +1,8 @@
 //! Render plans and drift reports as text (Terraform-like, optional colour), markdown (for PR
 //! comments) and JSON (versioned, stable field names).
 //!
-//! Also the spec document `orgtrail import` prints (`spec_yaml`).
+//! Also the spec document `orgtrail import` prints (`spec_yaml`) and `orgtrail verify`'s report
+//! (`verify`).
 //!
 //! Pure string building: this crate never prints and never decides anything. The bucket policy
 //! is shown as its statements keyed by Sid (`statements`) above a unified diff of canonical
@@ -18,6 +19,7 @@ mod spec_yaml;
 mod statements;
 mod style;
 mod text;
+mod verify;
 mod wrap;
 mod yaml;
 
@@ -31,6 +33,7 @@ pub use markdown::{
 pub use sarif::drift_sarif;
 pub use spec_yaml::spec_yaml;
 pub use style::Style;
+pub use verify::{verify_json, verify_markdown, verify_sarif, verify_text};
 pub use text::{change_lines, drift_text, plan_text, summary, unified_diff};
 pub use wrap::wrap_message;
 

@@ -122,6 +122,9 @@ pub enum Command {
     Drift(DriftArgs),
     /// Print a spec v1 for an existing trail, so plan reports no changes
     Import(ImportArgs),
+    /// Prove every account's logs arrived, complete and untampered: exit 0 verified, 2 gaps or
+    /// tampering, 1 error
+    Verify(VerifyArgs),
     /// Print the least-privilege IAM policy a CI role needs for these specs (offline)
     #[command(name = "iam-policy")]
     IamPolicy(IamPolicyArgs),
@@ -171,6 +174,33 @@ pub struct ApplyArgs {
 pub struct DriftArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Spec files or directories of *.yaml / *.yml (each spec's trail is verified)
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The window: the last DURATION (`24h`, `7d`, `90m`) up to the last hour whose digest is due
+    #[arg(long, default_value = "24h", conflicts_with_all = ["from", "to"])]
+    pub since: String,
+    /// Start of the window (RFC 3339, e.g. 2026-12-01T00:00:00Z); whole hours are judged
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the window (RFC 3339; default: the last hour whose digest is due)
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Also validate the digest chain and every log file, as `aws cloudtrail validate-logs` does
+    #[arg(long)]
+    pub validate: bool,
+    /// Only these accounts (comma-separated ids)
+    #[arg(long, value_delimiter = ',')]
+    pub accounts: Option<Vec<String>>,
+    /// Only these regions (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Option<Vec<String>>,
     #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
     pub format: DriftFormat,
 }

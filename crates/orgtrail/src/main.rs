@@ -4,7 +4,7 @@
 //!
 //! Modules: `cli` (the command line as data), `printer` (the only place that prints), `setup`
 //! (what the subcommands share: load, connect, read, diff), then one module per subcommand or
-//! group (`offline`, `iam_policy`, `plan`, `drift`, `apply`, `import`). Subcommand modules use
+//! group (`offline`, `iam_policy`, `plan`, `drift`, `apply`, `import`, `verify`). Subcommand modules use
 //! `cli`, `printer` and `setup`; nothing imports a subcommand module but this one.
 
 mod apply;
@@ -16,6 +16,7 @@ mod offline;
 mod plan;
 mod printer;
 mod setup;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -50,5 +51,6 @@ fn run(cli: &Cli, p: &Printer) -> Result<Exit> {
         Command::Apply(a) => apply::run(a, g, p),
         Command::Drift(a) => drift::run(a, g, p),
         Command::Import(a) => import::run(a, g, p),
+        Command::Verify(a) => verify::run(a, g, p),
     }
 }

@@ -78,6 +78,8 @@ aws_codes! {
 
     // "There is none", each for the read named in [`Absence`].
     NoSuchBucket,
+    /// S3: no such object (GetObject of a log or digest file).
+    NoSuchKey,
     /// S3's code for a 404 without a body (HEAD).
     NotFound,
     NoSuchBucketPolicy,
@@ -254,12 +256,14 @@ pub(crate) enum Absence {
     /// be used; "Manage AWS STS in an AWS Region", IAM user guide: tokens are valid only in
     /// enabled Regions). Nothing logs or delivers from such a region.
     RegionTrails,
+    /// An object (GetObject of a digest or log file that was deleted): NoSuchKey.
+    Object,
 }
 
 impl Absence {
     /// Every absence, for the tests' tables.
     #[cfg(test)]
-    pub(crate) const ALL: [Absence; 12] = [
+    pub(crate) const ALL: [Absence; 13] = [
         Absence::Bucket,
         Absence::BucketPolicy,
         Absence::PublicAccessBlock,
@@ -272,6 +276,7 @@ impl Absence {
         Absence::InsightSelectors,
         Absence::KmsKey,
         Absence::RegionTrails,
+        Absence::Object,
     ];
 
     /// Whether an error answer with this code (if any) and HTTP status says there is none.
@@ -297,6 +302,7 @@ impl Absence {
             Absence::RegionTrails => {
                 matches!(code, UnrecognizedClientException | InvalidClientTokenId)
             }
+            Absence::Object => *code == NoSuchKey,
         }
     }
 }
