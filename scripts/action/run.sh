@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # GitHub Action step 2: run orgtrail for the event.
 #   INPUT_COMMAND=auto: pull_request -> plan (markdown, for the comment step); push to the default
-#   branch -> apply --auto-approve; schedule / workflow_dispatch -> drift --format sarif;
-#   anything else (a push to another branch) -> plan. Or plan | apply | drift.
-# Outputs (GITHUB_OUTPUT): command, exit-code, markdown-file (plan), sarif-file (drift).
+#   branch -> apply --auto-approve; schedule / workflow_dispatch -> drift --format sarif, then
+#   (INPUT_VERIFY=true, the default) verify --format sarif: the logs of every account arrived and
+#   are intact (INPUT_VERIFY_ARGS, default `--since 24h --validate`); anything else (a push to
+#   another branch) -> plan. Or plan | apply | drift | verify.
+# Outputs (GITHUB_OUTPUT): command, exit-code (the worst of drift and verify: 1 error, 2 findings),
+# markdown-file (plan), sarif-file (drift), verify-sarif-file (verify).
 # Never fails itself: the action's last step fails the job on exit-code != 0 after the comment
 # and the SARIF upload ran.
 set -uo pipefail
@@ -35,6 +38,16 @@ fi
 echo "orgtrail: ${GITHUB_EVENT_NAME:-(no event)} on ${GITHUB_REF:-(no ref)} -> orgtrail $command ${paths[*]}"
 
 code=0
+# The worst exit code wins: an error (1) over findings (2) over success (0).
+worst() { if [ "$1" = 1 ] || [ "$code" = 1 ]; then code=1; elif [ "$1" = 2 ] || [ "$code" = 2 ]; then code=2; else code=$1; fi; }
+run_verify() {
+  local vcode=0
+  read -r -a vargs <<< "${INPUT_VERIFY_ARGS:---since 24h --validate}"
+  "$bin" verify "${paths[@]}" "${vargs[@]}" --format sarif > "$out/verify.sarif" || vcode=$?
+  echo "verify exited $vcode"
+  echo "verify-sarif-file=$out/verify.sarif" >> "${GITHUB_OUTPUT:-/dev/null}"
+  worst "$vcode"
+}
 case "$command" in
   plan)
     "$bin" plan "${paths[@]}" --format markdown "${extra[@]}" > "$out/plan.md" || code=$?
@@ -48,9 +61,15 @@ case "$command" in
   drift)
     "$bin" drift "${paths[@]}" --format sarif "${extra[@]}" > "$out/drift.sarif" || code=$?
     echo "sarif-file=$out/drift.sarif" >> "${GITHUB_OUTPUT:-/dev/null}"
+    if [ "${INPUT_VERIFY:-true}" = true ]; then
+      run_verify
+    fi
+    ;;
+  verify)
+    run_verify
     ;;
   *)
-    echo "orgtrail: unknown command \`$command\` (auto, plan, apply or drift)" >&2
+    echo "orgtrail: unknown command \`$command\` (auto, plan, apply, drift or verify)" >&2
     code=1
     ;;
 esac

@@ -18,7 +18,7 @@ fn actions_in(path: &std::path::Path) -> Actions {
     let mut out = BTreeSet::new();
     for part in text.split('"').skip(1).step_by(2) {
         if let Some((svc, action)) = part.split_once(':')
-            && ["sts", "organizations", "s3", "cloudtrail", "kms"].contains(&svc)
+            && ["sts", "organizations", "s3", "cloudtrail", "kms", "account"].contains(&svc)
             && !action.is_empty()
             && action.chars().all(|c| c.is_ascii_alphanumeric())
             && action.starts_with(|c: char| c.is_ascii_uppercase())
@@ -165,9 +165,61 @@ fn iam_policies_grant_exactly_the_calls_the_code_makes() {
     );
 }
 
+/// `iam-policy --for verify` grants exactly the calls `orgtrail verify` makes (its own reads in
+/// `verify*.rs`, and the caller, organization and trail reads it shares with plan), the bucket's
+/// as the bucket's role, and no write at all.
+#[test]
+fn the_verify_policy_grants_exactly_the_calls_verify_makes_and_no_write() {
+    let dir = repo_root().join("crates/orgtrail-aws/src");
+    let mut expected: Actions = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if name.starts_with("verify") {
+            expected.extend(actions_in(&dir.join(&name)));
+        }
+    }
+    assert!(
+        expected.contains("cloudtrail:ListPublicKeys") && expected.contains("account:ListRegions"),
+        "{expected:?}"
+    );
+    expected.extend(
+        [
+            "sts:GetCallerIdentity",
+            "organizations:DescribeOrganization",
+            "cloudtrail:DescribeTrails",
+            "sts:AssumeRole",
+        ]
+        .map(String::from),
+    );
+    let specs = every_branch();
+    let verify = by_role(&specs, "verify");
+    let granted: Actions = verify.values().flatten().cloned().collect();
+    assert_eq!(
+        granted, expected,
+        "iam-policy --for verify vs the calls verify makes"
+    );
+    assert_eq!(
+        verify["arn:aws:iam::111122223333:role/orgtrail-bucket"],
+        ["s3:GetObject", "s3:ListBucket"].map(String::from).into(),
+        "the bucket role lists and reads, nothing else"
+    );
+    let doc = iam_policy(&["specs/", "--for", "verify"]);
+    let list = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"][0] == "s3:ListBucket")
+        .unwrap();
+    assert_eq!(
+        list["Condition"]["StringLike"]["s3:prefix"], "AWSLogs/*",
+        "{doc:#}"
+    );
+}
+
 /// docs/iam/ and the command that prints each file (scripts/iam-docs).
-const DOCS: [(&str, &[&str]); 5] = [
+const DOCS: [(&str, &[&str]); 6] = [
     ("read-only.json", &["specs/", "--for", "plan"]),
+    ("verify.json", &["specs/", "--for", "verify"]),
     ("apply.json", &["specs/", "--for", "apply"]),
     (
         "layout-management-apply.json",

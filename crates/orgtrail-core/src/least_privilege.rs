@@ -26,6 +26,9 @@ pub enum Purpose {
     Plan,
     /// `apply`: the reads and every write apply may make.
     Apply,
+    /// `verify`: the trail, the organization's accounts and regions, CloudTrail's public keys,
+    /// and reading (never writing) the trail's files.
+    Verify,
 }
 
 /// Who makes a call: the CI role itself (in the management account or a delegated
@@ -66,7 +69,7 @@ impl Default for Options {
 
 /// Actions that AWS authorizes only on `"Resource": "*"` (their Service Authorization
 /// Reference entries list no resource type), with the page that says so.
-pub const STAR_ONLY: [(&str, &str); 10] = [
+pub const STAR_ONLY: [(&str, &str); 11] = [
     ("sts:GetCallerIdentity", "list_awssecuritytokenservice.html"),
     (
         "organizations:DescribeOrganization",
@@ -94,6 +97,7 @@ pub const STAR_ONLY: [(&str, &str); 10] = [
     ),
     ("organizations:ListAccounts", "list_awsorganizations.html"),
     ("cloudtrail:DescribeTrails", "list_awscloudtrail.html"),
+    ("cloudtrail:ListPublicKeys", "list_awscloudtrail.html"),
     (
         "cloudtrail:RegisterOrganizationDelegatedAdmin / DeregisterOrganizationDelegatedAdmin",
         "list_awscloudtrail.html",
@@ -165,6 +169,10 @@ impl Grants<'_> {
     }
 
     fn spec(&mut self, s: &Spec) {
+        if self.purpose == Purpose::Verify {
+            self.verify(s);
+            return;
+        }
         self.caller_and_organization(s);
         self.trail(s);
         self.bucket(s);
@@ -390,6 +398,59 @@ impl Grants<'_> {
             "CloudTrailServiceLinkedRoleRead",
             &["iam:GetRole"],
             &role,
+        );
+    }
+}
+
+impl Grants<'_> {
+    /// `orgtrail verify`: who is calling, the organization and its accounts, the trail, the
+    /// regions of each account (Account Management's ListRegions: the management account's own
+    /// `account` resource and its members' `accountInOrganization`), the public keys, and the
+    /// trail's files: list only under `[prefix/]AWSLogs/`, read only below it.
+    fn verify(&mut self, s: &Spec) {
+        let m = Principal::Management;
+        let reads = [
+            "sts:GetCallerIdentity",
+            "organizations:DescribeOrganization",
+            "organizations:ListAccounts",
+            "cloudtrail:DescribeTrails",
+            "cloudtrail:ListPublicKeys",
+        ];
+        self.add(&m, NO_RESOURCE, &reads, STAR);
+        let p = self.opts.partition.clone();
+        let account = self.account().to_string();
+        let own = format!("arn:{p}:account::{account}:account");
+        let members = format!("arn:{p}:account::{account}:account/o-*/*");
+        self.add(&m, "AccountRegions", &["account:ListRegions"], &own);
+        self.add(&m, "AccountRegions", &["account:ListRegions"], &members);
+        let who = match &s.bucket.role_arn {
+            Some(role) => {
+                self.add(&m, "AssumeLayoutRoles", &["sts:AssumeRole"], role);
+                Principal::Role(role.clone())
+            }
+            None => m,
+        };
+        let b = &s.bucket.name;
+        let root = match s.trail.s3_key_prefix.as_deref() {
+            Some(prefix) if !prefix.is_empty() => {
+                format!("{}/AWSLogs/", prefix.trim_end_matches('/'))
+            }
+            _ => "AWSLogs/".to_string(),
+        };
+        let under = json!({"StringLike": {"s3:prefix": format!("{root}*")}});
+        let bucket = format!("arn:{p}:s3:::{b}");
+        self.add_if(
+            &who,
+            "ListTrailFiles",
+            &["s3:ListBucket"],
+            &bucket,
+            Some(under.to_string()),
+        );
+        self.add(
+            &who,
+            "ReadTrailFiles",
+            &["s3:GetObject"],
+            &format!("{bucket}/{root}*"),
         );
     }
 }

@@ -86,6 +86,8 @@ pub enum IamFor {
     Plan,
     /// apply: the reads and every write apply may make
     Apply,
+    /// verify: the organization's accounts and regions, the public keys, reading the trail's files
+    Verify,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

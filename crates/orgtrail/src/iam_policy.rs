@@ -19,6 +19,7 @@ pub fn run(a: &IamPolicyArgs, p: &Printer) -> Result<Exit> {
     let purpose = match a.purpose {
         IamFor::Plan => Purpose::Plan,
         IamFor::Apply => Purpose::Apply,
+        IamFor::Verify => Purpose::Verify,
     };
     let opts = iam::Options {
         partition: a.partition.clone(),
