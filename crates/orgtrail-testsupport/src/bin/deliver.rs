@@ -57,10 +57,18 @@ fn main() {
         bucket_account: get("bucket-account"),
         prefix: args.get("prefix").cloned(),
     };
-    let from = digest::parse_time(&get("from")).unwrap_or_else(|| fail("--from: RFC 3339 or unix seconds"));
-    let hours: u32 = get("hours").parse().unwrap_or_else(|_| fail("--hours: a number"));
-    let threads: usize = args.get("threads").map_or(Ok(16), |t| t.parse()).unwrap_or_else(|_| fail("--threads: a number"));
-    let tamper_log: Option<usize> = args.get("tamper-log").map(|n| n.parse().unwrap_or_else(|_| fail("--tamper-log: a number")));
+    let from = digest::parse_time(&get("from"))
+        .unwrap_or_else(|| fail("--from: RFC 3339 or unix seconds"));
+    let hours: u32 = get("hours")
+        .parse()
+        .unwrap_or_else(|_| fail("--hours: a number"));
+    let threads: usize = args
+        .get("threads")
+        .map_or(Ok(16), |t| t.parse())
+        .unwrap_or_else(|_| fail("--threads: a number"));
+    let tamper_log: Option<usize> = args
+        .get("tamper-log")
+        .map(|n| n.parse().unwrap_or_else(|_| fail("--tamper-log: a number")));
     let pairs: Vec<(String, String)> = list("accounts")
         .iter()
         .flat_map(|a| list("regions").into_iter().map(move |r| (a.clone(), r)))
@@ -85,7 +93,10 @@ fn main() {
     let logs: Vec<&String> = delivered.iter().flat_map(|d| &d.log_keys).collect();
     if let Some(n) = tamper_log {
         let Some(key) = logs.get(n) else {
-            fail(&format!("--tamper-log {n}: only {} log files were written", logs.len()));
+            fail(&format!(
+                "--tamper-log {n}: only {} log files were written",
+                logs.len()
+            ));
         };
         tamper::modify_log(sim.store(), key).unwrap_or_else(|e| fail(&e.to_string()));
         let _ = writeln!(out, "tampered {key}");

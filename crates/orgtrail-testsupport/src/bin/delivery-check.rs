@@ -21,7 +21,10 @@ struct Check {
 
 impl Check {
     fn arg(&self, k: &str, default: &str) -> String {
-        self.args.get(k).cloned().unwrap_or_else(|| default.to_string())
+        self.args
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
     }
 
     fn sim(&self) -> Simulator {
@@ -111,6 +114,19 @@ fn main() {
         args,
         failed: false,
     };
+    tampering(&mut c);
+    gap_and_backfill(&mut c);
+    c.scenario(
+        "rotation inside the window",
+        12,
+        |sim: &mut Simulator| sim.rotate_keys_at(DAY0 + 12 * 86_400 + 3 * 3600),
+        |_, _| vec![],
+    );
+    std::process::exit(i32::from(c.failed));
+}
+
+/// Each tampering, judged.
+fn tampering(c: &mut Check) {
     let none = |_: &mut Simulator| {};
     let s = |sim: &Simulator| sim.store().clone();
     c.scenario("untouched", 0, none, |_, _| vec![]);
@@ -145,7 +161,12 @@ fn main() {
         // looks at once the original is not found.
         let n = from.len();
         let secs: u32 = from[n - 11..n - 9].parse().expect("seconds");
-        let to = format!("{}{:02}{}", &from[..n - 11], (secs + 59) % 60, &from[n - 9..]);
+        let to = format!(
+            "{}{:02}{}",
+            &from[..n - 11],
+            (secs + 59) % 60,
+            &from[n - 9..]
+        );
         tamper::move_digest(&s(sim), &from, &to).expect("tamper");
         vec![
             ("has been moved from its original location".into(), to),
@@ -157,6 +178,10 @@ fn main() {
         tamper::delete(&s(sim), &k).expect("tamper");
         vec![("not found".into(), k)]
     });
+}
+
+/// A broken chain (a gap, still valid) and a backfill digest.
+fn gap_and_backfill(c: &mut Check) {
     let account = c.arg("account", "");
     let region = c.arg("region", "us-east-1");
     // A broken chain: three hours, logging stops for two, then one more hour.
@@ -181,9 +206,19 @@ fn main() {
         let mut sim = c.sim();
         let d = sim.deliver(&account, &region, DAY0 + 11 * 86_400, HOURS);
         let logs: Vec<String> = d.iter().flat_map(|x| x.log_keys.clone()).take(2).collect();
-        let b = sim.backfill(&account, &region, DAY0 + 11 * 86_400 + 3 * 3600 + 1800, &logs);
+        let b = sim.backfill(
+            &account,
+            &region,
+            DAY0 + 11 * 86_400 + 3 * 3600 + 1800,
+            &logs,
+        );
         let v = c.judge(11);
-        let ok = v.exit == 0 && v.stdout.contains(&format!("(backfill) Digest file\ts3://{}/{}\tvalid", sim.trail().bucket, b.digest_key));
+        let ok = v.exit == 0
+            && v.stdout.contains(&format!(
+                "(backfill) Digest file\ts3://{}/{}\tvalid",
+                sim.trail().bucket,
+                b.digest_key
+            ));
         c.failed |= !ok;
         let _ = writeln!(
             std::io::stdout(),
@@ -197,11 +232,4 @@ fn main() {
             let _ = writeln!(std::io::stdout(), "{}{}", v.stdout, v.stderr);
         }
     }
-    c.scenario(
-        "rotation inside the window",
-        12,
-        |sim| sim.rotate_keys_at(DAY0 + 12 * 86_400 + 3 * 3600),
-        |_, _| vec![],
-    );
-    std::process::exit(i32::from(c.failed));
 }

@@ -238,7 +238,11 @@ fn list_regions(cx: &Cx, account: &str, body: &Value) -> Outcome {
             .filter_map(|s| s.as_str().map(str::to_string))
             .collect()
     });
-    let mut names: Vec<&str> = DEFAULT_REGIONS.iter().chain(OPT_IN_REGIONS).copied().collect();
+    let mut names: Vec<&str> = DEFAULT_REGIONS
+        .iter()
+        .chain(OPT_IN_REGIONS)
+        .copied()
+        .collect();
     names.sort_unstable();
     let all: Vec<Value> = names
         .into_iter()

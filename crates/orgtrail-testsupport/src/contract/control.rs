@@ -95,7 +95,9 @@ pub fn handle(cx: &Cx) -> Vec<u8> {
                 .map(|l| l.iter().map(parse_key).collect())
                 .unwrap_or_default();
             let Some(keys) = keys else {
-                return bad_request("keys: [{Fingerprint, Value, ValidityStartTime, ValidityEndTime}]");
+                return bad_request(
+                    "keys: [{Fingerprint, Value, ValidityStartTime, ValidityEndTime}]",
+                );
             };
             control.set_public_keys(region, keys);
         }

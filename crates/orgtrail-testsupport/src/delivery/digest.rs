@@ -119,7 +119,9 @@ pub fn alphanumerics(seed: u64) -> String {
     let mut x = seed;
     (0..16)
         .map(|_| {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             A[(x >> 33) as usize % A.len()] as char
         })
         .collect()
@@ -259,7 +261,10 @@ pub fn sign(v: &Value, key: &SigningKey) -> Signed {
     let signature = key.sign(string_to_sign(v, &raw).as_bytes());
     let metadata = vec![
         ("signature".to_string(), signature.clone()),
-        ("signature-algorithm".to_string(), "SHA256withRSA".to_string()),
+        (
+            "signature-algorithm".to_string(),
+            "SHA256withRSA".to_string(),
+        ),
     ];
     Signed {
         raw,

@@ -57,12 +57,7 @@ pub fn key(region: &str, generation: u8) -> SigningKey {
         der,
         fingerprint,
     };
-    cache()
-        .lock()
-        .expect("lock")
-        .entry(id)
-        .or_insert(k)
-        .clone()
+    cache().lock().expect("lock").entry(id).or_insert(k).clone()
 }
 
 impl SigningKey {

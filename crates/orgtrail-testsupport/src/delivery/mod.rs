@@ -142,7 +142,13 @@ impl Simulator {
     /// Deliver the hourly digests (and log files) of `account` in `region` for hours
     /// [from, from + hours*3600). Continues the chain of earlier calls for the same
     /// account × region unless [`Simulator::break_chain`] was called.
-    pub fn deliver(&mut self, account: &str, region: &str, from: i64, hours: u32) -> Vec<Delivered> {
+    pub fn deliver(
+        &mut self,
+        account: &str,
+        region: &str,
+        from: i64,
+        hours: u32,
+    ) -> Vec<Delivered> {
         let (objects, delivered) = self.plan(account, region, from, hours);
         self.store
             .put_all(&objects, self.threads)
@@ -151,7 +157,12 @@ impl Simulator {
     }
 
     /// [`Simulator::deliver`] for many account × region pairs, written with one pool.
-    pub fn deliver_all(&mut self, pairs: &[(String, String)], from: i64, hours: u32) -> Vec<Delivered> {
+    pub fn deliver_all(
+        &mut self,
+        pairs: &[(String, String)],
+        from: i64,
+        hours: u32,
+    ) -> Vec<Delivered> {
         let mut objects = Vec::new();
         let mut delivered = Vec::new();
         for (a, r) in pairs {
@@ -166,7 +177,13 @@ impl Simulator {
     }
 
     /// The objects of [`Simulator::deliver`], not yet written.
-    fn plan(&mut self, account: &str, region: &str, from: i64, hours: u32) -> (Vec<Object>, Vec<Delivered>) {
+    fn plan(
+        &mut self,
+        account: &str,
+        region: &str,
+        from: i64,
+        hours: u32,
+    ) -> (Vec<Object>, Vec<Delivered>) {
         self.ensure_registered(region);
         let mut objects = Vec::new();
         let mut delivered = Vec::new();
@@ -217,7 +234,13 @@ impl Simulator {
     }
 
     /// The 0, 1 or 2 log files delivered in [start, end).
-    fn hour_logs(&mut self, account: &str, region: &str, start: i64, end: i64) -> (Vec<LogEntry>, Vec<Object>) {
+    fn hour_logs(
+        &mut self,
+        account: &str,
+        region: &str,
+        start: i64,
+        end: i64,
+    ) -> (Vec<LogEntry>, Vec<Object>) {
         let seed = digest::stable(&[account, region, &end.to_string()]);
         let count = (seed % 3) as i64;
         let mut entries = Vec::new();
@@ -262,7 +285,13 @@ impl Simulator {
 
     /// A backfill digest (`…_backfill.json.gz`, metadata `backfill-generation-timestamp`: now)
     /// covering the given log files, for the hour ending at `end`, signed with the key in use now.
-    pub fn backfill(&mut self, account: &str, region: &str, end: i64, logs: &[String]) -> Delivered {
+    pub fn backfill(
+        &mut self,
+        account: &str,
+        region: &str,
+        end: i64,
+        logs: &[String],
+    ) -> Delivered {
         self.ensure_registered(region);
         let entries: Vec<LogEntry> = logs.iter().map(|k| self.log_entry(k)).collect();
         let key = self.digest_key(account, region, end, true);
@@ -279,9 +308,10 @@ impl Simulator {
         let signer = keys::signer(region, self.rotation, generated);
         let v = digest::digest_json(&spec, &signer.fingerprint);
         let mut signed = digest::sign(&v, &signer);
-        signed
-            .metadata
-            .push(("backfill-generation-timestamp".to_string(), digest::iso(generated)));
+        signed.metadata.push((
+            "backfill-generation-timestamp".to_string(),
+            digest::iso(generated),
+        ));
         self.store
             .put(&Object {
                 key: key.clone(),
@@ -322,7 +352,12 @@ impl Simulator {
 
     /// Digest objects with a tiny body, no log files and no signature, for every pair and hour:
     /// a listing benchmark's bucket. Returns how many were written.
-    pub fn deliver_presence_only(&mut self, pairs: &[(String, String)], from: i64, hours: u32) -> std::io::Result<usize> {
+    pub fn deliver_presence_only(
+        &mut self,
+        pairs: &[(String, String)],
+        from: i64,
+        hours: u32,
+    ) -> std::io::Result<usize> {
         let slot0 = from - from.rem_euclid(3600);
         let objects: Vec<Object> = pairs
             .iter()

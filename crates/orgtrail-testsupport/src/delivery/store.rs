@@ -53,7 +53,13 @@ impl Store {
         }
     }
 
-    fn request(&self, method: &str, key: &str, headers: &[(String, String)], body: &[u8]) -> std::io::Result<Reply> {
+    fn request(
+        &self,
+        method: &str,
+        key: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> std::io::Result<Reply> {
         let mut head = format!(
             "{method} /{}/{} HTTP/1.1\r\nHost: {}\r\n{MARKER}: 1\r\nx-moto-account-id: {}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIAORGTRAILDELIVERY/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20250101T000000Z\r\nContent-Length: {}\r\nConnection: close\r\n",
             self.bucket,
@@ -92,7 +98,10 @@ impl Store {
             .metadata
             .iter()
             .map(|(k, v)| (format!("x-amz-meta-{k}"), v.clone()))
-            .chain([("Content-Type".to_string(), "application/octet-stream".to_string())])
+            .chain([(
+                "Content-Type".to_string(),
+                "application/octet-stream".to_string(),
+            )])
             .collect();
         let r = self.request("PUT", &o.key, &headers, &o.body)?;
         Self::checked(r, &format!("PUT {}", o.key)).map(|_| ())
@@ -106,7 +115,8 @@ impl Store {
             .iter()
             .filter_map(|(k, v)| {
                 let k = k.to_ascii_lowercase();
-                k.strip_prefix("x-amz-meta-").map(|m| (m.to_string(), v.clone()))
+                k.strip_prefix("x-amz-meta-")
+                    .map(|m| (m.to_string(), v.clone()))
             })
             .collect();
         Ok(Object {

@@ -61,7 +61,8 @@ pub fn resign_with_unknown_key(store: &Store, digest_key: &str) -> std::io::Resu
     v["digestPublicKeyFingerprint"] = json!(unknown.fingerprint);
     let signed = digest::sign(&v, &unknown);
     o.body = digest::gzip(&signed.raw);
-    o.metadata.retain(|(k, _)| k != "signature" && k != "signature-algorithm");
+    o.metadata
+        .retain(|(k, _)| k != "signature" && k != "signature-algorithm");
     o.metadata.extend(signed.metadata);
     store.put(&o)
 }
