@@ -20,6 +20,7 @@ mod plan;
 mod review;
 mod safety;
 mod selectors;
+mod verify;
 
 use orgtrail_testsupport::{Moto, TempDir, write_spec};
 

@@ -33,8 +33,8 @@ pub use markdown::{
 pub use sarif::drift_sarif;
 pub use spec_yaml::spec_yaml;
 pub use style::Style;
-pub use verify::{verify_json, verify_markdown, verify_sarif, verify_text};
 pub use text::{change_lines, drift_text, plan_text, summary, unified_diff};
+pub use verify::{verify_json, verify_markdown, verify_sarif, verify_text};
 pub use wrap::wrap_message;
 
 // The unit tests below (`use super::*`) name it too.

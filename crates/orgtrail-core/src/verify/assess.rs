@@ -269,6 +269,57 @@ fn departed(scope: &Scope, others: &[Listed]) -> Vec<Finding> {
         .collect()
 }
 
+/// One account × region: its summary and findings.
+fn judge_cell(
+    scope: &Scope,
+    m: &Member,
+    l: &Listed,
+    judged: &HashMap<&str, &Judged>,
+) -> (CellSummary, Vec<Finding>) {
+    let mut summary = CellSummary {
+        account: m.id.clone(),
+        region: l.region.clone(),
+        applicable: scope.applicable(m, &l.region),
+        due: 0,
+        verified: 0,
+        gaps: 0,
+        invalid: 0,
+    };
+    if !summary.applicable {
+        return (summary, Vec::new());
+    }
+    let mut cell = Cell {
+        scope,
+        listed: l,
+        judged,
+        findings: Vec::new(),
+        invalid: BTreeSet::new(),
+    };
+    let present = cell.present();
+    cell.judge_digests();
+    summary.gaps = cell.gaps(m, &present);
+    let due = scope.due_hours(m);
+    summary.due = due.len();
+    summary.verified = due
+        .iter()
+        .filter(|h| present.contains(h) && !cell.invalid.contains(h))
+        .count();
+    summary.invalid = summary.due - summary.verified - summary.gaps;
+    (summary, cell.findings)
+}
+
+fn counted(judged: &[Judged]) -> Counted {
+    Counted {
+        digests: judged.iter().filter(|j| !j.name.backfill).count(),
+        backfill_digests: judged.iter().filter(|j| j.name.backfill).count(),
+        logs: judged
+            .iter()
+            .filter_map(|j| j.outcome.as_ref().ok())
+            .map(|c| c.logs.len())
+            .sum(),
+    }
+}
+
 /// The report: `listed` for every judged account × region (missing entries read as empty),
 /// `judged` under `--validate`, `others` the digests of account folders outside the members.
 pub fn assess(
@@ -292,41 +343,9 @@ pub fn assess(
                 .get(&(m.id.as_str(), region.as_str()))
                 .copied()
                 .unwrap_or(&empty);
-            if !scope.applicable(m, region) {
-                summary.push(CellSummary {
-                    account: m.id.clone(),
-                    region: region.clone(),
-                    applicable: false,
-                    due: 0,
-                    verified: 0,
-                    gaps: 0,
-                    invalid: 0,
-                });
-                continue;
-            }
-            let mut cell = Cell {
-                scope,
-                listed: l,
-                judged: &judged_by_key,
-                findings: Vec::new(),
-                invalid: BTreeSet::new(),
-            };
-            let present = cell.present();
-            cell.judge_digests();
-            let gaps = cell.gaps(m, &present);
-            let due = scope.due_hours(m);
-            let ok = |h: &&i64| present.contains(h) && !cell.invalid.contains(h);
-            let verified = due.iter().filter(ok).count();
-            summary.push(CellSummary {
-                account: m.id.clone(),
-                region: region.clone(),
-                applicable: true,
-                due: due.len(),
-                verified,
-                gaps,
-                invalid: due.len() - verified - gaps,
-            });
-            findings.extend(cell.findings);
+            let (s, f) = judge_cell(scope, m, l, &judged_by_key);
+            summary.push(s);
+            findings.extend(f);
         }
     }
     if scope.look_for_departed {
@@ -337,15 +356,6 @@ pub fn assess(
             .cmp(&(&b.account, &b.region, b.from, b.kind, &b.key))
     });
     findings.dedup();
-    let counted = Counted {
-        digests: judged.iter().filter(|j| !j.name.backfill).count(),
-        backfill_digests: judged.iter().filter(|j| j.name.backfill).count(),
-        logs: judged
-            .iter()
-            .filter_map(|j| j.outcome.as_ref().ok())
-            .map(|c| c.logs.len())
-            .sum(),
-    };
     VerifyReport {
         trail: scope.trail_arn.clone(),
         bucket: scope.layout.bucket.clone(),
@@ -356,7 +366,7 @@ pub fn assess(
         regions: scope.regions.clone(),
         cells: summary.iter().map(|s| s.due).sum(),
         verified: summary.iter().map(|s| s.verified).sum(),
-        counted,
+        counted: counted(judged),
         summary,
         findings,
     }
