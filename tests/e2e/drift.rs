@@ -169,7 +169,7 @@ fn import_round_trips_for_each_seed_situation() {
 }
 
 /// Validate SARIF output against the SARIF 2.1.0 JSON Schema shipped in tests/schemas/.
-fn validate_sarif(text: &str) {
+pub(crate) fn validate_sarif(text: &str) {
     let root = orgtrail_testsupport::repo_root();
     let specs = Specs::new();
     let file = specs.write("drift.sarif", text);

@@ -60,3 +60,5 @@ mod layout_tests;
 mod review_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod verify_tests;

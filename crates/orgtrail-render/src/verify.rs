@@ -101,10 +101,10 @@ fn cell_line(c: &CellSummary) -> String {
     )
 }
 
-fn finding_text(f: &Finding, style: Style, out: &mut String) {
+fn finding_text(f: &Finding, bucket: &str, style: Style, out: &mut String) {
     let head = format!("[{}] {} {} {}", f.kind, f.account, f.region, hours(f));
     let _ = writeln!(out, "{} {head}", style.red("error"));
-    let _ = writeln!(out, "    s3://{}", f.key);
+    let _ = writeln!(out, "    s3://{bucket}/{}", f.key);
     for line in wrap(&f.detail, 4, 4, style.width) {
         let _ = writeln!(out, "    {line}");
     }
@@ -139,7 +139,7 @@ pub fn verify_text(r: &VerifyReport, style: Style) -> String {
     }
     out.push('\n');
     for f in &r.findings {
-        finding_text(f, style, &mut out);
+        finding_text(f, &r.bucket, style, &mut out);
     }
     let verdict = if r.verified_all() {
         style.green(&format!(
