@@ -461,4 +461,22 @@ fn bad_windows_and_accounts_are_errors_that_say_so() {
     w.verify(&["--accounts", "999999999999"])
         .expect_code(1)
         .expect_contains("999999999999 is not an ACTIVE account of the organization");
+    // The bucket read as a role of another account that the bucket does not let in: the error
+    // names the call, the bucket, the role and the fix.
+    let other = w.member("alpha", w.from - 24 * HOUR);
+    let role = format!("arn:aws:iam::{other}:role/OrganizationAccountAccessRole");
+    let spec = w.specs.write(
+        "as-role.yaml",
+        &SPEC.replace(
+            "  require_tls: false\n",
+            &format!("  require_tls: false\n  role_arn: {role}\n"),
+        ),
+    );
+    let (from, to) = (iso(w.from), iso(w.from + 6 * HOUR));
+    w.moto
+        .orgtrail(BIN, &["verify", &spec, "--from", &from, "--to", &to])
+        .expect_code(1)
+        .expect_contains("s3:ListBucket")
+        .expect_contains(&format!("bucket `my-bucket` (as {role})"))
+        .expect_contains("AccessDenied");
 }
