@@ -27,6 +27,7 @@ mod read_protection;
 mod read_rounds;
 mod role;
 mod verify;
+mod verify_error;
 mod verify_read;
 mod verify_scope;
 
@@ -35,4 +36,4 @@ pub use error::{AwsCode, AwsError, ErrorKind};
 pub use exec::RetryPolicy;
 pub use poll::{Backoff, poll_until};
 pub use role::Role;
-pub use verify::{VerifyError, VerifyRequest};
+pub use verify_error::{VerifyError, VerifyRequest};

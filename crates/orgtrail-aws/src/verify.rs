@@ -6,58 +6,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use orgtrail_core::BucketRef;
-use orgtrail_core::verify::{
-    Judged, Listed, Member, Scope, VerifyReport, Window, assess, to_judge,
-};
+use orgtrail_core::verify::{Judged, Listed, Member, Scope, VerifyReport, assess, to_judge};
 use orgtrail_spec::Spec;
 
 use crate::client::Aws;
 use crate::error::AwsError;
 use crate::read_rounds::join_all;
+use crate::verify_error::{VerifyError, VerifyRequest};
 use crate::verify_read::Bucket;
 use crate::verify_scope::{Account, TrailFacts, layout};
-
-/// What to verify.
-#[derive(Debug, Clone)]
-pub struct VerifyRequest {
-    pub window: Window,
-    pub validate: bool,
-    /// `--accounts`: only these (each must be an ACTIVE member).
-    pub accounts: Option<Vec<String>>,
-    /// `--regions`: only these of the regions the trail logs.
-    pub regions: Option<Vec<String>>,
-}
-
-/// Why verify could not judge.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error(
-        "trail `{trail}` not found in {region} (cloudtrail:DescribeTrails); run `orgtrail plan` and `orgtrail apply` first"
-    )]
-    TrailMissing { trail: String, region: String },
-    #[error(
-        "trail `{trail}` delivers no digest files: log file validation is off. Set `trail.log_file_validation: true` and run `orgtrail apply`; digests are delivered from then on"
-    )]
-    NoDigests { trail: String },
-    #[error(
-        "trail `{trail}` delivers to bucket `{live}`, the spec names `{spec}`: run `orgtrail plan` to see the drift, then verify after `orgtrail apply`"
-    )]
-    OtherBucket {
-        trail: String,
-        live: String,
-        spec: String,
-    },
-    #[error(
-        "--accounts: {account} is not an ACTIVE account of the organization (organizations:ListAccounts); list the organization's accounts with `aws organizations list-accounts`"
-    )]
-    UnknownAccount { account: String },
-    #[error(
-        "{cause}\n  (account:ListRegions for a member account needs trusted access for AWS Account Management: `aws organizations enable-aws-service-access --service-principal account.amazonaws.com`, and the caller in the management account or a delegated administrator for it)"
-    )]
-    RegionsDenied { account: String, cause: AwsError },
-}
 
 /// Whose digests are judged and in which regions.
 struct Who {

@@ -13,7 +13,7 @@ use orgtrail_core::verify::{Layout, Window};
 
 use crate::client::Aws;
 use crate::error::{AwsError, call_error};
-use crate::verify::VerifyError;
+use crate::verify_error::VerifyError;
 
 /// The trail as DescribeTrails reports it, reduced to what verify needs.
 pub(crate) struct TrailFacts {

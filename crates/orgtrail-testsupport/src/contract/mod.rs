@@ -23,6 +23,7 @@ mod account;
 mod cloudtrail;
 pub mod control;
 mod kms;
+pub mod knobs;
 mod organizations;
 mod request;
 mod s3;
@@ -38,7 +39,7 @@ use world::World;
 
 pub use request::{Cx, Outcome, Shared, Verdict};
 
-pub use control::PublicKey;
+pub use knobs::PublicKey;
 pub use s3::{MAX_POLICY_BYTES, validate_policy};
 
 /// The contract layer in front of one moto server.
@@ -58,7 +59,7 @@ impl Contract {
             world: World::new(moto_port),
             consistency: Mutex::default(),
             verdicts: Mutex::default(),
-            control: control::Control::default(),
+            control: knobs::Control::default(),
         });
         let s = shared.clone();
         thread::spawn(move || {

@@ -25,7 +25,7 @@ pub struct Shared {
     pub(crate) world: World,
     pub(crate) consistency: Mutex<Consistency>,
     pub(crate) verdicts: Mutex<Vec<Verdict>>,
-    pub(crate) control: super::control::Control,
+    pub(crate) control: super::knobs::Control,
 }
 
 impl Shared {
