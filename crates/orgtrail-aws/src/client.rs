@@ -199,6 +199,11 @@ impl Aws {
         })
     }
 
+    /// At most this many requests in flight per endpoint (`--max-concurrency`).
+    pub(crate) fn max_concurrency(&self) -> usize {
+        self.max_concurrency
+    }
+
     /// Number of AWS API calls issued so far (each logical call once, SDK retries not counted).
     pub fn call_count(&self) -> usize {
         self.calls.load(Ordering::Relaxed)

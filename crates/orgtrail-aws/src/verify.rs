@@ -1,12 +1,14 @@
 //! `orgtrail verify` against AWS: read the scope (trail, accounts, regions), list the digest
-//! folders, judge the digests and logs under `--validate`, and hand everything to
-//! `orgtrail_core::verify::assess`. Read-only.
+//! folders, judge the digests and logs under `--validate`, one account × region at a time
+//! reduced by `orgtrail_core::verify::assess_cell`, then `combine`d into the report. Read-only.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use orgtrail_core::BucketRef;
-use orgtrail_core::verify::{Judged, Listed, Member, Scope, VerifyReport, assess, to_judge};
+use orgtrail_core::verify::{
+    CellResult, Judged, Listed, Member, Scope, VerifyReport, assess_cell, combine, to_judge,
+};
 use orgtrail_spec::Spec;
 
 use crate::client::Aws;
@@ -14,7 +16,9 @@ use crate::error::AwsError;
 use crate::read_rounds::join_all;
 use crate::verify_error::{VerifyError, VerifyRequest};
 use crate::verify_read::Bucket;
-use crate::verify_scope::{Account, TrailFacts, layout};
+use crate::verify_scope::{Account, Keys, TrailFacts, layout};
+
+use tokio::sync::Semaphore;
 
 /// Whose digests are judged and in which regions.
 struct Who {
@@ -66,18 +70,14 @@ impl Aws {
             validate: req.validate,
             look_for_departed: trail.organization && req.accounts.is_none(),
         };
-        let listed = self.list_all(&bucket, &scope).await?;
+        let scope = Arc::new(scope);
+        let cells = self.all_cells(&bucket, &scope).await?;
         let others = if scope.look_for_departed {
             self.departed(&bucket, &scope).await?
         } else {
             Vec::new()
         };
-        let judged = if req.validate {
-            self.judge_all(&bucket, &scope, &listed).await?
-        } else {
-            Vec::new()
-        };
-        Ok(assess(&scope, &listed, &judged, &others))
+        Ok(combine(&scope, cells, &others))
     }
 
     /// The members judged and the regions: every ACTIVE account (the trail's own account for a
@@ -146,18 +146,83 @@ impl Aws {
         })
     }
 
-    /// One listing per account × region × day, all concurrent under the request limit.
-    async fn list_all(&self, b: &Bucket, scope: &Scope) -> Result<Vec<Listed>, AwsError> {
-        let days = Arc::new(scope.window.days());
+    /// Every account × region judged, as many at a time as requests may be in flight per
+    /// endpoint (`--max-concurrency`: every cell reads the same bucket): a cell is listed (one
+    /// ListObjectsV2 per day folder), its digests and logs judged under `--validate`, and reduced
+    /// to its summary and findings before the next starts, so memory holds a few cells' files
+    /// whatever the window and the organization.
+    async fn all_cells(&self, b: &Bucket, scope: &Arc<Scope>) -> Result<Vec<CellResult>, AwsError> {
+        let keys = Arc::new(self.keys_of(scope).await?);
+        let gate = Arc::new(Semaphore::new(self.max_concurrency()));
         let mut futs = Vec::new();
         for m in &scope.members {
-            for region in scope.regions.iter().filter(|r| scope.applicable(m, r)) {
-                let (aws, b, days) = (self.clone(), b.clone(), days.clone());
-                let (account, region) = (m.id.clone(), region.clone());
-                futs.push(async move { aws.list_digests(&b, &account, &region, &days).await });
+            for region in &scope.regions {
+                let (aws, b, scope, keys, gate) = (
+                    self.clone(),
+                    b.clone(),
+                    scope.clone(),
+                    keys.clone(),
+                    gate.clone(),
+                );
+                let (m, region) = (m.clone(), region.clone());
+                futs.push(async move {
+                    let _cell = gate.acquire_owned().await.expect("never closed");
+                    aws.cell(&b, &scope, &m, &region, &keys).await
+                });
             }
         }
         join_all(futs).await.into_iter().collect()
+    }
+
+    /// CloudTrail's public keys of every region judged, read once per region (`--validate`).
+    async fn keys_of(&self, scope: &Scope) -> Result<BTreeMap<String, Arc<Keys>>, AwsError> {
+        let mut keys = BTreeMap::new();
+        if scope.validate {
+            for region in &scope.regions {
+                keys.insert(
+                    region.clone(),
+                    Arc::new(self.window_keys(region, scope.window).await?),
+                );
+            }
+        }
+        Ok(keys)
+    }
+
+    /// One account × region: listed, judged, reduced.
+    async fn cell(
+        &self,
+        b: &Bucket,
+        scope: &Scope,
+        m: &Member,
+        region: &str,
+        keys: &BTreeMap<String, Arc<Keys>>,
+    ) -> Result<CellResult, AwsError> {
+        let l = if scope.applicable(m, region) {
+            self.list_digests(b, &m.id, region, &scope.window.days())
+                .await?
+        } else {
+            Listed {
+                account: m.id.clone(),
+                region: region.to_string(),
+                digests: Vec::new(),
+            }
+        };
+        let mut judged = Vec::new();
+        if let Some(region_keys) = keys.get(region).filter(|_| scope.validate) {
+            let futs = to_judge(scope, std::slice::from_ref(&l))
+                .into_iter()
+                .map(|(key, name)| {
+                    let (aws, b, k) = (self.clone(), b.clone(), region_keys.clone());
+                    let (key, name) = (key.to_string(), name.clone());
+                    async move { aws.judge(&b, key, name, k).await }
+                })
+                .collect();
+            judged = join_all(futs)
+                .await
+                .into_iter()
+                .collect::<Result<Vec<Judged>, AwsError>>()?;
+        }
+        Ok(assess_cell(scope, m, &l, &judged))
     }
 
     /// The digests of account folders that are not the organization's accounts.
@@ -173,34 +238,6 @@ impl Aws {
             }
         }
         Ok(out)
-    }
-
-    /// Every digest of the window judged (and its logs), keys read once per region.
-    async fn judge_all(
-        &self,
-        b: &Bucket,
-        scope: &Scope,
-        listed: &[Listed],
-    ) -> Result<Vec<Judged>, AwsError> {
-        let wanted = to_judge(scope, listed);
-        let regions: BTreeSet<&str> = wanted.iter().map(|(_, n)| n.region.as_str()).collect();
-        let mut keys = std::collections::BTreeMap::new();
-        for region in regions {
-            keys.insert(
-                region.to_string(),
-                Arc::new(self.window_keys(region, scope.window).await?),
-            );
-        }
-        let futs = wanted
-            .into_iter()
-            .map(|(key, name)| {
-                let (aws, b) = (self.clone(), b.clone());
-                let region_keys = keys[&name.region].clone();
-                let (key, name) = (key.to_string(), name.clone());
-                async move { aws.judge(&b, key, name, region_keys).await }
-            })
-            .collect();
-        join_all(futs).await.into_iter().collect()
     }
 }
 

@@ -320,33 +320,38 @@ fn counted(judged: &[Judged]) -> Counted {
     }
 }
 
-/// The report: `listed` for every judged account × region (missing entries read as empty),
-/// `judged` under `--validate`, `others` the digests of account folders outside the members.
-pub fn assess(
-    scope: &Scope,
-    listed: &[Listed],
-    judged: &[Judged],
-    others: &[Listed],
-) -> VerifyReport {
-    let by_cell: HashMap<(&str, &str), &Listed> = listed
-        .iter()
-        .map(|l| ((l.account.as_str(), l.region.as_str()), l))
-        .collect();
-    let judged_by_key: HashMap<&str, &Judged> =
-        judged.iter().map(|j| (j.key.as_str(), j)).collect();
+/// One account × region judged: what the report needs of it, and nothing of its files (so a
+/// run holds one cell's listing at a time, whatever the window).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellResult {
+    pub summary: CellSummary,
+    pub findings: Vec<Finding>,
+    pub counted: Counted,
+}
+
+/// One account × region: `l` its listing, `judged` its digests judged (`--validate`).
+pub fn assess_cell(scope: &Scope, m: &Member, l: &Listed, judged: &[Judged]) -> CellResult {
+    let by_key: HashMap<&str, &Judged> = judged.iter().map(|j| (j.key.as_str(), j)).collect();
+    let (summary, findings) = judge_cell(scope, m, l, &by_key);
+    CellResult {
+        summary,
+        findings,
+        counted: counted(judged),
+    }
+}
+
+/// The report from every cell's result (in the scope's order: members, then regions) and
+/// `others`, the digests of account folders outside the members.
+pub fn combine(scope: &Scope, cells: Vec<CellResult>, others: &[Listed]) -> VerifyReport {
     let mut summary = Vec::new();
     let mut findings = Vec::new();
-    for m in &scope.members {
-        for region in &scope.regions {
-            let empty = empty_listing(&m.id, region);
-            let l = by_cell
-                .get(&(m.id.as_str(), region.as_str()))
-                .copied()
-                .unwrap_or(&empty);
-            let (s, f) = judge_cell(scope, m, l, &judged_by_key);
-            summary.push(s);
-            findings.extend(f);
-        }
+    let mut total = Counted::default();
+    for c in cells {
+        summary.push(c.summary);
+        findings.extend(c.findings);
+        total.digests += c.counted.digests;
+        total.backfill_digests += c.counted.backfill_digests;
+        total.logs += c.counted.logs;
     }
     if scope.look_for_departed {
         findings.extend(departed(scope, others));
@@ -366,10 +371,37 @@ pub fn assess(
         regions: scope.regions.clone(),
         cells: summary.iter().map(|s| s.due).sum(),
         verified: summary.iter().map(|s| s.verified).sum(),
-        counted: counted(judged),
+        counted: total,
         summary,
         findings,
     }
+}
+
+/// The whole report at once (tests, small windows): `listed` for every judged account × region
+/// (missing entries read as empty), `judged` under `--validate`, `others` as for [`combine`].
+pub fn assess(
+    scope: &Scope,
+    listed: &[Listed],
+    judged: &[Judged],
+    others: &[Listed],
+) -> VerifyReport {
+    let mut cells = Vec::new();
+    for m in &scope.members {
+        for region in &scope.regions {
+            let l = listed
+                .iter()
+                .find(|l| l.account == m.id && l.region == *region)
+                .cloned()
+                .unwrap_or_else(|| empty_listing(&m.id, region));
+            let mine: Vec<Judged> = judged
+                .iter()
+                .filter(|j| j.name.account == m.id && j.name.region == *region)
+                .cloned()
+                .collect();
+            cells.push(assess_cell(scope, m, &l, &mine));
+        }
+    }
+    combine(scope, cells, others)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub mod report;
 pub mod scope;
 pub mod time;
 
-pub use assess::{Checked, Judged, Listed, assess, to_judge};
+pub use assess::{CellResult, Checked, Judged, Listed, assess, assess_cell, combine, to_judge};
 pub use digest::{DigestProblem, Fetched};
 pub use layout::{DigestName, Layout};
 pub use log::{LogHasher, LogProblem};
