@@ -414,9 +414,10 @@ fn untouched_deliveries_are_verified_read_only_and_valid_for_the_aws_cli() {
     let mut w = World::new();
     let a = w.member("alpha", w.from - 24 * HOUR);
     w.sim.rotate_keys_at(w.from + 2 * HOUR + 1200);
+    let mut delivered = Vec::new();
     for account in [M, a.as_str()] {
         for region in ["us-east-2", "eu-west-1"] {
-            w.sim.deliver(account, region, w.from, 6);
+            delivered.extend(w.sim.deliver(account, region, w.from, 6));
         }
     }
     w.moto.reset_requests();
@@ -441,7 +442,50 @@ fn untouched_deliveries_are_verified_read_only_and_valid_for_the_aws_cli() {
             );
         }
     }
-    let _ = &w.specs;
+    // The GitHub Action's verify step: the same run as SARIF, the exit code as its output.
+    let (out, sarif) = action_verify(&w);
+    assert_eq!((out.as_str(), sarif.len()), ("0", 0));
+    tamper::modify_log(w.sim.store(), &first_log(&delivered)).unwrap();
+    let (out, sarif) = action_verify(&w);
+    assert_eq!((out.as_str(), sarif.len()), ("2", 1), "{sarif:?}");
+    assert_eq!(sarif[0]["ruleId"], "log-modified");
+}
+
+/// `scripts/action/run.sh` with `command: verify`: (exit-code output, SARIF results).
+fn action_verify(w: &World) -> (String, Vec<Value>) {
+    let dir = orgtrail_testsupport::TempDir::new("action");
+    let script = orgtrail_testsupport::repo_root().join("scripts/action/run.sh");
+    let (from, to) = (iso(w.from), iso(w.from + 6 * HOUR));
+    let output = dir.path().join("output");
+    let done = w
+        .moto
+        .command(&script.to_string_lossy(), &[], w.moto.aws_endpoint())
+        .env("GITHUB_OUTPUT", &output)
+        .env("RUNNER_TEMP", dir.path())
+        .env("INPUT_COMMAND", "verify")
+        .env("INPUT_PATHS", &w.spec)
+        .env(
+            "INPUT_VERIFY_ARGS",
+            format!("--from {from} --to {to} --validate --regions us-east-2,eu-west-1"),
+        )
+        .env("ORGTRAIL", BIN)
+        .output()
+        .unwrap();
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    let get = |k: &str| {
+        outputs
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("{k}: {outputs}\n{}", String::from_utf8_lossy(&done.stdout)))
+    };
+    assert_eq!(get("command"), "verify");
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(get("verify-sarif-file")).unwrap()).unwrap();
+    (
+        get("exit-code"),
+        sarif["runs"][0]["results"].as_array().unwrap().clone(),
+    )
 }
 
 /// Bad input says what is wrong and how to fix it: a window without a whole hour, a time that
