@@ -38,8 +38,14 @@ fi
 echo "orgtrail: ${GITHUB_EVENT_NAME:-(no event)} on ${GITHUB_REF:-(no ref)} -> orgtrail $command ${paths[*]}"
 
 code=0
-# The worst exit code wins: an error (1) over findings (2) over success (0).
-worst() { if [ "$1" = 1 ] || [ "$code" = 1 ]; then code=1; elif [ "$1" = 2 ] || [ "$code" = 2 ]; then code=2; else code=$1; fi; }
+# The worst exit code wins: an error (1, or any code but 0 and 2: a crash) over findings (2) over
+# success (0).
+worst() {
+  local a=$1 b=$code
+  case "$a" in 0 | 2) ;; *) a=1 ;; esac
+  case "$b" in 0 | 2) ;; *) b=1 ;; esac
+  if [ "$a" = 1 ] || [ "$b" = 1 ]; then code=1; elif [ "$a" = 2 ] || [ "$b" = 2 ]; then code=2; else code=0; fi
+}
 run_verify() {
   local vcode=0
   read -r -a vargs <<< "${INPUT_VERIFY_ARGS:---since 24h --validate}"

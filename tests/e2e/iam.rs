@@ -188,6 +188,8 @@ fn the_verify_policy_grants_exactly_the_calls_verify_makes_and_no_write() {
             "organizations:DescribeOrganization",
             "cloudtrail:DescribeTrails",
             "sts:AssumeRole",
+            // S3 decrypts SSE-KMS log files with the reader's credentials.
+            "kms:Decrypt",
         ]
         .map(String::from),
     );
@@ -200,8 +202,10 @@ fn the_verify_policy_grants_exactly_the_calls_verify_makes_and_no_write() {
     );
     assert_eq!(
         verify["arn:aws:iam::111122223333:role/orgtrail-bucket"],
-        ["s3:GetObject", "s3:ListBucket"].map(String::from).into(),
-        "the bucket role lists and reads, nothing else"
+        ["kms:Decrypt", "s3:GetObject", "s3:ListBucket"]
+            .map(String::from)
+            .into(),
+        "the bucket role lists and reads (and decrypts the trail's key), nothing else"
     );
     let doc = iam_policy(&["specs/", "--for", "verify"]);
     let list = doc["Statement"]

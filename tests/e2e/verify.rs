@@ -292,10 +292,10 @@ fn verify_and_the_aws_cli_agree_on_every_tampered_case() {
     };
     assert_eq!(
         cell(&d, east)["due"],
-        3,
-        "delta is judged from the hour it joined"
+        2,
+        "delta is judged from the first whole hour after it joined"
     );
-    assert_eq!(cell(&d, east)["verified"], 3);
+    assert_eq!(cell(&d, east)["verified"], 2);
     assert_eq!(
         cell(&b, cape)["applicable"],
         false,

@@ -18,7 +18,10 @@ use crate::verify_error::{VerifyError, VerifyRequest};
 use crate::verify_read::Bucket;
 use crate::verify_scope::{Account, Keys, TrailFacts, layout};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
+
+/// Public keys per region, each read once, on first need.
+type KeyCache = std::sync::Mutex<BTreeMap<String, Arc<OnceCell<Result<Arc<Keys>, AwsError>>>>>;
 
 /// Whose digests are judged and in which regions.
 struct Who {
@@ -41,6 +44,11 @@ impl Aws {
             .map_or(caller.account.clone(), |o| o.management_account.clone());
         let t = &spec.trail;
         let trail = self.verify_trail(&t.name, &t.home_region).await?;
+        if trail.organization && org.is_none() {
+            return Err(VerifyError::NoOrganization {
+                trail: t.name.clone(),
+            });
+        }
         let r = BucketRef::of(spec, &management);
         if r.name != trail.bucket {
             return Err(VerifyError::OtherBucket {
@@ -104,8 +112,10 @@ impl Aws {
                 joined: None,
             }]
         };
-        let organization: BTreeSet<String> = all.iter().map(|a| a.id.clone()).collect();
         let active: Vec<&Account> = all.iter().filter(|a| a.active).collect();
+        // An account folder of anyone else (left, removed, suspended, closed) that delivered in
+        // the window is `account-left`.
+        let organization: BTreeSet<String> = active.iter().map(|a| a.id.clone()).collect();
         if let Some(wanted) = &req.accounts
             && let Some(a) = wanted.iter().find(|w| !active.iter().any(|a| &a.id == *w))
         {
@@ -128,6 +138,12 @@ impl Aws {
             None => BTreeSet::from([home.to_string()]),
         };
         if let Some(only) = &req.regions {
+            if let Some(r) = only.iter().find(|r| !regions.contains(*r)) {
+                return Err(VerifyError::UnknownRegion {
+                    region: r.clone(),
+                    known: regions.into_iter().collect::<Vec<_>>().join(", "),
+                });
+            }
             regions.retain(|r| only.contains(r));
         }
         let members = chosen
@@ -152,7 +168,7 @@ impl Aws {
     /// to its summary and findings before the next starts, so memory holds a few cells' files
     /// whatever the window and the organization.
     async fn all_cells(&self, b: &Bucket, scope: &Arc<Scope>) -> Result<Vec<CellResult>, AwsError> {
-        let keys = Arc::new(self.keys_of(scope).await?);
+        let keys: Arc<KeyCache> = Arc::default();
         let gate = Arc::new(Semaphore::new(self.max_concurrency()));
         let mut futs = Vec::new();
         for m in &scope.members {
@@ -174,18 +190,24 @@ impl Aws {
         join_all(futs).await.into_iter().collect()
     }
 
-    /// CloudTrail's public keys of every region judged, read once per region (`--validate`).
-    async fn keys_of(&self, scope: &Scope) -> Result<BTreeMap<String, Arc<Keys>>, AwsError> {
-        let mut keys = BTreeMap::new();
-        if scope.validate {
-            for region in &scope.regions {
-                keys.insert(
-                    region.clone(),
-                    Arc::new(self.window_keys(region, scope.window).await?),
-                );
-            }
-        }
-        Ok(keys)
+    /// CloudTrail's public keys of `region` for the window, read once per region and only for a
+    /// region with digests to judge (a region no account delivered in is never asked: the
+    /// management account may not have it enabled).
+    async fn keys_for(
+        &self,
+        cache: &KeyCache,
+        region: &str,
+        scope: &Scope,
+    ) -> Result<Arc<Keys>, AwsError> {
+        let cell = cache
+            .lock()
+            .expect("no panic while holding the key cache lock")
+            .entry(region.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| async { self.window_keys(region, scope.window).await.map(Arc::new) })
+            .await
+            .clone()
     }
 
     /// One account × region: listed, judged, reduced.
@@ -195,7 +217,7 @@ impl Aws {
         scope: &Scope,
         m: &Member,
         region: &str,
-        keys: &BTreeMap<String, Arc<Keys>>,
+        keys: &KeyCache,
     ) -> Result<CellResult, AwsError> {
         let l = if scope.applicable(m, region) {
             self.list_digests(b, &m.id, region, &scope.window.days())
@@ -208,8 +230,10 @@ impl Aws {
             }
         };
         let mut judged = Vec::new();
-        if let Some(region_keys) = keys.get(region).filter(|_| scope.validate) {
-            let futs = to_judge(scope, std::slice::from_ref(&l))
+        let wanted = to_judge(scope, std::slice::from_ref(&l));
+        if scope.validate && !wanted.is_empty() {
+            let region_keys = self.keys_for(keys, region, scope).await?;
+            let futs = wanted
                 .into_iter()
                 .map(|(key, name)| {
                     let (aws, b, k) = (self.clone(), b.clone(), region_keys.clone());
@@ -234,7 +258,9 @@ impl Aws {
                 continue;
             }
             for region in self.digest_regions(b, &account).await? {
-                out.push(self.list_digests(b, &account, &region, &days).await?);
+                if scope.regions.contains(&region) {
+                    out.push(self.list_digests(b, &account, &region, &days).await?);
+                }
             }
         }
         Ok(out)

@@ -45,4 +45,12 @@ pub enum VerifyError {
         "{cause}\n  (account:ListRegions for a member account needs trusted access for AWS Account Management: `aws organizations enable-aws-service-access --service-principal account.amazonaws.com`, and the caller in the management account or a delegated administrator for it)"
     )]
     RegionsDenied { account: String, cause: AwsError },
+    #[error(
+        "--regions: {region} is not a region the trail's accounts have enabled (account:ListRegions); the regions are: {known}"
+    )]
+    UnknownRegion { region: String, known: String },
+    #[error(
+        "trail `{trail}` is an organization trail, but the caller's account is in no organization (organizations:DescribeOrganization): run verify with credentials of the organization's management account"
+    )]
+    NoOrganization { trail: String },
 }

@@ -28,9 +28,14 @@ pub(crate) struct Bucket {
 
 impl Bucket {
     fn resource(&self) -> String {
+        self.named(&format!("bucket `{}`", self.r.name))
+    }
+
+    /// `what`, and the role it is read as when the spec names one.
+    fn named(&self, what: &str) -> String {
         match &self.r.role_arn {
-            Some(role) => format!("bucket `{}` (as {role})", self.r.name),
-            None => format!("bucket `{}`", self.r.name),
+            Some(role) => format!("{what} (as {role})"),
+            None => what.to_string(),
         }
     }
 }
@@ -158,9 +163,9 @@ impl Aws {
         Ok(Judged { key, name, outcome })
     }
 
-    /// The signature, with the key the digest names: one of the window's keys, or for a
-    /// backfill digest one valid around its `backfill-generation-timestamp` (the AWS CLI looks
-    /// an hour either side).
+    /// The signature, with the key the digest names: one of the window's keys; for a backfill
+    /// digest, as the AWS CLI does, only a key valid an hour either side of its
+    /// `backfill-generation-timestamp` (metadata a backfill digest must carry).
     async fn check_signature(
         &self,
         d: digest::Digest,
@@ -168,21 +173,40 @@ impl Aws {
         generated: Option<i64>,
         keys: &Keys,
     ) -> Result<Result<digest::Digest, DigestProblem>, AwsError> {
-        let der = match (keys.get(&d.fingerprint), generated) {
-            (Some(der), _) => der.clone(),
-            (None, Some(t)) if name.backfill => {
-                match self
-                    .public_keys(&name.region, t - HOUR, t + HOUR)
-                    .await?
-                    .remove(&d.fingerprint)
-                {
-                    Some(der) => der,
-                    None => return Ok(Err(DigestProblem::UnknownKey(d.fingerprint.clone()))),
-                }
-            }
-            (None, _) => return Ok(Err(DigestProblem::UnknownKey(d.fingerprint.clone()))),
+        let der = if name.backfill {
+            let Some(t) = generated else {
+                let why = "a backfill digest without `backfill-generation-timestamp` metadata";
+                return Ok(Err(DigestProblem::Format(why.to_string())));
+            };
+            self.public_keys(&name.region, t - HOUR, t + HOUR)
+                .await?
+                .remove(&d.fingerprint)
+        } else {
+            keys.get(&d.fingerprint).cloned()
+        };
+        let Some(der) = der else {
+            return Ok(Err(DigestProblem::UnknownKey(d.fingerprint.clone())));
         };
         Ok(d.verify(&der).map(|()| d))
+    }
+
+    /// Whether `key` is in the bucket: a listing of exactly that key. S3 answers GetObject of a
+    /// missing key with 403, not 404, to a caller without `s3:ListBucket` on the whole bucket
+    /// (GetObject, Amazon S3 API reference: "If you don't have the s3:ListBucket permission,
+    /// Amazon S3 returns an HTTP status code 403"), and verify's policy allows listing only
+    /// under `AWSLogs/`: so a 403 is asked again this way before it is read as denied.
+    async fn exists(&self, b: &Bucket, key: &str) -> Result<bool, AwsError> {
+        Ok(self.list(b, key, false).await?.iter().any(|k| k == key))
+    }
+
+    /// A failed GetObject of `key`: gone (NoSuchKey, or a 403 for a key the listing does not
+    /// have) or a real error.
+    async fn gone(&self, b: &Bucket, key: &str, e: AwsError) -> Result<(), AwsError> {
+        if e.is_absent(Absence::Object) || (e.is_access_denied() && !self.exists(b, key).await?) {
+            Ok(())
+        } else {
+            Err(e)
+        }
     }
 
     /// A digest object: read (format, place), and its backfill generation time if any.
@@ -193,15 +217,24 @@ impl Aws {
     ) -> Result<(Result<digest::Digest, DigestProblem>, Option<i64>), AwsError> {
         let s3 = self.s3_as(&b.r.region, bucket_role(&b.r).as_ref()).await?;
         let _s = self.slot(&format!("s3/{}", b.r.region)).await;
-        let resource = format!("digest s3://{}/{key}", b.r.name);
-        let out = s3
+        let resource = b.named(&format!("digest s3://{}/{key}", b.r.name));
+        let got = s3
             .get_object()
             .bucket(&b.r.name)
             .key(key)
             .expected_bucket_owner(&b.r.owner)
             .send()
-            .await
-            .map_err(|e| call_error("s3:GetObject", resource.clone(), e))?;
+            .await;
+        drop(_s);
+        let out = match got {
+            Ok(out) => out,
+            Err(e) => {
+                // Listed a moment ago, gone now: deleted while verify ran (or by a lifecycle rule).
+                self.gone(b, key, call_error("s3:GetObject", resource, e))
+                    .await?;
+                return Ok((Err(DigestProblem::Gone), None));
+            }
+        };
         let meta = out.metadata().cloned().unwrap_or_default();
         let generated = meta
             .get("backfill-generation-timestamp")
@@ -238,12 +271,19 @@ impl Aws {
     ) -> Result<Result<(), LogProblem>, AwsError> {
         let s3 = self.s3_as(&b.r.region, bucket_role(&b.r).as_ref()).await?;
         let _s = self.slot(&format!("s3/{}", b.r.region)).await;
-        let resource = format!("log file s3://{bucket}/{key}");
-        let out = match s3.get_object().bucket(bucket).key(key).send().await {
+        let resource = b.named(&format!("log file s3://{bucket}/{key}"));
+        let got = s3.get_object().bucket(bucket).key(key).send().await;
+        let out = match got {
             Ok(out) => out,
             Err(e) => {
+                // The listing that tells a 403 from a missing key needs a request slot of its own.
+                drop(_s);
                 let e = call_error("s3:GetObject", resource, e);
-                return e.absent_as(Absence::Object, Err(LogProblem::Missing));
+                if bucket != b.r.name {
+                    return e.absent_as(Absence::Object, Err(LogProblem::Missing));
+                }
+                self.gone(b, key, e).await?;
+                return Ok(Err(LogProblem::Missing));
             }
         };
         let mut body = out.body;

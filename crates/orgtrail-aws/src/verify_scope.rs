@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_account::types::RegionOptStatus;
 use aws_sdk_cloudtrail::primitives::DateTime;
+use aws_sdk_organizations::types::{AccountState, AccountStatus};
 use orgtrail_core::verify::time::HOUR;
 use orgtrail_core::verify::{Layout, Window};
 
@@ -80,8 +81,9 @@ impl Aws {
             for a in page.accounts() {
                 out.push(Account {
                     id: a.id().unwrap_or_default().to_string(),
-                    active: a.state().is_some_and(|s| s.as_str() == "ACTIVE")
-                        || a.status().is_some_and(|s| s.as_str() == "ACTIVE"),
+                    // `State` replaces the deprecated `Status`; an emulator may send either.
+                    active: a.state() == Some(&AccountState::Active)
+                        || a.status() == Some(&AccountStatus::Active),
                     joined: a.joined_timestamp().map(DateTime::secs),
                 });
             }

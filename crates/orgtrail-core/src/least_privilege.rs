@@ -452,6 +452,13 @@ impl Grants<'_> {
             &["s3:GetObject"],
             &format!("{bucket}/{root}*"),
         );
+        // Files CloudTrail encrypts with the trail's key (SSE-KMS) are read only with
+        // kms:Decrypt on that key ("Using server-side encryption with AWS KMS keys", Amazon S3
+        // user guide): S3 calls it with the reader's credentials.
+        if let Some(key) = &s.trail.kms_key_id {
+            let (resource, cond) = key_resource(key, s.bucket_region(), self.opts);
+            self.add_if(&who, "DecryptTrailFiles", &["kms:Decrypt"], &resource, cond);
+        }
     }
 }
 

@@ -40,7 +40,7 @@ pub fn fix(kind: FindingKind) -> &'static str {
             "a log file is not what CloudTrail delivered (its content or bytes after its gzip stream): restore the original version; the events of this file are untrusted."
         }
         FindingKind::AccountLeft => {
-            "the account delivered logs in the window but is no longer in the organization (it left or was removed), so the organization trail no longer records it: find out why it left, and invite it back or give it a trail of its own."
+            "the account delivered logs in the window but is no longer an ACTIVE member of the organization (it left, was removed, suspended or closed), so the organization trail no longer records it: find out why it left, and invite it back or give it a trail of its own."
         }
     }
 }
@@ -61,7 +61,7 @@ fn headline(r: &VerifyReport) -> String {
             .to_string()
     };
     format!(
-        "Verified {} (bucket {}) from {} to {}: {} account(s) × {} region(s) × {h} hour(s), {how}.",
+        "Checked {} (bucket {}) from {} to {}: {} account(s) × {} region(s) × {h} hour(s), {how}.",
         r.trail,
         r.bucket,
         rfc3339(r.window.from),
@@ -231,7 +231,7 @@ pub fn verify_sarif(r: &VerifyReport, spec: &str, tool_version: &str) -> String 
                 "ruleId": f.kind.as_str(),
                 "ruleIndex": kinds.iter().position(|k| *k == f.kind).unwrap_or(0),
                 "level": "error",
-                "message": {"text": format!("{} {} {}: {} (s3://{})", f.account, f.region, hours(f), f.detail, f.key)},
+                "message": {"text": format!("{} {} {}: {} (s3://{}/{})", f.account, f.region, hours(f), f.detail, r.bucket, f.key)},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": spec}, "region": {"startLine": 1}}}],
                 "partialFingerprints": {"orgtrailFinding": format!("{}/{}/{}/{}", f.kind, f.account, f.region, f.key)},
                 "properties": {"account": f.account, "region": f.region, "from": rfc3339(f.from), "to": rfc3339(f.to), "key": f.key}

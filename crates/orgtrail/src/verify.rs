@@ -25,13 +25,14 @@ fn instant(flag: &str, value: &str) -> Result<i64> {
     })
 }
 
-/// The window the flags ask for.
+/// The window the flags ask for; it ends at the latest at the last hour whose digest is due
+/// (a later `--to` would judge hours that have not happened yet).
 fn window(a: &VerifyArgs) -> Result<Window> {
     let due = Window::since(now(), 3600).map(|w| w.to).unwrap_or_default();
     let w = match &a.from {
         Some(from) => {
             let to = a.to.as_deref().map(|t| instant("--to", t)).transpose()?;
-            Window::new(instant("--from", from)?, to.unwrap_or(due))
+            Window::new(instant("--from", from)?, to.unwrap_or(due).min(due))
         }
         None => {
             let since = parse_duration(&a.since).ok_or_else(|| {

@@ -11,6 +11,9 @@ use super::report::{CellSummary, Counted, Finding, FindingKind, VerifyReport};
 use super::scope::{Member, Scope};
 use super::time::{HOUR, floor_hour, rfc3339};
 
+/// How far apart two consecutive hourly digests may end and still be one hour's delivery.
+const DRIFT: i64 = 10 * 60;
+
 /// The digests of this trail listed in one account × region's day folders.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
@@ -76,6 +79,7 @@ fn digest_kind(p: &DigestProblem) -> FindingKind {
         DigestProblem::Format(_) | DigestProblem::Signature => FindingKind::DigestInvalid,
         DigestProblem::Moved { .. } => FindingKind::DigestMoved,
         DigestProblem::UnknownKey(_) => FindingKind::UnknownKey,
+        DigestProblem::Gone => FindingKind::DigestMissing,
     }
 }
 
@@ -97,13 +101,29 @@ struct Cell<'a> {
 }
 
 impl Cell<'_> {
+    /// The hours with a digest: the hour each digest's end time falls in, and an hour without
+    /// one that a single digest spans (the digests around it end within [`DRIFT`] of an hour
+    /// apart: digest times drift by seconds, so one crosses an hour boundary now and then).
     fn present(&self) -> BTreeSet<i64> {
-        self.listed
+        let ends: BTreeSet<i64> = self
+            .listed
             .digests
             .iter()
-            .filter(|(_, n)| !n.backfill && self.scope.window.contains(n.end))
-            .map(|(_, n)| floor_hour(n.end))
-            .collect()
+            .filter(|(_, n)| !n.backfill)
+            .map(|(_, n)| n.end)
+            .collect();
+        let mut hours: BTreeSet<i64> = ends.iter().map(|e| floor_hour(*e)).collect();
+        let spanned: Vec<i64> = ends
+            .iter()
+            .zip(ends.iter().skip(1))
+            .filter(|(a, b)| {
+                *b - *a <= HOUR + DRIFT && floor_hour(**b) - floor_hour(**a) == 2 * HOUR
+            })
+            .map(|(a, _)| floor_hour(*a) + HOUR)
+            .collect();
+        hours.extend(spanned);
+        hours.retain(|h| self.scope.window.contains(*h));
+        hours
     }
 
     /// Every judged digest's problems and its logs' problems as findings.
@@ -258,7 +278,7 @@ fn departed(scope: &Scope, others: &[Listed]) -> Vec<Finding> {
             let (first, last) = (ends.iter().min()?, ends.iter().max()?);
             let span = (floor_hour(*first), floor_hour(*last) + HOUR);
             let detail = format!(
-                "delivered {} digests from {} to {} but is no longer a member of the organization",
+                "delivered {} digests from {} to {} but is no longer an ACTIVE member of the organization",
                 ends.len(),
                 rfc3339(span.0),
                 rfc3339(span.1)

@@ -166,7 +166,11 @@ fn an_account_is_judged_from_the_hour_it_joined() {
         &[],
     );
     assert!(r.verified_all(), "{:?}", r.findings);
-    assert_eq!((r.cells, r.verified), (9, 9));
+    assert_eq!(
+        (r.cells, r.verified),
+        (8, 8),
+        "B from hour 4, the first whole hour after it joined"
+    );
 }
 
 #[test]
@@ -204,4 +208,22 @@ fn digests_outside_the_window_are_neither_judged_nor_counted() {
     let l = listed(A, &[0, 1]);
     let r = assess(&s, &[l], &judged, &[]);
     assert!(r.verified_all(), "{:?}", r.findings);
+}
+
+#[test]
+fn a_digest_that_drifts_across_an_hour_boundary_is_not_a_gap() {
+    let s = scope(vec![member(A)], 4, false);
+    // Ends at 0:59:50, then 2:00:05 (one hour and 15 s later), then 3:00:20: hour 1 has no end
+    // time but is spanned by one digest.
+    let mut l = listed(A, &[]);
+    for end in [T0 + 3_590, T0 + 2 * HOUR + 5, T0 + 3 * HOUR + 20] {
+        let k = key(A, "us-east-2", end);
+        let name = layout().parse_digest_key(&k).expect("name");
+        l.digests.push((k, name));
+    }
+    let r = assess(&s, &[l], &[], &[]);
+    assert!(r.verified_all(), "{:?}", r.findings);
+    // Two hours apart is a gap, not drift.
+    let r = assess(&s, &[listed(A, &[0, 2, 3])], &[], &[]);
+    assert_eq!(kinds(&r), vec![(FindingKind::DeliveryGap, 1, 2)]);
 }

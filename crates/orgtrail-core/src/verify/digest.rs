@@ -70,6 +70,9 @@ pub enum DigestProblem {
     UnknownKey(String),
     /// The signature does not verify: the digest (or its chain) was changed.
     Signature,
+    /// Listed, then not found when read: deleted while verify ran (or expired by a lifecycle
+    /// rule).
+    Gone,
 }
 
 impl DigestProblem {
@@ -83,6 +86,7 @@ impl DigestProblem {
                 format!("signed with key {fp}, which CloudTrail's ListPublicKeys does not return")
             }
             DigestProblem::Signature => "signature verification failed".to_string(),
+            DigestProblem::Gone => "not found: deleted after it was listed".to_string(),
         }
     }
 }

@@ -69,7 +69,7 @@ impl Window {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub id: String,
-    /// When it joined the organization: judged from that hour on.
+    /// When it joined the organization: judged from the next whole hour on.
     pub joined: Option<i64>,
     /// The regions enabled for it; `None`: every region of the trail.
     pub enabled: Option<BTreeSet<String>>,
@@ -99,9 +99,10 @@ impl Scope {
         m.enabled.as_ref().is_none_or(|e| e.contains(region))
     }
 
-    /// The hours of the window a digest of `m` is due (from the hour it joined).
+    /// The hours of the window a digest of `m` is due: from the first whole hour after it
+    /// joined (the hour it joined in is covered by a digest that may start before it).
     pub fn due_hours(&self, m: &Member) -> Vec<i64> {
-        let first = m.joined.map_or(self.window.from, floor_hour);
+        let first = m.joined.map_or(self.window.from, |j| floor_hour(j) + HOUR);
         self.window.hours().filter(|h| *h >= first).collect()
     }
 }
