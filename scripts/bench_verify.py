@@ -122,7 +122,7 @@ class World:
         PROCS.append(self.layer)
         self.layer_port = int(self.layer.stdout.readline().strip())
         self.layer_ep = f"http://127.0.0.1:{self.layer_port}"
-        self.lat = self.lat_account = None
+        self.lat = None
         self.fresh_proxy()
         self.layer_env = dict(BASE_ENV, AWS_ENDPOINT_URL=self.layer_ep)
 
@@ -148,16 +148,10 @@ class World:
 
     def fresh_proxy(self):
         """A new latency proxy in front of the layer: nothing cached, every read reaches moto."""
-        for p in (self.lat, self.lat_account):
-            if p:
-                p.terminate(); p.wait()
+        if self.lat:
+            self.lat.terminate(); self.lat.wait()
         self.lat, self.lat_ep = self.latency_proxy()
-        # AWS Account Management (ListRegions) through a proxy of its own, with the same RTT: the
-        # latency proxy takes a POST without X-Amz-Target or Action= (REST-JSON, as ListRegions
-        # is) for a write and empties its replay cache, so the ListRegions calls every verify run
-        # starts with would send every following S3 read to moto again.
-        self.lat_account, lat_account_ep = self.latency_proxy()
-        self.lat_env = dict(BASE_ENV, AWS_ENDPOINT_URL=self.lat_ep, AWS_ENDPOINT_URL_ACCOUNT=lat_account_ep)
+        self.lat_env = dict(BASE_ENV, AWS_ENDPOINT_URL=self.lat_ep)
 
     def latency_proxy(self):
         p = subprocess.Popen([f"{REL}/latency-proxy", str(self.layer_port), str(RTT_MS)],
@@ -287,7 +281,7 @@ one_ms = (time.perf_counter() - t) / 50 * 1000
 print(f"  moto alone: the same {len(prefixes)} listings by a boto3 thread pool (16) straight to moto: {direct_s:.2f} s "
       f"({sum(counts)} keys); one listing at a time: {one_ms:.1f} ms each over a bucket of {sum(counts)} keys "
       f"(moto filters every key of the bucket per ListObjectsV2, in one Python process)", flush=True)
-for p in (w.lat, w.lat_account, w.layer, w.moto):
+for p in (w.lat, w.layer, w.moto):
     p.terminate(); p.wait()
 
 # ---------------------------------------------------------------- 2. validate

@@ -174,6 +174,9 @@ pub fn raw_is_write(req: &[u8]) -> bool {
         .find_map(|kv| kv.trim().strip_prefix("Action="))
     {
         a.to_string()
+    } else if let Some(op) = rest_json_read(&text) {
+        // A REST-JSON API that POSTs its reads (Account Management's `POST /listRegions`).
+        op
     } else {
         return !matches!(method, "GET" | "HEAD");
     };
@@ -183,6 +186,25 @@ pub fn raw_is_write(req: &[u8]) -> bool {
     ]
     .iter()
     .any(|p| op.starts_with(p))
+}
+
+/// The operation of an Account Management POST whose path names a read (`/listRegions`,
+/// `/getRegionOptStatus`): the path as an operation name, capitalised.
+fn rest_json_read(text: &str) -> Option<String> {
+    let mut first = text.lines().next()?.split_whitespace();
+    let (method, path) = (first.next()?, first.next()?);
+    let name = path.trim_start_matches('/').split(['?', '/']).next()?;
+    let read = ["list", "get", "describe"]
+        .iter()
+        .any(|p| name.starts_with(p));
+    // Only Account Management's (never S3's POSTs, whatever the bucket is called).
+    let account = text.contains("/account/aws4_request");
+    (method == "POST" && read && account).then(|| {
+        let mut c = name.chars();
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+            .unwrap_or_default()
+    })
 }
 
 /// Send the request to moto with `Connection: close` and return the raw response.
