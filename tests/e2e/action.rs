@@ -345,12 +345,17 @@ fn on_the_default_branch_the_action_applies_and_on_a_schedule_reports_drift_as_s
 
 /// action.yml as JSON (PyYAML comes with pre-commit in .venv/).
 fn action_yml() -> Value {
+    yaml_file("action.yml")
+}
+
+/// A YAML file of the repository as JSON.
+fn yaml_file(rel: &str) -> Value {
     let out = Command::new(repo_root().join(".venv/bin/python"))
         .args([
             "-c",
             "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
         ])
-        .arg(repo_root().join("action.yml"))
+        .arg(repo_root().join(rel))
         .output()
         .expect("run ./scripts/setup-linters");
     assert!(
@@ -525,4 +530,33 @@ fn orgtrail_testsupport_free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Every example workflow grants what its steps need: an OIDC token for
+/// `configure-aws-credentials` (`id-token: write`), and `security-events: write` where the action
+/// uploads SARIF (drift and verify on a schedule), `pull-requests: write` where it comments.
+#[test]
+fn example_workflows_grant_the_permissions_their_steps_need() {
+    for rel in [
+        "docs/examples/github-actions.yml",
+        "docs/examples/fleet-matrix.yml",
+    ] {
+        let wf = yaml_file(rel);
+        let text = std::fs::read_to_string(repo_root().join(rel)).unwrap();
+        let perms = &wf["permissions"];
+        assert_eq!(perms["contents"], "read", "{rel}: {wf:#}");
+        if text.contains("configure-aws-credentials") {
+            assert_eq!(
+                perms["id-token"], "write",
+                "{rel}: OIDC needs id-token: write"
+            );
+        }
+        // The action uploads SARIF on schedule / workflow_dispatch (drift, verify).
+        if text.contains("schedule") && text.contains("orgtrail/orgtrail@") {
+            assert_eq!(perms["security-events"], "write", "{rel}: SARIF upload");
+        }
+        if text.contains("pull_request") {
+            assert_eq!(perms["pull-requests"], "write", "{rel}: the plan comment");
+        }
+    }
 }

@@ -96,6 +96,22 @@ pub struct DriftFinding {
     pub policy_diff: Option<(String, String)>,
     /// `orgtrail apply` would fix it.
     pub fixed_by_apply: bool,
+    /// The flags apply needs to carry out the fix (`--allow-coverage-reduction` for a step that
+    /// reduces coverage, as restoring a spec's shorter retention does); empty: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apply_flags: Vec<String>,
+}
+
+/// The flags `orgtrail apply` refuses `step` without.
+fn apply_flags(step: &crate::plan::Step) -> Vec<String> {
+    let mut flags = Vec::new();
+    if step.reduces_coverage {
+        flags.push("--allow-coverage-reduction".to_string());
+    }
+    if step.kind == crate::plan::StepKind::EnableAllFeatures {
+        flags.push("--allow-enable-all-features".to_string());
+    }
+    flags
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -344,6 +360,7 @@ fn health_findings(spec: &str, arn: &str, h: &TrailHealth) -> Vec<DriftFinding> 
             changes: Vec::new(),
             policy_diff: None,
             fixed_by_apply: false,
+            apply_flags: Vec::new(),
         });
     }
     out
@@ -379,6 +396,7 @@ fn of_finding(f: &Finding, rule: DriftRule, severity: DriftSeverity) -> DriftFin
         changes: Vec::new(),
         policy_diff: None,
         fixed_by_apply: false,
+        apply_flags: Vec::new(),
     }
 }
 
@@ -415,6 +433,7 @@ pub fn report(plan: &Plan, live: &LiveState) -> DriftReport {
             changes: step.changes.clone(),
             policy_diff: step.policy_diff.clone(),
             fixed_by_apply: true,
+            apply_flags: apply_flags(step),
         });
     }
     for (i, t) in live.trails.iter().enumerate() {

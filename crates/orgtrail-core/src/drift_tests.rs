@@ -108,3 +108,34 @@ fn a_paid_copy_beside_the_trail_is_a_drift_warning_not_drift() {
     assert!(f[0].message.contains("org-trail"), "{}", f[0].message);
     assert!(r.in_sync());
 }
+
+/// Restoring the spec can itself reduce coverage (the spec stops a trail that is logging, or
+/// sets a shorter retention than live keeps): apply refuses it without the flag, so the finding
+/// says which flags apply needs; a plain restoring step needs none.
+#[test]
+fn a_fix_apply_refuses_without_a_flag_names_the_flag() {
+    let s = spec("  logging: false\n");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].trail.as_mut().expect("trail").logging = true;
+    let r = report_of(&s, &live);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.fixed_by_apply)
+        .expect("a finding apply fixes");
+    assert_eq!(
+        f.apply_flags,
+        vec!["--allow-coverage-reduction".to_string()],
+        "{f:?}"
+    );
+    let s = spec("");
+    let mut live = in_sync(&[&s]);
+    live.trails[0].trail.as_mut().expect("trail").logging = false;
+    let r = report_of(&s, &live);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.fixed_by_apply)
+        .expect("start logging");
+    assert!(f.apply_flags.is_empty(), "{f:?}");
+}

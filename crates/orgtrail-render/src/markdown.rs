@@ -155,6 +155,9 @@ fn head(plan: &Plan) -> String {
         return out;
     }
     let _ = writeln!(out, "**{}**\n", summary(plan));
+    if plan.has_errors() {
+        let _ = writeln!(out, "_{}_\n", crate::text::NOT_YET);
+    }
     for e in &plan.estimates {
         let _ = writeln!(out, "- {}", orgtrail_core::estimate_line(e));
         for n in &e.notes {
@@ -279,7 +282,7 @@ pub fn drift_markdown_within(r: &DriftReport, budget: usize) -> String {
             f.severity.as_str(),
             f.rule,
             f.message.replace('|', "\\|"),
-            if f.fixed_by_apply { "yes" } else { "no" }
+            fixed_by(f)
         );
     }
     let sections: Vec<Section> = r
@@ -302,6 +305,15 @@ pub fn drift_markdown_within(r: &DriftReport, budget: usize) -> String {
     within(head, &sections, budget, &|full, left_out| {
         drift_note(r, full, left_out)
     })
+}
+
+/// The "fixed by apply" cell: no, yes, or yes with the flags apply needs.
+fn fixed_by(f: &orgtrail_core::drift::DriftFinding) -> String {
+    match (f.fixed_by_apply, f.apply_flags.is_empty()) {
+        (false, _) => "no".into(),
+        (true, true) => "yes".into(),
+        (true, false) => format!("yes, with `{}`", f.apply_flags.join(" ")),
+    }
 }
 
 /// The truncation note of a drift report, in the words of the plan's.

@@ -216,6 +216,7 @@ fn drift_report(changes: Vec<FieldChange>) -> DriftReport {
             changes,
             policy_diff: None,
             fixed_by_apply: true,
+            apply_flags: Vec::new(),
         }],
         errors: Vec::new(),
     }

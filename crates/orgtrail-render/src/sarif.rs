@@ -22,8 +22,9 @@ pub fn drift_sarif(r: &DriftReport, tool_version: &str) -> String {
                 DriftSeverity::Warning => "note",
             };
             let mut text = f.message.clone();
-            if f.fixed_by_apply {
-                text.push_str(" `orgtrail apply` would fix it.");
+            if let Some(hint) = crate::text::fix_hint(f) {
+                text.push(' ');
+                text.push_str(&hint);
             }
             let uri = if f.spec.is_empty() { r.specs.first().cloned().unwrap_or_default() } else { f.spec.clone() };
             json!({

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use orgtrail_core::drift::{DriftFinding, DriftReport, DriftSeverity};
-use orgtrail_core::{Action, FieldChange, Finding, Plan, Severity, Step, StepKind};
+use orgtrail_core::{Action, FieldChange, Finding, FindingCode, Plan, Severity, Step, StepKind};
 use serde_json::json;
 
 use super::*;
@@ -153,6 +153,7 @@ fn finding(severity: DriftSeverity) -> DriftFinding {
         changes: Vec::new(),
         policy_diff: None,
         fixed_by_apply: true,
+        apply_flags: Vec::new(),
     }
 }
 
@@ -203,4 +204,49 @@ fn sarif_levels_follow_drift_severity() {
         .map(|r| r["level"].as_str().unwrap())
         .collect();
     assert_eq!(levels, ["error", "warning", "note"]);
+}
+
+/// A drift fix apply refuses without a flag says so, flag included, in text, markdown and SARIF.
+#[test]
+fn a_drift_fix_that_needs_a_flag_names_it() {
+    let mut f = finding(DriftSeverity::CoverageLost);
+    f.apply_flags = vec!["--allow-coverage-reduction".into()];
+    let r = report(vec![f]);
+    let text = drift_text(&r, Style::PLAIN);
+    assert!(
+        text.contains("`orgtrail apply --allow-coverage-reduction` would fix it (apply refuses this change without that flag)."),
+        "{text}"
+    );
+    assert!(drift_markdown(&r).contains("yes, with `--allow-coverage-reduction`"));
+    assert!(drift_sarif(&r, "0").contains("orgtrail apply --allow-coverage-reduction"));
+    let plain = report(vec![finding(DriftSeverity::CoverageLost)]);
+    assert!(drift_text(&plain, Style::PLAIN).contains("`orgtrail apply` would fix it."));
+}
+
+/// A plan with an error looks invalid: the steps are announced as not applicable yet and the
+/// summary says apply refuses to run it, in text and markdown.
+#[test]
+fn a_plan_with_an_error_looks_invalid() {
+    let error = Finding {
+        severity: Severity::Error,
+        code: FindingCode::BucketNotOwned,
+        spec: "specs/t.yaml".into(),
+        message: "S3 refused to read bucket `b`".into(),
+        fix: "set `bucket.account` and `bucket.role_arn`".into(),
+    };
+    let p = plan(vec![step(StepKind::CreateTrail, &[])], vec![error]);
+    let text = plan_text(&p, Style::PLAIN);
+    assert!(
+        text.contains("Not applicable until the errors above are fixed"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Invalid plan: 1 error(s) above; apply refuses to run it. Once they are fixed: 1 to add"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("\nPlan: "), "{text}");
+    let md = plan_markdown(&p);
+    assert!(md.contains("**Invalid plan: 1 error(s) above"), "{md}");
 }

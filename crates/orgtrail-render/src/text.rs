@@ -95,8 +95,26 @@ fn unpainted(s: &str) -> String {
 /// Plan summary line.
 pub fn summary(plan: &Plan) -> String {
     let (add, change, reduce) = plan.counts();
-    format!("Plan: {add} to add, {change} to change, {reduce} reducing coverage.")
+    let counts = format!("{add} to add, {change} to change, {reduce} reducing coverage");
+    let errors = errors(plan);
+    if errors == 0 {
+        return format!("Plan: {counts}.");
+    }
+    format!(
+        "Invalid plan: {errors} error(s) above; apply refuses to run it. Once they are fixed: {counts}."
+    )
 }
+
+fn errors(plan: &Plan) -> usize {
+    plan.findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count()
+}
+
+/// Said before the steps of a plan with errors: they are what apply would do, not what it will.
+pub(crate) const NOT_YET: &str =
+    "Not applicable until the errors above are fixed; apply would then take these steps:";
 
 /// Ends the findings (a blank line after them); for a plan without steps also says there are no
 /// changes (`no_changes`, unless the plan has errors) and returns true.
@@ -122,6 +140,9 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
     }
     if no_steps(&mut out, plan, "No changes.") {
         return out;
+    }
+    if errors(plan) > 0 {
+        let _ = writeln!(out, "{}", style.red(NOT_YET));
     }
     for (i, s) in plan.steps.iter().enumerate() {
         out.push_str(&step_text(i, s, style));
@@ -254,6 +275,25 @@ pub fn drift_text(r: &DriftReport, style: Style) -> String {
     out
 }
 
+/// What apply would do about a drift finding, with the flags it needs for it.
+pub(crate) fn fix_hint(f: &DriftFinding) -> Option<String> {
+    if !f.fixed_by_apply {
+        return None;
+    }
+    if f.apply_flags.is_empty() {
+        return Some("`orgtrail apply` would fix it.".into());
+    }
+    let flags = f.apply_flags.join(" ");
+    Some(format!(
+        "`orgtrail apply {flags}` would fix it (apply refuses this change without {}).",
+        if f.apply_flags.len() == 1 {
+            "that flag"
+        } else {
+            "those flags"
+        }
+    ))
+}
+
 /// `severity [rule] message`, wrapped with a hanging indent, then what differs.
 fn drift_finding_text(f: &DriftFinding, style: Style) -> String {
     let tag = severity_label(f.severity, Style::PLAIN);
@@ -265,8 +305,8 @@ fn drift_finding_text(f: &DriftFinding, style: Style) -> String {
     if let Some(policy) = &f.policy_diff {
         details.extend(policy_lines(policy, Sides::Drift, style));
     }
-    if f.fixed_by_apply {
-        details.push("`orgtrail apply` would fix it.".into());
+    if let Some(hint) = fix_hint(f) {
+        details.push(hint);
     }
     for line in details {
         let _ = writeln!(out, "    {line}");

@@ -141,6 +141,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
+    /// Spec files or directories of *.yaml / *.yml
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
@@ -174,6 +175,7 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
+    /// Spec files or directories of *.yaml / *.yml
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = DriftFormat::Text)]

@@ -31,6 +31,11 @@ pub fn run(a: &IamPolicyArgs, p: &Printer) -> Result<Exit> {
         .into_iter()
         .filter(|r| *r != a.role && a.role != "all")
         .collect();
+    if a.account.is_none() {
+        p.info(
+            "note: trail and key ARNs name any account (`*`); pass --account <management account id> to pin them to yours",
+        );
+    }
     if !others.is_empty() {
         p.info(&format!(
             "note: these specs also need a policy for {} (print it with --role ARN, or all of them with --role all)",

@@ -52,7 +52,10 @@ fn denied(out: &mut Out, g: &BucketGroup, refs: &[TrailRef], caller: &str) {
                 "S3 refused to read bucket `{}` as owned by account {} (ExpectedBucketOwner): another account owns that bucket name, or the caller may not read it",
                 b.name, b.owner
             ),
-            format!("check that `{}` belongs to account {} (`bucket.account`) and that {} may call s3:GetBucketPolicy on it", b.name, b.owner, b.role_arn.as_deref().unwrap_or("the caller")),
+            match &b.role_arn {
+                Some(role) => format!("check that `{}` belongs to account {} (`bucket.account`) and that {role} may call s3:GetBucketPolicy on it", b.name, b.owner),
+                None => format!("if `{}` is in another account (a log-archive account), set `bucket.account` to that account's id and `bucket.role_arn` to a role in it that orgtrail may assume (docs/spec.md); otherwise let the caller call s3:GetBucketPolicy on it", b.name),
+            },
         );
         return;
     }
