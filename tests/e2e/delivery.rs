@@ -177,9 +177,90 @@ fn the_demo_talks_from_its_first_second_without_ansi_when_piped() {
         all.contains("$ orgtrail apply specs/org-trail.yaml --auto-approve"),
         "{all}"
     );
+    assert!(
+        all.contains("error [log-modified]") && all.contains("(verify exit code: 2"),
+        "the demo ends with verify naming the tampered log: {all}"
+    );
+    assert_nothing_left_running(&all);
     eprintln!(
         "demo: first output after {:.2} s, done in {:.1} s",
         first_output.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The processes still running whose command line names `needle`.
+fn processes_naming(needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains(needle) {
+            out.push(cmd);
+        }
+    }
+    out
+}
+
+/// A script that printed `127.0.0.1:PORT` for its moto left no moto and no contract layer on
+/// that port behind.
+fn assert_nothing_left_running(output: &str) {
+    let port = output
+        .split("127.0.0.1:")
+        .nth(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .expect("the script names its moto port");
+    // A killed process may take a moment to leave the process table.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: Vec<String> = processes_naming(&format!(" {port}"))
+            .into_iter()
+            .filter(|c| c.contains("moto_server") || c.contains("contract-proxy"))
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "left running: {left:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `./scripts/try SPEC`: a new user's own spec against the emulator with the contract layer,
+/// validate -> plan -> apply -> plan (no changes) -> drift, and nothing left running.
+#[test]
+fn try_runs_your_own_spec_against_the_emulator_and_stops_what_it_started() {
+    let dir = TempDir::new("try");
+    let spec = dir.path().join("first.yaml");
+    std::fs::write(
+        &spec,
+        "version: 1\nbucket:\n  name: acme-org-cloudtrail\ntrail:\n  name: org-trail\n  home_region: us-east-1\n",
+    )
+    .unwrap();
+    let out = Command::new(repo_root().join("scripts/try"))
+        .arg(&spec)
+        .current_dir(repo_root())
+        .env_remove("AWS_PROFILE")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("create-trail"), "{all}");
+    assert!(all.contains("No changes. Live state matches"), "{all}");
+    assert!(
+        all.contains("try: applied, and a second plan has no changes"),
+        "{all}"
+    );
+    assert_nothing_left_running(&all);
 }

@@ -171,3 +171,37 @@ fn no_credentials_lists_every_source_the_chain_tried() {
     }
     assert!(run.took < Duration::from_secs(10), "took {:?}", run.took);
 }
+
+/// An endpoint that does not implement a call (plain moto has no CloudTrail delegated-
+/// administrator API and answers it with Werkzeug's HTML "500 Internal Server Error" page,
+/// reproduced by the fault proxy in front of the contract layer) fails at once, saying so and
+/// pointing at the contract layer: no minute of retries on HTTP 500.
+#[test]
+fn an_endpoint_that_does_not_implement_a_call_fails_at_once_saying_so() {
+    use orgtrail_testsupport::proxy::{FaultProxy, Mode};
+    let (moto, _) = crate::greenfield();
+    let (member, _) = moto.member_account("admin");
+    let proxy = FaultProxy::start(
+        moto.aws_port(),
+        Mode::Unimplemented {
+            operation: "RegisterOrganizationDelegatedAdmin",
+        },
+    );
+    let specs = crate::Specs::new();
+    let spec = specs.write(
+        "admins.yaml",
+        &format!(
+            "version: 1\norganization:\n  delegated_administrators: [\"{member}\"]\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n"
+        ),
+    );
+    let started = Instant::now();
+    moto.orgtrail_via(BIN, &["apply", &spec, "--auto-approve"], &proxy.endpoint)
+        .expect_code(1)
+        .expect_contains("does not implement that operation")
+        .expect_contains("./scripts/try");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+}

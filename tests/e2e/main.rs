@@ -8,6 +8,7 @@ mod adversary;
 mod apply;
 mod contract;
 mod delivery;
+mod docs;
 mod drift;
 mod environment;
 mod faults;

@@ -16,7 +16,7 @@ use aws_sdk_sts::config::retry::{ClassifyRetry, RetryAction};
 use aws_smithy_http_client::tls;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{AwsError, ErrorKind, transport_kind};
+use crate::error::{AwsError, ErrorKind, is_html_error_page, transport_kind};
 use crate::profile::check_profile;
 use crate::role::{Cached, Role};
 
@@ -113,6 +113,12 @@ pub(crate) struct RefusedIsFinal;
 
 impl ClassifyRetry for RefusedIsFinal {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        // An emulator's HTML error page for an operation it lacks: the same every time.
+        if let Some(resp) = ctx.response()
+            && is_html_error_page(resp.status().as_u16(), resp.body().bytes())
+        {
+            return RetryAction::RetryForbidden;
+        }
         match ctx
             .output_or_error()
             .and_then(Result::err)
@@ -126,7 +132,7 @@ impl ClassifyRetry for RefusedIsFinal {
     }
 
     fn name(&self) -> &'static str {
-        "orgtrail: a refused connection is final"
+        "orgtrail: a refused connection or an emulator's HTML error page is final"
     }
 }
 

@@ -18,7 +18,7 @@ mod tests;
 
 pub(crate) use codes::Absence;
 pub use codes::AwsCode;
-pub(crate) use convert::{call_error, transport_kind};
+pub(crate) use convert::{call_error, is_html_error_page, transport_kind};
 pub use failure::AwsError;
 pub use kind::ErrorKind;
 

@@ -79,6 +79,7 @@ pub fn probe(trail: &str, home_region: &str) -> Spec {
             tags: Default::default(),
             expected_events_per_month: None,
         },
+        acknowledge: Vec::new(),
     }
 }
 
@@ -129,6 +130,7 @@ pub fn spec_of(
         },
         bucket: b,
         trail: trail_of(t, own_deliveries.is_some()),
+        acknowledge: Vec::new(),
     };
     Imported {
         spec,

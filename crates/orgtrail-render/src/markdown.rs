@@ -151,6 +151,15 @@ fn head(plan: &Plan) -> String {
             f.fix
         );
     }
+    for a in &plan.acknowledged {
+        let _ = writeln!(
+            out,
+            "- ☑️ acknowledged `{}` ({}): {}",
+            a.code,
+            a.spec,
+            a.reason.replace('|', "\\|")
+        );
+    }
     if no_steps(&mut out, plan, "**No changes.**") {
         return out;
     }

@@ -74,6 +74,7 @@ fn plan(steps: Vec<Step>) -> Plan {
         live_components: BTreeMap::new(),
         spec_hash: String::new(),
         estimates: Vec::new(),
+        acknowledged: Vec::new(),
     }
 }
 

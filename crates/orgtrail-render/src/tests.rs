@@ -44,6 +44,7 @@ fn plan(steps: Vec<Step>, findings: Vec<Finding>) -> Plan {
         live_components: BTreeMap::new(),
         spec_hash: String::new(),
         estimates: Vec::new(),
+        acknowledged: Vec::new(),
     }
 }
 

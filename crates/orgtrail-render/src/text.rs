@@ -119,7 +119,7 @@ pub(crate) const NOT_YET: &str =
 /// Ends the findings (a blank line after them); for a plan without steps also says there are no
 /// changes (`no_changes`, unless the plan has errors) and returns true.
 pub(crate) fn no_steps(out: &mut String, plan: &Plan, no_changes: &str) -> bool {
-    if !plan.findings.is_empty() {
+    if !plan.findings.is_empty() || !plan.acknowledged.is_empty() {
         out.push('\n');
     }
     if plan.steps.is_empty() {
@@ -137,6 +137,16 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     for f in &plan.findings {
         out.push_str(&finding_text(f, style));
+    }
+    for a in &plan.acknowledged {
+        let text = format!("[{}]: {}: {}", a.code, a.spec, a.reason);
+        let lines = wrap(&text, "acknowledged".len(), 4, style.width);
+        out.push_str(&prefixed(
+            &lines,
+            &style.dim("acknowledged"),
+            "    ",
+            &unpainted,
+        ));
     }
     if no_steps(&mut out, plan, "No changes.") {
         return out;

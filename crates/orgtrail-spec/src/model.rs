@@ -37,7 +37,38 @@ pub struct Spec {
     pub bucket: Bucket,
     /// The organization trail.
     pub trail: Trail,
+    /// Warnings the team accepts, each with its reason: the plan prints the reason once instead
+    /// of the warning on every plan, apply and PR comment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acknowledge: Vec<Acknowledgement>,
 }
+
+/// A warning accepted on purpose (`acknowledge:`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgement {
+    /// The warning's code (one of [`ACKNOWLEDGEABLE`]).
+    pub code: String,
+    /// Why the team accepts it (printed by the plan).
+    pub reason: String,
+}
+
+/// The warnings a spec may acknowledge: choices a team can make deliberately (CIS-style
+/// recommendations, a paid second copy of management events). Errors, and warnings about
+/// someone else's access to the logs, cannot be acknowledged.
+pub const ACKNOWLEDGEABLE: &[&str] = &[
+    "validation-off",
+    "single-region",
+    "no-kms",
+    "no-cloudwatch-logs",
+    "no-management-events",
+    "duplicate-management-events",
+    "bucket-access-logging-off",
+    "bucket-public-access-unmanaged",
+    "bucket-versioning-unmanaged",
+    "bucket-tls-unmanaged",
+    "noncurrent-kept-forever",
+];
 
 /// AWS Organizations prerequisites of an organization trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -44,7 +44,13 @@ pub enum Mode {
     /// replayed from the cache (keyed by method, path, target, signing region/service and body).
     /// Writes are always forwarded and clear the cache.
     Latency { rtt: Duration },
+    /// Answer every call of `operation` (its `X-Amz-Target`) as moto answers a call it does not
+    /// implement: Werkzeug's HTML "500 Internal Server Error" page; forward the rest.
+    Unimplemented { operation: &'static str },
 }
+
+/// moto's answer to a call it lacks, byte for byte (an unhandled NotImplementedError).
+const MOTO_500: &str = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n";
 
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -207,6 +213,16 @@ fn rest_json_read(text: &str) -> Option<String> {
     })
 }
 
+/// The `X-Amz-Target` header of a raw request.
+fn target_of(req: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&req[..head_end(req)]);
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("x-amz-target")
+            .then(|| v.trim().to_string())
+    })
+}
+
 /// Send the request to moto with `Connection: close` and return the raw response.
 pub(crate) fn forward(req: &[u8], upstream_port: u16) -> std::io::Result<Vec<u8>> {
     let mut up = TcpStream::connect(("127.0.0.1", upstream_port))?;
@@ -324,7 +340,18 @@ fn serve(
                 return Ok(());
             }
         }
-        Mode::Pass | Mode::HangOnWrite { .. } => {}
+        Mode::Unimplemented { operation }
+            if target_of(&req).is_some_and(|t| t.ends_with(operation)) =>
+        {
+            let resp = format!(
+                "HTTP/1.1 500 INTERNAL SERVER ERROR\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{MOTO_500}",
+                MOTO_500.len()
+            );
+            client.write_all(resp.as_bytes())?;
+            let _ = client.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+        Mode::Pass | Mode::HangOnWrite { .. } | Mode::Unimplemented { .. } => {}
     }
     let resp = forward(&req, upstream_port)?;
     client.write_all(&resp)?;

@@ -54,9 +54,42 @@ pub fn completions(shell: Shell, p: &Printer) -> Result<Exit> {
 }
 
 /// `orgtrail man`: the man page (roff).
+/// One man page: clap's title, name, synopsis, description and options, then every subcommand
+/// described in place (there are no separate orgtrail-SUBCOMMAND(1) pages to refer to) and the
+/// exit status.
 pub fn man(p: &Printer) -> Result<Exit> {
+    let cmd = Cli::command();
+    let page = clap_mangen::Man::new(cmd.clone());
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+    page.render_title(&mut buf)?;
+    page.render_name_section(&mut buf)?;
+    page.render_synopsis_section(&mut buf)?;
+    page.render_description_section(&mut buf)?;
+    page.render_options_section(&mut buf)?;
+    let mut roff = String::from(".SH SUBCOMMANDS\n");
+    for sub in cmd.get_subcommands() {
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        roff.push_str(&format!(
+            ".TP\n\\fBorgtrail {}\\fR\n{}\n",
+            roff_text(sub.get_name()),
+            roff_text(&about)
+        ));
+    }
+    roff.push_str(EXIT_STATUS);
+    buf.extend_from_slice(roff.as_bytes());
+    page.render_version_section(&mut buf)?;
     p.out(&String::from_utf8_lossy(&buf));
     Ok(Exit::Success)
+}
+
+const EXIT_STATUS: &str = ".SH \"EXIT STATUS\"\n.TP\n0\nSuccess: no changes, in sync, verified.\n.TP\n1\nAn error: invalid spec, AWS error, refused apply (the message says why and the fix).\n.TP\n2\nChanges (plan \\-\\-detailed\\-exitcode), drift, or missing or tampered evidence (verify).\n";
+
+/// Text as roff: a leading dot or quote would start a request; hyphens are minus signs.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
 }

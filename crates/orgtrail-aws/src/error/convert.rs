@@ -42,6 +42,9 @@ where
             if e.code().is_none() && status.is_success() {
                 return unreadable(operation, e, status.as_u16());
             }
+            if e.code().is_none() && is_html_error_page(status.as_u16(), se.raw().body().bytes()) {
+                return not_implemented(operation, status.as_u16());
+            }
             let status = status.as_u16();
             let detail = match (e.code(), e.message()) {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
@@ -99,6 +102,28 @@ where
             (kind, clip(&detail, 600), Some(fix.to_string()))
         }
     }
+}
+
+/// A server error answered with a web server's HTML error page instead of an AWS error
+/// document: AWS never does that; an emulator does for an operation it does not implement (moto
+/// answers Werkzeug's "500 Internal Server Error" page). Retrying cannot help, so the SDK's
+/// classifier (`RefusedIsFinal`) stops at once and the message says so.
+pub(crate) fn is_html_error_page(status: u16, body: Option<&[u8]>) -> bool {
+    let Some(body) = body else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
+    status >= 500
+        && (head.trim_start().starts_with("<!doctype html")
+            || head.trim_start().starts_with("<html"))
+}
+
+fn not_implemented(operation: &str, status: u16) -> (ErrorKind, String, Option<String>) {
+    let detail = format!(
+        "the endpoint answered {operation} with an HTML error page (HTTP {status}), not an AWS error: it does not implement that operation"
+    );
+    let fix = "an emulator: moto lacks some of the calls orgtrail makes (CloudTrail's delegated-administrator API among them); run it behind orgtrail's AWS contract layer (`./scripts/try SPEC`), or against AWS unset --endpoint-url / AWS_ENDPOINT_URL".to_string();
+    (ErrorKind::Data, detail, Some(fix))
 }
 
 /// A successful answer (2xx) the SDK could not deserialise: it reports those as an operation

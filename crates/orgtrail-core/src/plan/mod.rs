@@ -79,6 +79,7 @@ fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
     steps.sort_by_key(|s| order(s.kind));
     // After the sort: the billing of each step follows the trail through the steps before it.
     let estimates = billing::annotate(&mut steps, specs, live);
+    let acknowledged = acknowledged(specs, &mut findings);
     findings.sort_by(|a, b| (a.severity, &a.spec, &a.code).cmp(&(b.severity, &b.spec, &b.code)));
     let live_components = live_components(specs, live);
     Plan {
@@ -90,7 +91,37 @@ fn finish(specs: &[SpecInput], live: &LiveState, out: Out) -> Plan {
         live_components,
         spec_hash: spec_hash(specs),
         estimates,
+        acknowledged,
     }
+}
+
+/// The warnings each spec acknowledged, taken out of `findings` (each once, with its reason);
+/// errors are never acknowledged.
+fn acknowledged(specs: &[SpecInput], findings: &mut Vec<Finding>) -> Vec<Acknowledged> {
+    let mut out: Vec<Acknowledged> = Vec::new();
+    findings.retain(|f| {
+        let ack = specs
+            .iter()
+            .filter(|s| s.path == f.spec)
+            .flat_map(|s| &s.spec.acknowledge)
+            .find(|a| a.code == f.code.as_str());
+        match ack {
+            Some(a) if f.severity == Severity::Warning => {
+                let seen = out.iter().any(|o| o.spec == f.spec && o.code == f.code);
+                if !seen {
+                    out.push(Acknowledged {
+                        spec: f.spec.clone(),
+                        code: f.code,
+                        reason: a.reason.clone(),
+                    });
+                }
+                false
+            }
+            _ => true,
+        }
+    });
+    out.sort_by(|a, b| (&a.spec, a.code).cmp(&(&b.spec, b.code)));
+    out
 }
 
 /// Dependency order: organization, bucket (created, protected, its policy, then access logging

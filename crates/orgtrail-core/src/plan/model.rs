@@ -41,6 +41,35 @@ pub enum StepKind {
 }
 
 impl StepKind {
+    /// Every kind, in declaration order (the docs' step table is checked against it).
+    pub const ALL: &'static [StepKind] = &[
+        StepKind::EnableAllFeatures,
+        StepKind::EnableTrustedAccess,
+        StepKind::DisableTrustedAccess,
+        StepKind::RegisterDelegatedAdministrator,
+        StepKind::DeregisterDelegatedAdministrator,
+        StepKind::CreateBucket,
+        StepKind::PutBucketOwnershipControls,
+        StepKind::PutPublicAccessBlock,
+        StepKind::PutBucketEncryption,
+        StepKind::PutBucketVersioning,
+        StepKind::PutObjectLockConfiguration,
+        StepKind::PutBucketLifecycle,
+        StepKind::RemoveLifecycleRules,
+        StepKind::PutBucketPolicy,
+        StepKind::PutBucketLogging,
+        StepKind::CreateTrail,
+        StepKind::UpdateTrail,
+        StepKind::ConvertToOrganizationTrail,
+        StepKind::ConvertToMultiRegion,
+        StepKind::PutEventSelectors,
+        StepKind::PutInsightSelectors,
+        StepKind::TagTrail,
+        StepKind::UntagTrail,
+        StepKind::StartLogging,
+        StepKind::StopLogging,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             StepKind::EnableAllFeatures => "enable-all-features",
@@ -391,6 +420,7 @@ crate::model::names::named! {
         NoManagementEvents => "no-management-events",
         NotInOrganization => "not-in-organization",
         NotManagementAccount => "not-management-account",
+        NoncurrentKeptForever => "noncurrent-kept-forever",
         SecondOrganizationTrail => "second-organization-trail",
         SingleRegion => "single-region",
         TrailLimit => "trail-limit",
@@ -427,6 +457,17 @@ pub struct Plan {
     /// (`trail.expected_events_per_month`), before and after the plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub estimates: Vec<Estimate>,
+    /// Warnings a spec acknowledged (`acknowledge:`), with its reason: shown once, not as warnings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acknowledged: Vec<Acknowledged>,
+}
+
+/// A warning a spec acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledged {
+    pub spec: String,
+    pub code: FindingCode,
+    pub reason: String,
 }
 
 /// The estimated monthly CloudTrail charge of one spec's trail, live and as the plan leaves it,

@@ -468,6 +468,16 @@ pub(crate) fn bucket_cis_warnings(out: &mut Out, path: &str, spec: &Spec) {
                 format!("orgtrail does not require TLS for log bucket `{name}`"),
                 "set `bucket.require_tls: true`",
             ),
+            (
+                !(b.versioning
+                    && b.lifecycle
+                        .is_some_and(|l| l.noncurrent_expire_days.is_none())),
+                FindingCode::NoncurrentKeptForever,
+                format!(
+                    "log bucket `{name}` expires log files after `lifecycle.expire_days` but keeps their old versions forever: with versioning on, an expired or overwritten file stays as a noncurrent version (and is billed) until a rule expires it"
+                ),
+                "set `bucket.lifecycle.noncurrent_expire_days` (at least as long as you must keep a deleted file recoverable)",
+            ),
         ],
     );
 }

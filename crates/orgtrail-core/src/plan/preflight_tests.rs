@@ -278,3 +278,43 @@ fn trails_created_earlier_in_the_same_plan_count_against_the_trail_limit() {
     let p = plan_of(&refs, &live);
     assert!(p.findings.iter().all(|f| f.code != "trail-limit"));
 }
+
+/// A warning the spec acknowledges is taken out of the findings and listed once with its
+/// reason; an error is never acknowledged, and another spec's warning stays.
+#[test]
+fn an_acknowledged_warning_is_listed_once_with_its_reason() {
+    let yaml = "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\nacknowledge:\n  - code: no-kms\n    reason: SSE-S3 is our standard for audit logs\n  - code: no-cloudwatch-logs\n    reason: the SIEM reads the bucket\n";
+    let s = orgtrail_spec::parse_bytes("a.yaml", yaml.as_bytes()).expect("valid spec");
+    let p = crate::fixtures::plan_of(&[&s], &crate::fixtures::in_sync(&[&s]));
+    let codes: Vec<&str> = p.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(
+        !codes.contains(&"no-kms") && !codes.contains(&"no-cloudwatch-logs"),
+        "{codes:?}"
+    );
+    assert!(codes.contains(&"bucket-access-logging-off"), "{codes:?}");
+    let acked: Vec<(&str, &str)> = p
+        .acknowledged
+        .iter()
+        .map(|a| (a.code.as_str(), a.reason.as_str()))
+        .collect();
+    assert_eq!(
+        acked,
+        vec![
+            ("no-cloudwatch-logs", "the SIEM reads the bucket"),
+            ("no-kms", "SSE-S3 is our standard for audit logs")
+        ]
+    );
+}
+
+/// Every code a spec may acknowledge is a warning the plan can give.
+#[test]
+fn every_acknowledgeable_code_is_a_finding_code() {
+    for code in orgtrail_spec::ACKNOWLEDGEABLE {
+        assert!(
+            crate::plan::FindingCode::ALL
+                .iter()
+                .any(|c| c.as_str() == *code),
+            "{code}"
+        );
+    }
+}

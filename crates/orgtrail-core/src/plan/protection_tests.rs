@@ -263,3 +263,27 @@ fn ownership_away_from_bucket_owner_enforced_reduces_coverage() {
         [(StepKind::PutBucketOwnershipControls, true)]
     );
 }
+
+/// Retention of current files only, with versioning on, keeps every expired or overwritten file
+/// as a noncurrent version forever: a warning naming the setting that expires them.
+#[test]
+fn expiring_current_files_only_with_versioning_warns_of_old_versions_kept_forever() {
+    let with = |bucket_lines: &str| {
+        let yaml = format!(
+            "version: 1\nbucket:\n  name: my-bucket\n{bucket_lines}trail:\n  name: my-trail\n  home_region: us-east-2\n"
+        );
+        let s = parse_bytes("test.yaml", yaml.as_bytes()).expect("valid spec");
+        let p = plan_of(&[&s], &in_sync(&[&s]));
+        p.findings
+            .iter()
+            .any(|f| f.code == FindingCode::NoncurrentKeptForever)
+    };
+    assert!(with("  lifecycle: {expire_days: 365}\n"));
+    assert!(!with(
+        "  lifecycle: {expire_days: 365, noncurrent_expire_days: 30}\n"
+    ));
+    assert!(!with(
+        "  lifecycle: {expire_days: 365}\n  versioning: false\n"
+    ));
+    assert!(!with(""));
+}

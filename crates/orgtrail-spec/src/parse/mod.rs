@@ -10,6 +10,7 @@
 //! Layers, bottom up: `node`; `cx` (the error collector) and `fields` (typed readers); the
 //! converters; this file, which only runs them in order.
 
+mod acknowledge;
 mod bucket;
 mod cx;
 mod fields;
@@ -53,7 +54,11 @@ pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Spec, SpecError> {
 
 /// The document: its version and its three sections.
 fn spec(cx: &mut Cx, root: &Spanned<Node>) -> Option<Spec> {
-    let f = cx.fields(root, "", &["version", "organization", "bucket", "trail"])?;
+    let f = cx.fields(
+        root,
+        "",
+        &["version", "organization", "bucket", "trail", "acknowledge"],
+    )?;
     let version = version(cx, root, f.map.get("version").copied());
     let organization = match f.present("organization") {
         Some(n) => organization(cx, n),
@@ -63,11 +68,16 @@ fn spec(cx: &mut Cx, root: &Spanned<Node>) -> Option<Spec> {
     // reported in this order.
     let trail = cx.require(&f, "trail").and_then(|n| trail(cx, n));
     let bucket = cx.require(&f, "bucket").and_then(|n| bucket(cx, n));
+    let acknowledge = f
+        .present("acknowledge")
+        .map(|n| acknowledge::acknowledge(cx, n))
+        .unwrap_or_default();
     Some(Spec {
         version: version?,
         organization: organization?,
         bucket: bucket?,
         trail: trail?,
+        acknowledge,
     })
 }
 

@@ -259,6 +259,21 @@ const CASES: &[(&str, &str, &str)] = &[
         "version: 1\norganization:\n  delegated_administrators: [\"444444444444\", \"444444444444\"]\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
         "3:46 organization.delegated_administrators[1]: account 444444444444 is listed twice",
     ),
+    (
+        "acknowledged_warning_is_valid",
+        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\nacknowledge:\n  - {code: no-kms, reason: SSE-S3 is our standard}\n",
+        "",
+    ),
+    (
+        "acknowledging_an_error_or_unknown_code",
+        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\nacknowledge:\n  - {code: no-kmss, reason: x}\n",
+        "8:12 acknowledge[0].code: `no-kmss` is not a warning a spec can acknowledge",
+    ),
+    (
+        "acknowledgement_without_a_reason",
+        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\nacknowledge:\n  - {code: no-kms}\n",
+        "8:5 acknowledge[0].reason: missing required field `reason`",
+    ),
 ];
 
 const fn const_long_prefix() -> &'static str {
