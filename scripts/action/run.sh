@@ -62,7 +62,17 @@ case "$command" in
     if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$out/plan.md" >> "$GITHUB_STEP_SUMMARY"; fi
     ;;
   apply)
-    "$bin" apply "${paths[@]}" --auto-approve "${extra[@]}" || code=$?
+    # Reductions approved in review (a maintainer's label on the merged pull request, and the
+    # fingerprint its plan comment showed): applied only if the fresh plan's are exactly those.
+    approved=''
+    if [ -n "${GITHUB_TOKEN:-}" ]; then
+      approved=$(python3 "$(dirname "$0")/approval.py") || approved=''
+    fi
+    if [ -n "$approved" ]; then
+      "$bin" apply "${paths[@]}" --auto-approve --approved-reductions "$approved" "${extra[@]}" || code=$?
+    else
+      "$bin" apply "${paths[@]}" --auto-approve "${extra[@]}" || code=$?
+    fi
     ;;
   drift)
     "$bin" drift "${paths[@]}" --format sarif "${extra[@]}" > "$out/drift.sarif" || code=$?

@@ -32,7 +32,7 @@ struct FakeApi {
 }
 
 impl FakeApi {
-    fn start(answer: fn(&str, &str) -> Value) -> FakeApi {
+    fn start(answer: impl Fn(&str, &str) -> Value + Send + 'static) -> FakeApi {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -559,4 +559,107 @@ fn example_workflows_grant_the_permissions_their_steps_need() {
             assert_eq!(perms["pull-requests"], "write", "{rel}: the plan comment");
         }
     }
+}
+
+/// The GitHub API of a merged pull request #42 whose plan comment showed the reductions `fp`,
+/// labelled `orgtrail-approve-reduction` by `labeler`, who has `permission` on the repository.
+fn merged_pr(
+    fp: String,
+    labeled: bool,
+    permission: &'static str,
+) -> impl Fn(&str, &str) -> Value + Send + 'static {
+    move |_method: &str, path: &str| {
+        let labels = if labeled {
+            json!([{"name": "orgtrail-approve-reduction"}])
+        } else {
+            json!([])
+        };
+        if path.contains("/commits/") && path.ends_with("/pulls") {
+            json!([{"number": 42, "merged_at": "2026-12-01T10:00:00Z", "labels": labels}])
+        } else if path.contains("/issues/42/events") {
+            json!([{"event": "labeled", "label": {"name": "orgtrail-approve-reduction"}, "actor": {"login": "lead"}}])
+        } else if path.contains("/collaborators/lead/permission") {
+            json!({"permission": permission})
+        } else if path.contains("/issues/42/comments") {
+            json!([{"id": 7, "body": format!("<!-- orgtrail-plan: specs/ -->\n### orgtrail plan\n<!-- orgtrail-reductions: {fp} -->\n")}])
+        } else {
+            json!({})
+        }
+    }
+}
+
+/// A coverage reduction reviewed in a pull request (a first retention rule on a bucket that keeps
+/// its logs forever) applies on merge only when a maintainer approved it with the label, exactly
+/// as the plan comment showed it; a label by someone without maintain permission, or none, and
+/// apply refuses with zero writes.
+#[test]
+fn a_reduction_approved_in_review_applies_on_merge_and_no_other() {
+    let (moto, _) = greenfield();
+    let push = json!({"repository": {"default_branch": "main"}});
+    let base = Workspace::new(push.clone());
+    let main = [
+        ("GITHUB_EVENT_NAME", "push"),
+        ("GITHUB_REF", "refs/heads/main"),
+    ];
+    step(&moto, &base, &script("run.sh"), &main);
+    assert_eq!(base.outputs()["exit-code"], "0");
+    let reduced = std::fs::read_to_string(repo_root().join("specs/org-trail.yaml"))
+        .unwrap()
+        .replace(
+            "  policy: merge ",
+            "  lifecycle: {expire_days: 365}\n  policy: merge ",
+        );
+    assert!(reduced.contains("expire_days: 365"), "{reduced}");
+
+    // The pull request: the plan comment shows the reduction and its fingerprint.
+    let pr = Workspace::new(pull_request());
+    std::fs::write(pr.path("specs/org-trail.yaml"), &reduced).unwrap();
+    step(
+        &moto,
+        &pr,
+        &script("run.sh"),
+        &[("GITHUB_EVENT_NAME", "pull_request")],
+    );
+    let md = std::fs::read_to_string(&pr.outputs()["markdown-file"]).unwrap();
+    let fp = md
+        .split("<!-- orgtrail-reductions: ")
+        .nth(1)
+        .and_then(|r| r.split(" -->").next())
+        .expect("the plan comment names the reductions")
+        .to_string();
+    assert!(md.contains("orgtrail-approve-reduction"), "{md}");
+
+    let merge = |api: &FakeApi| {
+        let ws = Workspace::new(push.clone());
+        std::fs::write(ws.path("specs/org-trail.yaml"), &reduced).unwrap();
+        moto.reset_requests();
+        let url = api.url.clone();
+        let env = [
+            main[0],
+            main[1],
+            ("GITHUB_API_URL", url.as_str()),
+            ("GITHUB_TOKEN", "ghs_test_token"),
+        ];
+        step(&moto, &ws, &script("run.sh"), &env);
+        ws.outputs()["exit-code"].clone()
+    };
+    // Not approved: no label; then a label by someone with write permission only.
+    for api in [
+        FakeApi::start(merged_pr(fp.clone(), false, "maintain")),
+        FakeApi::start(merged_pr(fp.clone(), true, "write")),
+    ] {
+        assert_eq!(merge(&api), "1");
+        assert!(
+            moto.writes().is_empty(),
+            "refused with writes: {:?}",
+            moto.writes()
+        );
+    }
+    // Approved, but for other reductions than the plan now has: refused.
+    let other = format!("sha256:{}", "0".repeat(64));
+    assert_eq!(merge(&FakeApi::start(merged_pr(other, true, "admin"))), "1");
+    assert!(moto.writes().is_empty());
+    // Approved by a maintainer, exactly as reviewed: applied.
+    assert_eq!(merge(&FakeApi::start(merged_pr(fp, true, "maintain"))), "0");
+    assert!(!moto.writes().is_empty());
 }

@@ -164,6 +164,12 @@ fn head(plan: &Plan) -> String {
         return out;
     }
     let _ = writeln!(out, "**{}**\n", summary(plan));
+    if let Some(fp) = plan.reductions_fingerprint() {
+        let _ = writeln!(
+            out,
+            "<!-- orgtrail-reductions: {fp} -->\n> **This plan reduces audit coverage** (the steps marked `!`). On merge the Action applies it only when a maintainer has added the label `{APPROVE_LABEL}` to this pull request; the approval covers exactly these reductions (`{fp}`), and any other reduction is refused.\n"
+        );
+    }
     if plan.has_errors() {
         let _ = writeln!(out, "_{}_\n", crate::text::NOT_YET);
     }
@@ -315,6 +321,9 @@ pub fn drift_markdown_within(r: &DriftReport, budget: usize) -> String {
         drift_note(r, full, left_out)
     })
 }
+
+/// The label that approves a plan's coverage reductions (checked by scripts/action/approval.py).
+pub const APPROVE_LABEL: &str = "orgtrail-approve-reduction";
 
 /// The "fixed by apply" cell: no, yes, or yes with the flags apply needs.
 fn fixed_by(f: &orgtrail_core::drift::DriftFinding) -> String {

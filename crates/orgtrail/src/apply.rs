@@ -24,6 +24,8 @@ struct ApplyOpts {
     auto_approve: bool,
     allow_coverage_reduction: bool,
     allow_enable_all_features: bool,
+    /// The reductions a review approved (`--approved-reductions`).
+    approved_reductions: Option<String>,
     retry: RetryPolicy,
 }
 
@@ -33,6 +35,7 @@ impl From<&ApplyArgs> for ApplyOpts {
             auto_approve: a.auto_approve,
             allow_coverage_reduction: a.allow_coverage_reduction,
             allow_enable_all_features: a.allow_enable_all_features,
+            approved_reductions: a.approved_reductions.clone(),
             retry: RetryPolicy {
                 budget: Duration::from_secs_f64(a.retry_budget.max(0.0)),
                 ..RetryPolicy::default()
@@ -140,10 +143,18 @@ fn refusals(plan: &Plan, o: &ApplyOpts) -> Result<()> {
         .map(|s| s.kind.as_str())
         .collect();
     if !reducing.is_empty() && !o.allow_coverage_reduction {
-        bail!(
-            "the plan reduces audit coverage ({}); re-run with --allow-coverage-reduction if that is intended (nothing was changed)",
-            reducing.join(", ")
-        );
+        let now = plan.reductions_fingerprint().unwrap_or_default();
+        match &o.approved_reductions {
+            Some(approved) if *approved == now => {}
+            Some(approved) => bail!(
+                "the plan's coverage reductions ({}) are not the ones approved in review: approved {approved}, now {now}. Plan again in a pull request and have the new reductions approved (nothing was changed)",
+                reducing.join(", ")
+            ),
+            None => bail!(
+                "the plan reduces audit coverage ({}); re-run with --allow-coverage-reduction if that is intended, or --approved-reductions {now} for exactly these reductions (nothing was changed)",
+                reducing.join(", ")
+            ),
+        }
     }
     let all_features = plan
         .steps

@@ -168,6 +168,10 @@ pub struct ApplyArgs {
     /// Allow enabling all features in AWS Organizations (irreversible; sends handshakes)
     #[arg(long)]
     pub allow_enable_all_features: bool,
+    /// Allow exactly the coverage reductions a review approved: the fingerprint `plan` shows
+    /// (sha256:...); any other reduction is still refused
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub approved_reductions: Option<String>,
     /// Seconds to keep retrying eventual-consistency errors after a policy/trust change
     #[arg(long, default_value_t = 60.0)]
     pub retry_budget: f64,

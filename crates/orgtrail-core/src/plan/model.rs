@@ -486,6 +486,28 @@ pub struct Estimate {
 }
 
 impl Plan {
+    /// What the plan's coverage reductions are, as one value a review can approve: SHA-256 of
+    /// the reducing steps' kind, target and exact call, in plan order; `None` without any.
+    /// `orgtrail apply --approved-reductions` applies reductions only when they are exactly these.
+    pub fn reductions_fingerprint(&self) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let reducing: Vec<serde_json::Value> = self
+            .steps
+            .iter()
+            .filter(|s| s.reduces_coverage)
+            .map(|s| serde_json::json!([s.kind.as_str(), s.target, s.action]))
+            .collect();
+        if reducing.is_empty() {
+            return None;
+        }
+        let bytes = serde_json::to_vec(&reducing).unwrap_or_default();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Some(format!("sha256:{hex}"))
+    }
+
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
