@@ -76,6 +76,8 @@ pub struct Aws {
     limits: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     max_concurrency: usize,
     calls: Arc<AtomicUsize>,
+    /// A connection for the commands that only read: buckets are read as their read role.
+    pub(crate) read_only: bool,
 }
 
 /// The SDK clients of a run. A client holds its own connection pool, identity cache and
@@ -202,7 +204,16 @@ impl Aws {
             limits: Arc::default(),
             max_concurrency: opts.max_concurrency.max(1),
             calls: Arc::new(AtomicUsize::new(0)),
+            read_only: false,
         })
+    }
+
+    /// This connection for a command that only reads (plan, drift, verify, import): a bucket is
+    /// read as `bucket.read_role_arn` when the spec names one (docs/iam/README.md).
+    #[must_use]
+    pub fn for_reads(mut self) -> Aws {
+        self.read_only = true;
+        self
     }
 
     /// At most this many requests in flight per endpoint (`--max-concurrency`).

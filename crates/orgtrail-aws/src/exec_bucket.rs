@@ -7,7 +7,6 @@ use orgtrail_core::{Action, BucketRef};
 use crate::client::Aws;
 use crate::error::{Absence, AwsError, send, send_to_bucket};
 use crate::read_protection::RETENTION_RULE;
-use crate::role::bucket_role;
 
 fn res(b: &BucketRef) -> String {
     format!("bucket `{}`", b.name)
@@ -51,7 +50,7 @@ fn encryption(
 
 impl Aws {
     async fn s3_of(&self, b: &BucketRef) -> Result<aws_sdk_s3::Client, AwsError> {
-        self.s3_as(&b.region, bucket_role(b).as_ref()).await
+        self.s3_as(&b.region, self.bucket_role(b).as_ref()).await
     }
 
     pub(crate) async fn execute_bucket(&self, action: &Action) -> Result<(), AwsError> {

@@ -9,7 +9,6 @@ use orgtrail_core::{BucketRef, BucketState};
 use crate::client::Aws;
 use crate::error::{Absence, AwsError, call_error};
 use crate::read_protection::Wants;
-use crate::role::bucket_role;
 
 fn state(
     b: &BucketRef,
@@ -27,7 +26,7 @@ impl Aws {
     /// 403 (another owner, or no permission: `denied`). That saves a HeadBucket round trip on
     /// every plan.
     pub(crate) async fn bucket(&self, b: &BucketRef) -> Result<BucketState, AwsError> {
-        let s3 = self.s3_as(&b.region, bucket_role(b).as_ref()).await?;
+        let s3 = self.s3_as(&b.region, self.bucket_role(b).as_ref()).await?;
         let res = {
             let _s = self.slot(&format!("s3/{}", b.region)).await;
             s3.get_bucket_policy()

@@ -8,7 +8,6 @@ use orgtrail_spec::{Lifecycle, LockMode, ObjectLock, Spec};
 
 use crate::client::Aws;
 use crate::error::{Absence, AwsError, send_to_bucket};
-use crate::role::bucket_role;
 
 pub(crate) use orgtrail_core::RETENTION_RULE;
 
@@ -60,7 +59,7 @@ impl Aws {
         &self,
         b: &BucketRef,
     ) -> Result<(aws_sdk_s3::Client, tokio::sync::OwnedSemaphorePermit), AwsError> {
-        let s3 = self.s3_as(&b.region, bucket_role(b).as_ref()).await?;
+        let s3 = self.s3_as(&b.region, self.bucket_role(b).as_ref()).await?;
         let permit = self.slot(&format!("s3/{}", b.region)).await;
         Ok((s3, permit))
     }

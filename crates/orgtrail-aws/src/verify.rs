@@ -49,7 +49,12 @@ impl Aws {
                 trail: t.name.clone(),
             });
         }
-        let r = BucketRef::of(spec, &management);
+        let mut r = BucketRef::of(spec, &management);
+        // Verify only reads: its bucket role is the read role when the spec names one (so the
+        // errors name the role actually used).
+        if self.read_only && r.read_role_arn.is_some() {
+            r.role_arn.clone_from(&r.read_role_arn);
+        }
         if r.name != trail.bucket {
             return Err(VerifyError::OtherBucket {
                 trail: t.name.clone(),

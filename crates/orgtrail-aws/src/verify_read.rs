@@ -16,7 +16,6 @@ use orgtrail_core::verify::{
 
 use crate::client::Aws;
 use crate::error::{Absence, AwsError, call_error};
-use crate::role::bucket_role;
 use crate::verify_scope::Keys;
 
 /// The bucket as verify reads it.
@@ -49,7 +48,9 @@ impl Aws {
         prefix: &str,
         delimiter: bool,
     ) -> Result<Vec<String>, AwsError> {
-        let s3 = self.s3_as(&b.r.region, bucket_role(&b.r).as_ref()).await?;
+        let s3 = self
+            .s3_as(&b.r.region, self.bucket_role(&b.r).as_ref())
+            .await?;
         let mut pages = s3
             .list_objects_v2()
             .bucket(&b.r.name)
@@ -215,7 +216,9 @@ impl Aws {
         b: &Bucket,
         key: &str,
     ) -> Result<(Result<digest::Digest, DigestProblem>, Option<i64>), AwsError> {
-        let s3 = self.s3_as(&b.r.region, bucket_role(&b.r).as_ref()).await?;
+        let s3 = self
+            .s3_as(&b.r.region, self.bucket_role(&b.r).as_ref())
+            .await?;
         let _s = self.slot(&format!("s3/{}", b.r.region)).await;
         let resource = b.named(&format!("digest s3://{}/{key}", b.r.name));
         let got = s3
@@ -269,7 +272,9 @@ impl Aws {
         hash: &str,
         b: &Bucket,
     ) -> Result<Result<(), LogProblem>, AwsError> {
-        let s3 = self.s3_as(&b.r.region, bucket_role(&b.r).as_ref()).await?;
+        let s3 = self
+            .s3_as(&b.r.region, self.bucket_role(&b.r).as_ref())
+            .await?;
         let _s = self.slot(&format!("s3/{}", b.r.region)).await;
         let resource = b.named(&format!("log file s3://{bucket}/{key}"));
         let got = s3.get_object().bucket(bucket).key(key).send().await;

@@ -194,6 +194,7 @@ mod tests {
             region: "us-east-2".into(),
             owner: "111111111111".into(),
             role_arn: None,
+            read_role_arn: None,
             external_id: None,
         });
         let mut b = planned.trails[0].bucket.clone();

@@ -158,6 +158,7 @@ fn unmanaged_bucket(name: String, region: Option<String>, choices: &Choices) -> 
         policy: choices.policy,
         account: choices.bucket.account.clone(),
         role_arn: choices.bucket.role_arn.clone(),
+        read_role_arn: None,
         external_id: choices.bucket.external_id.clone(),
         public_access_block: false,
         ownership: None,

@@ -206,11 +206,22 @@ impl Grants<'_> {
             STAR,
             Some(service_principal()),
         );
-        for role in [&s.bucket.role_arn, &s.trail.kms_role_arn]
+        for role in [self.bucket_role(s), s.trail.kms_role_arn.as_ref()]
             .into_iter()
             .flatten()
         {
             self.add(&m, "AssumeLayoutRoles", &["sts:AssumeRole"], role);
+        }
+    }
+
+    /// The bucket role this command assumes: apply's `role_arn`; for the commands that only
+    /// read, `read_role_arn` when the spec names one.
+    fn bucket_role<'s>(&self, s: &'s Spec) -> Option<&'s String> {
+        let b = &s.bucket;
+        if self.apply() {
+            b.role_arn.as_ref()
+        } else {
+            b.read_role_arn.as_ref().or(b.role_arn.as_ref())
         }
     }
 
@@ -264,9 +275,9 @@ impl Grants<'_> {
     /// The bucket's calls, made as its role when it has one.
     fn bucket(&mut self, s: &Spec) {
         let b = &s.bucket;
-        let who = b
-            .role_arn
-            .clone()
+        let who = self
+            .bucket_role(s)
+            .cloned()
             .map_or(Principal::Management, Principal::Role);
         let arn = format!("arn:{}:s3:::{}", self.opts.partition, b.name);
         self.add(&who, "LogBucket", &["s3:GetBucketPolicy"], &arn);
@@ -423,10 +434,10 @@ impl Grants<'_> {
         let members = format!("arn:{p}:account::{account}:account/o-*/*");
         self.add(&m, "AccountRegions", &["account:ListRegions"], &own);
         self.add(&m, "AccountRegions", &["account:ListRegions"], &members);
-        let who = match &s.bucket.role_arn {
+        let who = match self.bucket_role(s).cloned() {
             Some(role) => {
-                self.add(&m, "AssumeLayoutRoles", &["sts:AssumeRole"], role);
-                Principal::Role(role.clone())
+                self.add(&m, "AssumeLayoutRoles", &["sts:AssumeRole"], &role);
+                Principal::Role(role)
             }
             None => m,
         };
@@ -549,6 +560,7 @@ pub fn roles(specs: &[&Spec]) -> Vec<String> {
     let mut out = BTreeSet::new();
     for s in specs {
         out.extend(s.bucket.role_arn.clone());
+        out.extend(s.bucket.read_role_arn.clone());
         out.extend(s.trail.kms_role_arn.clone());
     }
     out.into_iter().collect()

@@ -4,7 +4,7 @@
 //! (verify).
 //!
 //! Modules are layered bottom to top: `model` -> `iam` -> `coverage`, `kms` -> `policy` ->
-//! `plan` -> `drift`, `guard`, `import`, `least_privilege`; `verify` stands on `model` alone;
+//! `plan` -> `drift`, `guard`, `import`, `least_privilege` -> `trust`; `verify` stands on `model` alone;
 //! none imports a layer above it
 //! (`scripts/check-layers` keeps it so).
 //!
@@ -24,6 +24,7 @@ pub mod least_privilege;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod trust;
 pub mod verify;
 
 pub use model::*;

@@ -140,6 +140,11 @@ pub struct Bucket {
     /// of the bucket. Without it, a bucket of another account is only verified.
     #[serde(default)]
     pub role_arn: Option<String>,
+    /// A second role in the bucket's account for the commands that only read (plan, drift,
+    /// verify, import), so that the jobs running them cannot change the bucket: least privilege
+    /// for pull-request jobs. `role_arn` stays the role of `apply`. Default: `role_arn`.
+    #[serde(default)]
+    pub read_role_arn: Option<String>,
     /// The external id the role's trust policy requires.
     #[serde(default)]
     pub external_id: Option<String>,

@@ -254,4 +254,21 @@ pub struct IamPolicyArgs {
     /// AWS partition of the ARNs
     #[arg(long, default_value = "aws")]
     pub partition: String,
+    /// Print the role's trust policy instead of its permissions: for `management` (the CI role)
+    /// GitHub's OIDC provider for the jobs of `--for` (needs --github-repo and --account); for a
+    /// bucket or key role, the CI roles given with --ci-role
+    #[arg(long)]
+    pub trust: bool,
+    /// The GitHub repository (owner/name) whose workflows assume the CI role (with --trust)
+    #[arg(long, requires = "trust")]
+    pub github_repo: Option<String>,
+    /// The GitHub environment of the apply job (with --trust --for apply)
+    #[arg(long, default_value = "production")]
+    pub environment: String,
+    /// The default branch, where the nightly drift and verify jobs run (with --trust)
+    #[arg(long, default_value = "main")]
+    pub branch: String,
+    /// A CI role that assumes the bucket or key role (with --trust --role ARN); repeatable
+    #[arg(long = "ci-role", requires = "trust")]
+    pub ci_roles: Vec<String>,
 }

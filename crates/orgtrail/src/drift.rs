@@ -10,7 +10,7 @@ use crate::setup::{connect, load, make_plan, runtime};
 pub fn run(a: &DriftArgs, g: &Global, p: &Printer) -> Result<Exit> {
     let specs = load(&a.paths)?;
     runtime()?.block_on(async {
-        let aws = connect(g, p).await?;
+        let aws = connect(g, p).await?.for_reads();
         let (plan, live) = make_plan(&aws, &specs, g, p).await?;
         let report = orgtrail_core::drift::report(&plan, &live);
         let text = match a.format {

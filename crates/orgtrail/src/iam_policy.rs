@@ -21,6 +21,11 @@ pub fn run(a: &IamPolicyArgs, p: &Printer) -> Result<Exit> {
         IamFor::Apply => Purpose::Apply,
         IamFor::Verify => Purpose::Verify,
     };
+    if a.trust {
+        let doc = trust_policy(a, purpose, &refs)?;
+        p.out(&(serde_json::to_string_pretty(&doc)? + "\n"));
+        return Ok(Exit::Success);
+    }
     let opts = iam::Options {
         partition: a.partition.clone(),
         account: a.account.clone(),
@@ -45,6 +50,58 @@ pub fn run(a: &IamPolicyArgs, p: &Printer) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
+/// `--trust`: the CI role's trust in GitHub's OIDC provider, or a bucket/key role's trust in the
+/// CI roles given.
+fn trust_policy(
+    a: &IamPolicyArgs,
+    purpose: Purpose,
+    refs: &[&orgtrail_spec::Spec],
+) -> Result<Value> {
+    if a.role == "management" {
+        let repo = a.github_repo.clone().ok_or_else(|| {
+            anyhow!("--trust for the CI role needs --github-repo OWNER/NAME (the repository whose workflows assume it)")
+        })?;
+        let account = a.account.as_deref().ok_or_else(|| {
+            anyhow!("--trust for the CI role needs --account (the management account, where GitHub's OIDC provider is registered)")
+        })?;
+        let gh = orgtrail_core::trust::GitHub {
+            repo,
+            environment: a.environment.clone(),
+            branch: a.branch.clone(),
+        };
+        return Ok(orgtrail_core::trust::ci_role(
+            &gh,
+            purpose,
+            account,
+            &a.partition,
+        ));
+    }
+    if !iam::roles(refs).contains(&a.role) {
+        return Err(anyhow!(
+            "--role {}: the specs name no such role; they name: management{}",
+            a.role,
+            iam::roles(refs)
+                .iter()
+                .map(|r| format!(", {r}"))
+                .collect::<String>()
+        ));
+    }
+    if a.ci_roles.is_empty() {
+        return Err(anyhow!(
+            "--trust --role {}: name the CI role(s) that assume it with --ci-role ARN (the read role for `read_role_arn` and `kms_role_arn`, the apply role for `role_arn`)",
+            a.role
+        ));
+    }
+    for r in &a.ci_roles {
+        check_flag("--ci-role", orgtrail_spec::rules::role_arn(r))?;
+    }
+    let external = refs
+        .iter()
+        .find(|s| [&s.bucket.role_arn, &s.bucket.read_role_arn].contains(&&Some(a.role.clone())))
+        .and_then(|s| s.bucket.external_id.as_deref());
+    Ok(orgtrail_core::trust::layout_role(&a.ci_roles, external))
+}
+
 /// The document `--role` asks for: every principal's (`all`), the management account's, or a
 /// role's the specs name.
 fn pick(
@@ -59,6 +116,13 @@ fn pick(
                 .collect(),
         ),
         "management" => all.remove(&Principal::Management).unwrap_or_default(),
+        arn if iam::roles(refs).iter().any(|r| r == arn)
+            && !all.contains_key(&Principal::Role(arn.to_string())) =>
+        {
+            return Err(anyhow!(
+                "--role {arn}: this command does not use that role: plan, drift, verify and import read the bucket as `bucket.read_role_arn`, apply as `bucket.role_arn` (print each with the matching --for)"
+            ));
+        }
         arn => all
             .remove(&Principal::Role(arn.to_string()))
             .ok_or_else(|| {

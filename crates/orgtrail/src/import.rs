@@ -31,7 +31,7 @@ pub fn run(a: &ImportArgs, g: &Global, p: &Printer) -> Result<Exit> {
         },
     };
     runtime()?.block_on(async {
-        let aws = connect(g, p).await?;
+        let aws = connect(g, p).await?.for_reads();
         let region = a
             .home_region
             .clone()

@@ -11,7 +11,7 @@ use crate::setup::{connect, load, make_plan, runtime};
 pub fn run(a: &PlanArgs, g: &Global, p: &Printer) -> Result<Exit> {
     let specs = load(&a.paths)?;
     runtime()?.block_on(async {
-        let aws = connect(g, p).await?;
+        let aws = connect(g, p).await?.for_reads();
         let (plan, _) = make_plan(&aws, &specs, g, p).await?;
         let text = match a.format {
             PlanFormat::Text => orgtrail_render::plan_text(&plan, p.style),

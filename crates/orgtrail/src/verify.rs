@@ -67,7 +67,7 @@ pub fn run(a: &VerifyArgs, g: &Global, p: &Printer) -> Result<Exit> {
         regions: a.regions.clone(),
     };
     runtime()?.block_on(async {
-        let aws = connect(g, p).await?;
+        let aws = connect(g, p).await?.for_reads();
         let mut all_verified = true;
         for s in &specs {
             let before = aws.call_count();

@@ -131,6 +131,9 @@ pub struct BucketRef {
     pub owner: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
+    /// The role of the read-only commands (`bucket.read_role_arn`), when the spec names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_role_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
 }
@@ -144,6 +147,7 @@ impl BucketRef {
             region: spec.bucket_region().to_string(),
             owner: b.owner(default_owner).to_string(),
             role_arn: b.role_arn.clone(),
+            read_role_arn: b.read_role_arn.clone(),
             external_id: b.external_id.clone(),
         }
     }

@@ -19,12 +19,14 @@ const FIELDS: &[&str] = &[
     "policy",
     "account",
     "role_arn",
+    "read_role_arn",
     "external_id",
 ];
 
 pub(super) fn bucket(cx: &mut Cx, n: &Spanned<Node>) -> Option<Bucket> {
     let f = cx.fields(n, "bucket", &[FIELDS, protection::FIELDS].concat())?;
     let (account, role_arn, external_id) = access(cx, &f);
+    let read_role_arn = read_role(cx, &f, account.as_deref(), role_arn.as_deref());
     let name = cx.checked(&f, "name", Cx::req_string, rules::bucket_name);
     let region = cx.checked(&f, "region", Cx::opt_string, rules::region);
     let create = cx.bool_or(&f, "create", false);
@@ -45,6 +47,7 @@ pub(super) fn bucket(cx: &mut Cx, n: &Spanned<Node>) -> Option<Bucket> {
         policy,
         account,
         role_arn,
+        read_role_arn,
         external_id,
         public_access_block: p.public_access_block,
         ownership: p.ownership,
@@ -90,6 +93,39 @@ fn access(cx: &mut Cx, f: &Fields) -> (Option<String>, Option<String>, Option<St
         }
     }
     (account, role.map(|r| r.0), external.map(|e| e.0))
+}
+
+/// `bucket.read_role_arn`: the read-only commands' role, in the bucket's account, beside
+/// `role_arn` (apply's).
+fn read_role(
+    cx: &mut Cx,
+    f: &Fields,
+    account: Option<&str>,
+    write_role: Option<&str>,
+) -> Option<String> {
+    let (r, at) = cx.opt_string(f, "read_role_arn")?;
+    cx.check(&at, "bucket.read_role_arn", rules::role_arn(&r));
+    let Some(write) = write_role else {
+        cx.err(
+            &at,
+            "bucket.read_role_arn",
+            "`read_role_arn` without `role_arn`: apply would have no role to write the bucket with",
+            "set `bucket.role_arn` to the role apply assumes, and keep `read_role_arn` for plan, drift and verify",
+        );
+        return None;
+    };
+    let owner = account.or_else(|| rules::role_account(write));
+    if let (Some(a), Some(ra)) = (owner, rules::role_account(&r))
+        && a != ra
+    {
+        cx.err(
+            &at,
+            "bucket.read_role_arn",
+            format!("role {r} is in account {ra}, but the bucket is in account {a}"),
+            "use a role in the bucket's account (the log-archive account)",
+        );
+    }
+    Some(r)
 }
 
 /// `bucket.policy`: `merge` (the default) or `verify`.

@@ -260,6 +260,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "3:46 organization.delegated_administrators[1]: account 444444444444 is listed twice",
     ),
     (
+        "read_role_needs_the_write_role",
+        "version: 1\nbucket:\n  name: my-bucket\n  read_role_arn: arn:aws:iam::111122223333:role/r\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
+        "4:18 bucket.read_role_arn: `read_role_arn` without `role_arn`",
+    ),
+    (
+        "read_role_in_another_account",
+        "version: 1\nbucket:\n  name: my-bucket\n  role_arn: arn:aws:iam::111122223333:role/w\n  read_role_arn: arn:aws:iam::999999999999:role/r\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
+        "5:18 bucket.read_role_arn: role arn:aws:iam::999999999999:role/r is in account 999999999999, but the bucket is in account 111122223333",
+    ),
+    (
         "acknowledged_warning_is_valid",
         "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\nacknowledge:\n  - {code: no-kms, reason: SSE-S3 is our standard}\n",
         "",
