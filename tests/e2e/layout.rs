@@ -340,3 +340,127 @@ fn import_fills_in_the_bucket_account() {
         .expect_code(0)
         .expect_contains("No changes.");
 }
+
+/// `aws iam ...` straight to moto as the management account (the suite's SDK has no IAM client).
+fn aws_iam(moto: &Moto, args: &[&str]) {
+    let out = std::process::Command::new(orgtrail_testsupport::repo_root().join(".venv/bin/aws"))
+        .arg("iam")
+        .args(args)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", orgtrail_testsupport::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", orgtrail_testsupport::SECRET_KEY)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .expect("run .venv/bin/aws (scripts/setup-moto installs it)");
+    assert!(
+        out.status.success(),
+        "aws iam {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An S3 client through the contract layer as `role` (assumed with orgtrail's session name).
+fn s3_as(moto: &Moto, role: &str) -> s3::Client {
+    let creds = moto
+        .block_on(
+            moto.sts()
+                .assume_role()
+                .role_arn(role)
+                .role_session_name("orgtrail")
+                .send(),
+        )
+        .expect("assume the role");
+    let c = creds.credentials().expect("credentials");
+    let creds = orgtrail_testsupport::sts::config::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "role",
+    );
+    let conf = moto.config_for("us-east-2", moto.aws_endpoint(), creds);
+    s3::Client::from_conf(
+        s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// Through the contract layer, which holds an assumed role to its identity policy: the bucket's
+/// read role (`bucket.read_role_arn`) with exactly the policy `iam-policy --for plan` prints lets
+/// plan and drift read the bucket, and cannot write it; apply writes as `role_arn`.
+#[test]
+fn the_read_role_plans_and_drifts_but_cannot_write_the_bucket() {
+    let (moto, _) = crate::greenfield();
+    let read = "arn:aws:iam::123456789012:role/orgtrail-bucket-read";
+    let specs = Specs::new();
+    let spec = specs.write(
+        "roles.yaml",
+        &format!(
+            "version: 1\nbucket:\n  name: my-bucket\n  role_arn: arn:aws:iam::123456789012:role/orgtrail-bucket-write\n  read_role_arn: {read}\ntrail:\n  name: my-trail\n  home_region: us-east-2\n"
+        ),
+    );
+    let policy = moto.orgtrail(BIN, &["iam-policy", &spec, "--for", "plan", "--role", read]);
+    policy.expect_code(0);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+    aws_iam(
+        &moto,
+        &[
+            "create-role",
+            "--role-name",
+            "orgtrail-bucket-read",
+            "--assume-role-policy-document",
+            trust,
+        ],
+    );
+    aws_iam(
+        &moto,
+        &[
+            "put-role-policy",
+            "--role-name",
+            "orgtrail-bucket-read",
+            "--policy-name",
+            "orgtrail-plan",
+            "--policy-document",
+            policy.stdout.trim(),
+        ],
+    );
+
+    moto.orgtrail(BIN, &["apply", &spec, "--auto-approve"])
+        .expect_code(0);
+    moto.orgtrail(BIN, &["plan", &spec, "--detailed-exitcode"])
+        .expect_code(0);
+    moto.orgtrail(BIN, &["drift", &spec]).expect_code(0);
+    assert!(
+        moto.contract()
+            .refusals()
+            .iter()
+            .all(|v| v.rule != "s3-identity-policy"),
+        "the read role's policy refused a read: {:?}",
+        moto.contract().refusals()
+    );
+
+    // The read role's own credentials: every write to the bucket is refused.
+    let as_read = s3_as(&moto, read);
+    let denied = moto
+        .block_on(
+            as_read
+                .put_bucket_policy()
+                .bucket("my-bucket")
+                .policy("{}")
+                .send(),
+        )
+        .expect_err("the read role must not write the bucket policy");
+    assert_eq!(
+        denied.raw_response().map(|r| r.status().as_u16()),
+        Some(403),
+        "{denied:?}"
+    );
+    let read_back = moto.block_on(as_read.get_bucket_policy().bucket("my-bucket").send());
+    assert!(
+        read_back.is_ok(),
+        "the read role reads the policy: {read_back:?}"
+    );
+}

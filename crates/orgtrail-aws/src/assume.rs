@@ -111,3 +111,20 @@ impl Aws {
         .await
     }
 }
+
+impl Aws {
+    /// The role a bucket is acted on as, if any: `bucket.read_role_arn` in a connection for the
+    /// read-only commands ([`crate::client::Aws::for_reads`]) when the spec names one, else
+    /// `bucket.role_arn`.
+    pub(crate) fn bucket_role(&self, b: &orgtrail_core::BucketRef) -> Option<Role> {
+        let arn = if self.read_only {
+            b.read_role_arn.as_ref().or(b.role_arn.as_ref())
+        } else {
+            b.role_arn.as_ref()
+        };
+        arn.map(|arn| Role {
+            arn: arn.clone(),
+            external_id: b.external_id.clone(),
+        })
+    }
+}

@@ -25,6 +25,7 @@ pub fn check(cx: &Cx) -> Outcome {
     };
     let action = iam_action(&req.method, &key, &req.query);
     wrong_region(cx, &bucket, &facts)
+        .or_else(|| identity_denies(cx, &bucket, &key, action))
         .or_else(|| not_owner(cx, &bucket, &facts, action))
         .or_else(|| unexpected_owner(cx, &facts))
         .or_else(|| match action {
@@ -100,6 +101,16 @@ pub fn iam_action(method: &str, key: &str, query: &[(String, String)]) -> &'stat
         ("PUT" | "DELETE", "encryption") => "s3:PutEncryptionConfiguration",
         ("GET", "location") => "s3:GetBucketLocation",
         ("GET", "versioning") => "s3:GetBucketVersioning",
+        ("PUT", "versioning") => "s3:PutBucketVersioning",
+        ("GET", "lifecycle") => "s3:GetLifecycleConfiguration",
+        ("PUT" | "DELETE", "lifecycle") => "s3:PutLifecycleConfiguration",
+        ("GET", "ownershipControls") => "s3:GetBucketOwnershipControls",
+        ("PUT" | "DELETE", "ownershipControls") => "s3:PutBucketOwnershipControls",
+        ("GET", "object-lock") => "s3:GetBucketObjectLockConfiguration",
+        ("PUT", "object-lock") => "s3:PutBucketObjectLockConfiguration",
+        ("GET", "logging") => "s3:GetBucketLogging",
+        ("PUT", "logging") => "s3:PutBucketLogging",
+        ("GET", "policyStatus") => "s3:GetBucketPolicyStatus",
         ("DELETE", "") => "s3:DeleteBucket",
         ("GET" | "HEAD", _) => "s3:ListBucket",
         _ => "s3:*",
@@ -184,6 +195,55 @@ fn not_owner(cx: &Cx, bucket: &str, facts: &BucketFacts, action: &str) -> Option
         access_denied()
     };
     Some(Outcome::reject("s3-not-bucket-owner", reply))
+}
+
+/// A role's identity policy that does not allow the request: AWS answers AccessDenied ("no
+/// identity-based policy allows the s3:... action", "Policy evaluation logic", IAM user guide:
+/// without an Allow in an identity policy of the caller's own account, the request is implicitly
+/// denied). Judged for assumed roles whose policies moto holds (see `World::role_policies`).
+fn identity_denies(cx: &Cx, bucket: &str, key: &str, action: &str) -> Option<Outcome> {
+    let caller = cx.caller();
+    let role = caller
+        .arn
+        .split(":assumed-role/")
+        .nth(1)?
+        .split('/')
+        .next()?;
+    let policies = cx.world().role_policies(&caller.account, role)?;
+    let resource = if key.is_empty() || action == "s3:ListBucket" {
+        format!("arn:aws:s3:::{bucket}")
+    } else {
+        format!("arn:aws:s3:::{bucket}/{key}")
+    };
+    let mut req = Request::new(
+        Principal::Account {
+            account: caller.account.clone(),
+            arn: caller.arn.clone(),
+        },
+        action,
+        &resource,
+    )
+    .with("aws:SecureTransport", "true");
+    if let Some((_, prefix)) = cx.req.query.iter().find(|(k, _)| k == "prefix") {
+        req = req.with("s3:prefix", prefix);
+    }
+    let decisions: Vec<Decision> = policies
+        .iter()
+        .filter_map(|p| policy::evaluate(p, &req).ok())
+        .collect();
+    let allowed =
+        decisions.contains(&Decision::Allow) && !decisions.contains(&Decision::ExplicitDeny);
+    if allowed {
+        return None;
+    }
+    let message = format!(
+        "User: {} is not authorized to perform: {action} on resource: \"{resource}\" because no identity-based policy allows the {action} action",
+        caller.arn
+    );
+    Some(Outcome::reject(
+        "s3-identity-policy",
+        Reply::s3_error(403, "AccessDenied", &message, &[]),
+    ))
 }
 
 fn access_denied() -> Reply {

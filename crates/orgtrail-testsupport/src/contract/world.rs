@@ -120,6 +120,37 @@ impl World {
         set
     }
 
+    /// The inline policies of role `name` in `account` (moto's IAM), read every time (a test may
+    /// change them); `None` when moto has no such role or it has no inline policy: the layer
+    /// then judges nothing about it (the roles the suite assumes without creating them,
+    /// `OrganizationAccountAccessRole`, keep working).
+    pub fn role_policies(&self, account: &str, name: &str) -> Option<Vec<String>> {
+        let iam = |body: String| {
+            let mut q = Query::new("POST", "/", "iam", "us-east-1").as_account(account);
+            q.body = body.into_bytes();
+            self.ask(&q).text()
+        };
+        let names = xml_values(
+            &iam(format!(
+                "Action=ListRolePolicies&RoleName={name}&Version=2010-05-08"
+            )),
+            "member",
+        );
+        let docs: Vec<String> = names
+            .iter()
+            .map(|p| {
+                let text = iam(format!(
+                    "Action=GetRolePolicy&RoleName={name}&PolicyName={p}&Version=2010-05-08"
+                ));
+                let doc = xml_values(&text, "PolicyDocument")
+                    .pop()
+                    .unwrap_or_default();
+                super::wire::percent_decode(&doc.replace("&quot;", "\"").replace("&amp;", "&"))
+            })
+            .collect();
+        (!docs.is_empty()).then_some(docs)
+    }
+
     /// The owner and region of a bucket; `None` when it does not exist.
     pub fn bucket(&self, name: &str) -> Option<BucketFacts> {
         if let Some(f) = self.buckets.lock().expect("lock").get(name) {
