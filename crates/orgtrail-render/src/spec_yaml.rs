@@ -33,6 +33,13 @@ pub fn spec_yaml(imported: &Imported) -> String {
         &imported.notes,
     );
     trail(&mut d, spec, imported.own_deliveries.as_deref());
+    if !spec.acknowledge.is_empty() {
+        d.line(0, "acknowledge:");
+        for a in &spec.acknowledge {
+            d.line(2, &format!("- code: {}", scalar(&a.code)));
+            d.line(4, &format!("reason: {}", scalar(&a.reason)));
+        }
+    }
     d.out
 }
 
@@ -108,6 +115,7 @@ fn bucket(d: &mut Doc, b: &Bucket, home_region: &str, notes: &Notes) {
     for (key, v) in [
         ("account", &b.account),
         ("role_arn", &b.role_arn),
+        ("read_role_arn", &b.read_role_arn),
         ("external_id", &b.external_id),
     ] {
         if let Some(v) = v {

@@ -61,18 +61,32 @@ pub(crate) fn for_new_trail(out: &mut Out, t: &Target, d: &Desired) {
     }
 }
 
+/// What a selector change does, in the coverage model's words: the events it adds (naming the
+/// resources, as the coverage model finds them), whether it also loses some (listed as the
+/// step's `loses:` lines), or that only the form differs.
+fn selectors_reason(gained: &[String], loses: bool) -> String {
+    let shown: Vec<&str> = gained.iter().take(2).map(String::as_str).collect();
+    let more = if gained.len() > 2 { " and more" } else { "" };
+    match (shown.is_empty(), loses) {
+        (true, false) => "the spec's selectors log the same events in another form".to_string(),
+        (true, true) => "the spec's selectors log fewer events (listed under `loses:`)".to_string(),
+        (false, false) => format!("the spec's selectors also log: {}{more}", shown.join("; ")),
+        (false, true) => format!(
+            "the spec's selectors log other events: they add {}{more}, and lose those listed under `loses:`",
+            shown.join("; ")
+        ),
+    }
+}
+
 /// An existing trail's selectors, replaced when they differ (order carries no meaning).
 pub(crate) fn update(out: &mut Out, t: &Target, live: &TrailState, d: &Desired) {
     if live.selectors.clone().normalised() != d.selectors {
         let lost = coverage::selectors(&live.selectors, &d.selectors);
         let restored = coverage::selectors(&d.selectors, &live.selectors);
-        let reason = if lost.is_empty() {
-            "event selectors differ from the spec"
-        } else {
-            "the new selectors log fewer events"
-        };
+        let gained = coverage::events_added(&live.selectors, &d.selectors);
+        let reason = selectors_reason(&gained, !lost.is_empty());
         out.step(
-            put_event_selectors(t, reason, &live.selectors, &d.selectors).coverage(lost, restored),
+            put_event_selectors(t, &reason, &live.selectors, &d.selectors).coverage(lost, restored),
         );
     }
     let live_ins = InsightSelector::normalise(&live.insights);

@@ -263,3 +263,36 @@ fn narrowing_selectors_or_insights_reduces_and_drift_agrees() {
         assert!(p.steps.iter().all(|s| !s.reduces_coverage), "{name}");
     }
 }
+
+/// The basic → advanced recipe of docs/spec.md: its two examples log exactly the same events, so
+/// converting one into the other is one step that loses nothing and says so.
+#[test]
+fn the_documented_basic_to_advanced_recipe_logs_the_same_events() {
+    let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/spec.md"));
+    let section = doc
+        .split("## S3 data events: examples and the move to advanced selectors")
+        .nth(1)
+        .expect("the section");
+    let blocks: Vec<&str> = section
+        .split("```yaml\n")
+        .skip(1)
+        .take(2)
+        .map(|b| b.split("```").next().unwrap_or_default())
+        .collect();
+    let trail_lines = |b: &str| b.trim_start_matches("trail:\n").to_string();
+    let basic = crate::fixtures::spec(&trail_lines(blocks[0]));
+    let advanced = crate::fixtures::spec(&trail_lines(blocks[1]));
+    let live = crate::fixtures::in_sync(&[&basic]);
+    let p = crate::fixtures::plan_of(&[&advanced], &live);
+    let steps: Vec<&Step> = p
+        .steps
+        .iter()
+        .filter(|s| s.kind == StepKind::PutEventSelectors)
+        .collect();
+    assert_eq!(steps.len(), 1, "{:?}", p.steps);
+    assert!(!steps[0].reduces_coverage, "{:?}", steps[0].coverage_lost);
+    assert_eq!(
+        steps[0].reason,
+        "the spec's selectors log the same events in another form"
+    );
+}

@@ -101,6 +101,39 @@ fn read_write_type(cx: &mut Cx, f: &Fields, path: &str) -> ReadWriteType {
     })
 }
 
+/// What is wrong with a basic selector's value for `AWS::S3::Object`: CloudTrail takes `arn:aws:s3`
+/// (every bucket) or an ARN prefix `arn:<partition>:s3:::bucket/[prefix]`, the trailing `/` of
+/// a whole bucket included ("DataResource", CloudTrail API reference: "arn:aws:s3:::bucket-1/
+/// ... The trailing slash is intentional; do not exclude it"). A bare bucket name matches
+/// nothing, and without the `/` a prefix matches every bucket whose name starts with it.
+fn s3_object_value(resource_type: &str, v: &str) -> Option<(String, String)> {
+    if resource_type != "AWS::S3::Object" || is_s3_object_prefix(v) {
+        return None;
+    }
+    let bucket = v.rsplit(":::").next().unwrap_or(v).trim_end_matches('/');
+    Some((
+        format!("`{v}` is not an S3 object ARN prefix: CloudTrail would log no object of it"),
+        format!(
+            "write `arn:aws:s3:::{bucket}/` for every object of the bucket, `arn:aws:s3:::{bucket}/reports/` for a prefix, or `arn:aws:s3` for every bucket"
+        ),
+    ))
+}
+
+/// `arn:<partition>:s3` or `arn:<partition>:s3:::` (every bucket), or
+/// `arn:<partition>:s3:::bucket/[prefix]`.
+fn is_s3_object_prefix(v: &str) -> bool {
+    let parts: Vec<&str> = v.splitn(6, ':').collect();
+    match parts[..] {
+        ["arn", p, "s3"] => p.starts_with("aws"),
+        // `arn:aws:s3:::` alone is every bucket too.
+        ["arn", p, "s3", "", "", rest] => {
+            p.starts_with("aws")
+                && (rest.is_empty() || rest.split_once('/').is_some_and(|(b, _)| !b.is_empty()))
+        }
+        _ => false,
+    }
+}
+
 /// `data_resources`, sorted, each with its values sorted.
 fn data_resources(cx: &mut Cx, f: &Fields, path: &str) -> Vec<DataResource> {
     let mut resources = Vec::new();
@@ -113,6 +146,13 @@ fn data_resources(cx: &mut Cx, f: &Fields, path: &str) -> Vec<DataResource> {
             };
             let ty = cx.req_string(&df, "type");
             let mut values = cx.string_list(&df, "values");
+            if let (Some((t, _)), Some(at)) = (&ty, df.map.get("values")) {
+                for v in &values {
+                    if let Some((msg, help)) = s3_object_value(t, v) {
+                        cx.err(at, &format!("{dp}.values"), msg, help);
+                    }
+                }
+            }
             values.sort();
             if let Some((t, _)) = ty {
                 resources.push(DataResource {

@@ -260,6 +260,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "3:46 organization.delegated_administrators[1]: account 444444444444 is listed twice",
     ),
     (
+        "s3_data_resource_needs_an_arn_prefix",
+        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n  event_selectors:\n    - read_write_type: All\n      data_resources:\n        - type: AWS::S3::Object\n          values: [\"acme-payments-data\"]\n",
+        "11:19 trail.event_selectors[0].data_resources[0].values: `acme-payments-data` is not an S3 object ARN prefix",
+    ),
+    (
+        "s3_data_resource_arn_prefix_is_valid",
+        "version: 1\nbucket:\n  name: my-bucket\ntrail:\n  name: my-trail\n  home_region: us-east-2\n  event_selectors:\n    - read_write_type: All\n      data_resources:\n        - type: AWS::S3::Object\n          values: [\"arn:aws:s3:::acme-payments-data/\", \"arn:aws:s3:::acme-payments-data/reports/\"]\n",
+        "",
+    ),
+    (
         "read_role_needs_the_write_role",
         "version: 1\nbucket:\n  name: my-bucket\n  read_role_arn: arn:aws:iam::111122223333:role/r\ntrail:\n  name: my-trail\n  home_region: us-east-2\n",
         "4:18 bucket.read_role_arn: `read_role_arn` without `role_arn`",
