@@ -89,3 +89,30 @@ fn the_man_page_describes_every_subcommand_and_the_exit_status() {
         "{page}"
     );
 }
+
+/// The offline subcommands list no AWS flag in their help; the ones that call AWS list them all.
+#[test]
+fn only_the_subcommands_that_call_aws_list_the_aws_flags() {
+    let help = |sub: &str| {
+        let out = std::process::Command::new(crate::BIN)
+            .args([sub, "--help"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let aws_flags = [
+        "--profile",
+        "--region",
+        "--endpoint-url",
+        "--max-concurrency",
+    ];
+    for sub in ["validate", "schema", "man", "completions", "iam-policy"] {
+        let text = help(sub);
+        assert!(aws_flags.iter().all(|f| !text.contains(f)), "{sub}: {text}");
+        assert!(text.contains("--no-color"), "{sub}: {text}");
+    }
+    for sub in ["plan", "apply", "drift", "import", "verify"] {
+        let text = help(sub);
+        assert!(aws_flags.iter().all(|f| text.contains(f)), "{sub}: {text}");
+    }
+}

@@ -104,7 +104,14 @@ const IMPLIED: [&str; 6] = [
 
 fn by_role(specs: &Specs, purpose: &str) -> BTreeMap<String, Actions> {
     let dir = specs.dir.path().to_string_lossy().to_string();
-    let all = iam_policy(&[&dir, "--for", purpose, "--role", "all"]);
+    let all = iam_policy(&[
+        &dir,
+        "--for",
+        purpose,
+        "--role",
+        "all",
+        "--allow-enable-all-features",
+    ]);
     all.as_object()
         .unwrap()
         .iter()

@@ -56,6 +56,10 @@ pub struct Options {
     /// The account of the trails (the management account for an organization trail) and of
     /// KMS keys named by id or alias; `None`: any account (`*`).
     pub account: Option<String>,
+    /// Grant `organizations:EnableAllFeatures`: apply calls it only with
+    /// `--allow-enable-all-features`, so a role whose organization has all features never needs
+    /// it (`iam-policy --allow-enable-all-features`).
+    pub enable_all_features: bool,
 }
 
 impl Default for Options {
@@ -63,6 +67,7 @@ impl Default for Options {
         Options {
             partition: "aws".into(),
             account: None,
+            enable_all_features: false,
         }
     }
 }
@@ -326,7 +331,7 @@ impl Grants<'_> {
     fn organization_writes(&mut self, s: &Spec) {
         let m = Principal::Management;
         let o = &s.organization;
-        if o.all_features {
+        if o.all_features && self.opts.enable_all_features {
             self.add(&m, NO_RESOURCE, &["organizations:EnableAllFeatures"], STAR);
         }
         let access = if o.trusted_access {

@@ -213,6 +213,7 @@ fn verify_only_buckets_get_no_policy_write_and_an_account_pins_the_arns() {
     let opts = Options {
         partition: "aws-us-gov".into(),
         account: Some("123456789012".into()),
+        enable_all_features: false,
     };
     let p = &policies(&[&verify], Purpose::Apply, &opts)[&Principal::Management];
     assert!(resources_of(p, "s3:PutBucketPolicy").is_empty());

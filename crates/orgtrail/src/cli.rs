@@ -29,40 +29,54 @@ impl From<Exit> for ExitCode {
 )]
 pub struct Cli {
     #[command(flatten)]
-    pub global: Global,
+    pub common: Common,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Flags every subcommand takes.
 #[derive(Debug, Args)]
-pub struct Global {
-    /// AWS profile (shared config/credentials files)
-    #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
-    pub profile: Option<String>,
-    /// Region for Organizations/STS calls; trail calls always go to the trail's home region
-    #[arg(long, global = true)]
-    pub region: Option<String>,
-    /// Custom AWS endpoint (also AWS_ENDPOINT_URL), e.g. a local moto server
-    #[arg(long, global = true)]
-    pub endpoint_url: Option<String>,
+pub struct Common {
     /// Disable colour (also NO_COLOR)
     #[arg(long, global = true)]
     pub no_color: bool,
     /// More output (-v: API call counts and timings)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// How to reach AWS: only the subcommands that call AWS take these (validate, schema, man,
+/// completions and iam-policy are offline and do not list them).
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// AWS profile (shared config/credentials files)
+    #[arg(long, env = "AWS_PROFILE", hide_env_values = true)]
+    pub profile: Option<String>,
+    /// Region for Organizations/STS calls; trail calls always go to the trail's home region
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Custom AWS endpoint (also AWS_ENDPOINT_URL), e.g. a local moto server
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
     /// Connect timeout per AWS request, in seconds
-    #[arg(long, global = true, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0)]
     pub connect_timeout: f64,
     /// Timeout per AWS request attempt, in seconds
-    #[arg(long, global = true, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0)]
     pub operation_timeout: f64,
     /// Attempts per AWS call (throttling, 5xx and network errors are retried)
-    #[arg(long, global = true, default_value_t = 5)]
+    #[arg(long, default_value_t = 5)]
     pub max_attempts: u32,
     /// At most this many AWS requests in flight per endpoint (service and region)
-    #[arg(long, global = true, default_value_t = 16)]
+    #[arg(long, default_value_t = 16)]
     pub max_concurrency: usize,
+}
+
+/// What a subcommand that calls AWS is given: its AWS flags and the verbosity.
+#[derive(Debug, Clone)]
+pub struct Global {
+    pub aws: AwsArgs,
+    pub verbose: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,6 +155,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Spec files or directories of *.yaml / *.yml
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -156,6 +172,8 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Spec files/directories, or one saved plan (.json) from `plan --out`
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -179,6 +197,8 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Spec files or directories of *.yaml / *.yml
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -188,6 +208,8 @@ pub struct DriftArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Spec files or directories of *.yaml / *.yml (each spec's trail is verified)
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -215,6 +237,8 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Trail name
     #[arg(long)]
     pub trail: String,
@@ -254,6 +278,10 @@ pub struct IamPolicyArgs {
     /// AWS partition of the ARNs
     #[arg(long, default_value = "aws")]
     pub partition: String,
+    /// Also grant organizations:EnableAllFeatures (apply calls it only with its own
+    /// --allow-enable-all-features; an organization with all features never needs it)
+    #[arg(long)]
+    pub allow_enable_all_features: bool,
     /// Print the role's trust policy instead of its permissions: for `management` (the CI role)
     /// GitHub's OIDC provider for the jobs of `--for` (needs --github-repo and --account); for a
     /// bucket or key role, the CI roles given with --ci-role

@@ -29,6 +29,7 @@ pub fn run(a: &IamPolicyArgs, p: &Printer) -> Result<Exit> {
     let opts = iam::Options {
         partition: a.partition.clone(),
         account: a.account.clone(),
+        enable_all_features: a.allow_enable_all_features,
     };
     let doc = pick(iam::policies(&refs, purpose, &opts), &a.role, &refs)?;
     p.out(&(serde_json::to_string_pretty(&doc)? + "\n"));

@@ -35,7 +35,7 @@ pub fn run(a: &ImportArgs, g: &Global, p: &Printer) -> Result<Exit> {
         let region = a
             .home_region
             .clone()
-            .or(g.region.clone())
+            .or(g.aws.region.clone())
             .or_else(|| std::env::var("AWS_REGION").ok())
             .ok_or_else(|| {
                 anyhow!("no home region: pass --home-region (the region the trail was created in)")

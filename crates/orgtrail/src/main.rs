@@ -28,7 +28,7 @@ use printer::Printer;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let printer = Printer::new(cli.global.no_color);
+    let printer = Printer::new(cli.common.no_color);
     match run(&cli, &printer) {
         Ok(code) => code.into(),
         Err(e) => {
@@ -40,17 +40,20 @@ fn main() -> ExitCode {
 
 /// Dispatch to the subcommand; each prints through `p`.
 fn run(cli: &Cli, p: &Printer) -> Result<Exit> {
-    let g = &cli.global;
+    let g = |aws: &cli::AwsArgs| cli::Global {
+        aws: aws.clone(),
+        verbose: cli.common.verbose,
+    };
     match &cli.command {
         Command::Validate { paths } => offline::validate(paths, p),
         Command::Schema => offline::schema(p),
         Command::Completions { shell } => offline::completions(*shell, p),
         Command::Man => offline::man(p),
         Command::IamPolicy(a) => iam_policy::run(a, p),
-        Command::Plan(a) => plan::run(a, g, p),
-        Command::Apply(a) => apply::run(a, g, p),
-        Command::Drift(a) => drift::run(a, g, p),
-        Command::Import(a) => import::run(a, g, p),
-        Command::Verify(a) => verify::run(a, g, p),
+        Command::Plan(a) => plan::run(a, &g(&a.aws), p),
+        Command::Apply(a) => apply::run(a, &g(&a.aws), p),
+        Command::Drift(a) => drift::run(a, &g(&a.aws), p),
+        Command::Import(a) => import::run(a, &g(&a.aws), p),
+        Command::Verify(a) => verify::run(a, &g(&a.aws), p),
     }
 }

@@ -63,13 +63,13 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn aws_options(g: &Global) -> AwsOptions {
     AwsOptions {
-        profile: g.profile.clone(),
-        region: g.region.clone(),
-        endpoint_url: g.endpoint_url.clone(),
-        connect_timeout: Duration::from_secs_f64(g.connect_timeout.max(0.1)),
-        operation_timeout: Duration::from_secs_f64(g.operation_timeout.max(0.1)),
-        max_attempts: g.max_attempts.max(1),
-        max_concurrency: g.max_concurrency.max(1),
+        profile: g.aws.profile.clone(),
+        region: g.aws.region.clone(),
+        endpoint_url: g.aws.endpoint_url.clone(),
+        connect_timeout: Duration::from_secs_f64(g.aws.connect_timeout.max(0.1)),
+        operation_timeout: Duration::from_secs_f64(g.aws.operation_timeout.max(0.1)),
+        max_attempts: g.aws.max_attempts.max(1),
+        max_concurrency: g.aws.max_concurrency.max(1),
     }
 }
 
