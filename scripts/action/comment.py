@@ -39,11 +39,15 @@ def pull_request_number():
 
 
 def find_comment(repo, number, marker):
+    """The bot's own plan comment: its body starts with the marker and it wrote it (a marker in
+    someone else's comment must not take the plan's place)."""
+    bot = os.environ.get("INPUT_BOT") or "github-actions[bot]"
     page = 1
     while True:
         comments = api("GET", f"/repos/{repo}/issues/{number}/comments?per_page=100&page={page}")
         for c in comments:
-            if marker in (c.get("body") or ""):
+            mine = (c.get("user") or {}).get("login") == bot
+            if mine and (c.get("body") or "").startswith(marker):
                 return c["id"]
         if len(comments) < 100:
             return None

@@ -162,8 +162,8 @@ fn pull_request() -> Value {
 fn with_old_comment(method: &str, path: &str) -> Value {
     match (method, path) {
         ("GET", p) if p.ends_with("page=1") => json!([
-            {"id": 3, "body": "LGTM once the plan is clean"},
-            {"id": 7, "body": "<!-- orgtrail-plan: specs/ -->\nold plan"}
+            {"id": 3, "user": {"login": "octocat"}, "body": "<!-- orgtrail-plan: specs/ -->\nnot the bot's"},
+            {"id": 7, "user": {"login": "github-actions[bot]"}, "body": "<!-- orgtrail-plan: specs/ -->\nold plan"}
         ]),
         _ => json!({"id": 7}),
     }
@@ -566,7 +566,18 @@ fn example_workflows_grant_the_permissions_their_steps_need() {
 fn merged_pr(
     fp: String,
     labeled: bool,
-    permission: &'static str,
+    role: &'static str,
+) -> impl Fn(&str, &str) -> Value + Send + 'static {
+    merged_pr_at(fp, labeled, role, "2026-12-01T09:30:00Z")
+}
+
+/// [`merged_pr`] with the label added at `labeled_at` (the plan comment was last updated at
+/// 09:00).
+fn merged_pr_at(
+    fp: String,
+    labeled: bool,
+    role: &'static str,
+    labeled_at: &'static str,
 ) -> impl Fn(&str, &str) -> Value + Send + 'static {
     move |_method: &str, path: &str| {
         let labels = if labeled {
@@ -577,11 +588,18 @@ fn merged_pr(
         if path.contains("/commits/") && path.ends_with("/pulls") {
             json!([{"number": 42, "merged_at": "2026-12-01T10:00:00Z", "labels": labels}])
         } else if path.contains("/issues/42/events") {
-            json!([{"event": "labeled", "label": {"name": "orgtrail-approve-reduction"}, "actor": {"login": "lead"}}])
+            json!([{"event": "labeled", "label": {"name": "orgtrail-approve-reduction"}, "actor": {"login": "lead"}, "created_at": labeled_at}])
         } else if path.contains("/collaborators/lead/permission") {
-            json!({"permission": permission})
+            // GitHub's `permission` says `write` for maintain; `role_name` says which.
+            let permission = if role == "admin" { "admin" } else { "write" };
+            json!({"permission": permission, "role_name": role})
         } else if path.contains("/issues/42/comments") {
-            json!([{"id": 7, "body": format!("<!-- orgtrail-plan: specs/ -->\n### orgtrail plan\n<!-- orgtrail-reductions: {fp} -->\n")}])
+            let forged = "<!-- orgtrail-plan: specs/ -->\n<!-- orgtrail-reductions: sha256:0000000000000000000000000000000000000000000000000000000000000000 -->\n";
+            json!([
+                {"id": 3, "user": {"login": "mallory"}, "updated_at": "2026-12-01T08:00:00Z", "body": forged},
+                {"id": 7, "user": {"login": "github-actions[bot]"}, "updated_at": "2026-12-01T09:00:00Z",
+                 "body": format!("<!-- orgtrail-plan: specs/ -->\n### orgtrail plan\n<!-- orgtrail-reductions: {fp} -->\n")}
+            ])
         } else {
             json!({})
         }
@@ -658,6 +676,17 @@ fn a_reduction_approved_in_review_applies_on_merge_and_no_other() {
     // Approved, but for other reductions than the plan now has: refused.
     let other = format!("sha256:{}", "0".repeat(64));
     assert_eq!(merge(&FakeApi::start(merged_pr(other, true, "admin"))), "1");
+    assert!(moto.writes().is_empty());
+    // Labelled before the plan comment was last updated (a push after the approval): refused.
+    assert_eq!(
+        merge(&FakeApi::start(merged_pr_at(
+            fp.clone(),
+            true,
+            "maintain",
+            "2026-12-01T08:59:00Z"
+        ))),
+        "1"
+    );
     assert!(moto.writes().is_empty());
     // Approved by a maintainer, exactly as reviewed: applied.
     assert_eq!(merge(&FakeApi::start(merged_pr(fp, true, "maintain"))), "0");

@@ -361,6 +361,33 @@ fn aws_iam(moto: &Moto, args: &[&str]) {
     );
 }
 
+/// A role in the management account (moto's IAM) with `policy` as its one inline policy.
+fn role_with_policy(moto: &Moto, name: &str, policy: &str) {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+    aws_iam(
+        moto,
+        &[
+            "create-role",
+            "--role-name",
+            name,
+            "--assume-role-policy-document",
+            trust,
+        ],
+    );
+    aws_iam(
+        moto,
+        &[
+            "put-role-policy",
+            "--role-name",
+            name,
+            "--policy-name",
+            "orgtrail",
+            "--policy-document",
+            policy,
+        ],
+    );
+}
+
 /// An S3 client through the contract layer as `role` (assumed with orgtrail's session name).
 fn s3_as(moto: &Moto, role: &str) -> s3::Client {
     let creds = moto
@@ -404,32 +431,14 @@ fn the_read_role_plans_and_drifts_but_cannot_write_the_bucket() {
     );
     let policy = moto.orgtrail(BIN, &["iam-policy", &spec, "--for", "plan", "--role", read]);
     policy.expect_code(0);
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
-    aws_iam(
-        &moto,
-        &[
-            "create-role",
-            "--role-name",
-            "orgtrail-bucket-read",
-            "--assume-role-policy-document",
-            trust,
-        ],
-    );
-    aws_iam(
-        &moto,
-        &[
-            "put-role-policy",
-            "--role-name",
-            "orgtrail-bucket-read",
-            "--policy-name",
-            "orgtrail-plan",
-            "--policy-document",
-            policy.stdout.trim(),
-        ],
-    );
+    role_with_policy(&moto, "orgtrail-bucket-read", policy.stdout.trim());
 
     moto.orgtrail(BIN, &["apply", &spec, "--auto-approve"])
         .expect_code(0);
+    // From now on apply's role may only write: plan and drift, which read as the read role,
+    // would be refused if they assumed it.
+    let writes_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Put*"],"Resource":"*"}]}"#;
+    role_with_policy(&moto, "orgtrail-bucket-write", writes_only);
     moto.orgtrail(BIN, &["plan", &spec, "--detailed-exitcode"])
         .expect_code(0);
     moto.orgtrail(BIN, &["drift", &spec]).expect_code(0);

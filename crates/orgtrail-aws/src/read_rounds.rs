@@ -84,14 +84,22 @@ fn key_read(s: &Spec) -> Option<KeyRead> {
 }
 
 impl Reads {
-    fn of(specs: &[&Spec], read_buckets: bool) -> Reads {
+    /// `read_only`: the connection is for a command that only reads, which assumes the bucket's
+    /// read role (`bucket.read_role_arn`) when the spec names one, never apply's.
+    fn of(specs: &[&Spec], read_buckets: bool, read_only: bool) -> Reads {
         let keys: BTreeSet<KeyRead> = specs.iter().filter_map(|s| key_read(s)).collect();
         let mut roles: BTreeSet<Role> = keys.iter().filter_map(|k| k.2.clone()).collect();
         if read_buckets {
             roles.extend(specs.iter().filter_map(|s| {
+                let b = &s.bucket;
+                let arn = if read_only {
+                    b.read_role_arn.as_ref().or(b.role_arn.as_ref())
+                } else {
+                    b.role_arn.as_ref()
+                };
                 Some(Role {
-                    arn: s.bucket.role_arn.clone()?,
-                    external_id: s.bucket.external_id.clone(),
+                    arn: arn?.clone(),
+                    external_id: b.external_id.clone(),
                 })
             }));
         }
@@ -280,7 +288,7 @@ impl Aws {
         specs: &[&Spec],
         read_buckets: bool,
     ) -> Result<LiveState, AwsError> {
-        let reads = Reads::of(specs, read_buckets);
+        let reads = Reads::of(specs, read_buckets, self.read_only);
         let want_admins = specs
             .iter()
             .any(|s| s.organization.delegated_administrators.is_some());

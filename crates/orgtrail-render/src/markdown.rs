@@ -157,7 +157,7 @@ fn head(plan: &Plan) -> String {
             "- ☑️ acknowledged `{}` ({}): {}",
             a.code,
             a.spec,
-            a.reason.replace('|', "\\|")
+            inline(&a.reason)
         );
     }
     if no_steps(&mut out, plan, "**No changes.**") {
@@ -320,6 +320,14 @@ pub fn drift_markdown_within(r: &DriftReport, budget: usize) -> String {
     within(head, &sections, budget, &|full, left_out| {
         drift_note(r, full, left_out)
     })
+}
+
+/// A spec's own text on one markdown line: no line break, no `|`, and no HTML comment opener
+/// (the plan comment's markers are HTML comments a reader of the text must not be able to forge).
+fn inline(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+        .replace('|', "\\|")
+        .replace("<!--", "&lt;!--")
 }
 
 /// The label that approves a plan's coverage reductions (checked by scripts/action/approval.py).

@@ -291,10 +291,10 @@ pub struct IamPolicyArgs {
     #[arg(long, requires = "trust")]
     pub github_repo: Option<String>,
     /// The GitHub environment of the apply job (with --trust --for apply)
-    #[arg(long, default_value = "production")]
+    #[arg(long, default_value = "production", requires = "trust")]
     pub environment: String,
     /// The default branch, where the nightly drift and verify jobs run (with --trust)
-    #[arg(long, default_value = "main")]
+    #[arg(long, default_value = "main", requires = "trust")]
     pub branch: String,
     /// A CI role that assumes the bucket or key role (with --trust --role ARN); repeatable
     #[arg(long = "ci-role", requires = "trust")]

@@ -37,6 +37,16 @@ pub fn run(a: &IamPolicyArgs, p: &Printer) -> Result<Exit> {
         .into_iter()
         .filter(|r| *r != a.role && a.role != "all")
         .collect();
+    if a.purpose != IamFor::Apply {
+        for s in &refs {
+            if s.bucket.role_arn.is_some() && s.bucket.read_role_arn.is_none() {
+                p.info(&format!(
+                    "note: bucket `{}` has no `read_role_arn`: this role assumes `role_arn`, apply's role, and could change the bucket; set `bucket.read_role_arn` to a role that only reads",
+                    s.bucket.name
+                ));
+            }
+        }
+    }
     if a.account.is_none() {
         p.info(
             "note: trail and key ARNs name any account (`*`); pass --account <management account id> to pin them to yours",

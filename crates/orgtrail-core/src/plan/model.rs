@@ -504,7 +504,7 @@ impl Plan {
         if reducing.is_empty() {
             return None;
         }
-        let bytes = serde_json::to_vec(&reducing).unwrap_or_default();
+        let bytes = serde_json::to_vec(&reducing).expect("plain JSON values always serialise");
         let hex: String = Sha256::digest(&bytes)
             .iter()
             .map(|b| format!("{b:02x}"))

@@ -25,7 +25,7 @@ pub fn check(cx: &Cx) -> Outcome {
     };
     let action = iam_action(&req.method, &key, &req.query);
     wrong_region(cx, &bucket, &facts)
-        .or_else(|| identity_denies(cx, &bucket, &key, action))
+        .or_else(|| identity_denies(cx, &bucket, &facts, &key, action))
         .or_else(|| not_owner(cx, &bucket, &facts, action))
         .or_else(|| unexpected_owner(cx, &facts))
         .or_else(|| match action {
@@ -201,7 +201,13 @@ fn not_owner(cx: &Cx, bucket: &str, facts: &BucketFacts, action: &str) -> Option
 /// identity-based policy allows the s3:... action", "Policy evaluation logic", IAM user guide:
 /// without an Allow in an identity policy of the caller's own account, the request is implicitly
 /// denied). Judged for assumed roles whose policies moto holds (see `World::role_policies`).
-fn identity_denies(cx: &Cx, bucket: &str, key: &str, action: &str) -> Option<Outcome> {
+fn identity_denies(
+    cx: &Cx,
+    bucket: &str,
+    facts: &BucketFacts,
+    key: &str,
+    action: &str,
+) -> Option<Outcome> {
     let caller = cx.caller();
     let role = caller
         .arn
@@ -233,7 +239,14 @@ fn identity_denies(cx: &Cx, bucket: &str, key: &str, action: &str) -> Option<Out
         .collect();
     let allowed =
         decisions.contains(&Decision::Allow) && !decisions.contains(&Decision::ExplicitDeny);
-    if allowed {
+    // In the bucket's own account a bucket-policy Allow is enough without an identity Allow (the
+    // two are a union within one account).
+    let by_bucket = caller.account == facts.owner
+        && cx
+            .world()
+            .bucket_policy(bucket, facts)
+            .is_some_and(|p| policy::evaluate(&p, &req) == Ok(Decision::Allow));
+    if allowed || by_bucket {
         return None;
     }
     let message = format!(
