@@ -37,11 +37,16 @@ pub fn drift_sarif(r: &DriftReport, tool_version: &str) -> String {
             })
         })
         .collect();
+    document(tool_version, rule_objs, results)
+}
+
+/// One SARIF 2.1.0 run of orgtrail with its rules and results (drift's and verify's).
+pub(crate) fn document(tool_version: &str, rules: Vec<Value>, results: Vec<Value>) -> String {
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "orgtrail", "version": tool_version, "informationUri": "https://github.com/orgtrail/orgtrail", "rules": rule_objs}},
+            "tool": {"driver": {"name": "orgtrail", "version": tool_version, "informationUri": "https://github.com/orgtrail/orgtrail", "rules": rules}},
             "results": results
         }]
     });

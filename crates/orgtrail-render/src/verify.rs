@@ -238,13 +238,5 @@ pub fn verify_sarif(r: &VerifyReport, spec: &str, tool_version: &str) -> String 
             })
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "orgtrail", "version": tool_version, "informationUri": "https://github.com/orgtrail/orgtrail", "rules": rules}},
-            "results": results
-        }]
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    crate::sarif::document(tool_version, rules, results)
 }
