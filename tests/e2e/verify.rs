@@ -397,14 +397,12 @@ fn day_path(t: i64) -> String {
 
 /// The same digest name one second earlier: still this trail's digest of the same hour.
 fn one_second_earlier(key: &str) -> String {
-    let stamp_at = key.len() - "SSZ.json.gz".len();
-    let secs: u32 = key[stamp_at..stamp_at + 2].parse().unwrap();
-    format!(
-        "{}{:02}{}",
-        &key[..stamp_at],
-        (secs + 59) % 60,
-        &key[stamp_at + 2..]
-    )
+    // Earlier, never later (a seconds field of 00 must borrow from the minute): the AWS CLI walks
+    // the digests back from the newest, so it reaches a copy placed before the original.
+    use orgtrail_core::verify::time::{parse_stamp, stamp};
+    let at = key.len() - "YYYYMMDDTHHMMSSZ.json.gz".len();
+    let t = parse_stamp(&key[at..at + 16]).expect("a digest name's instant");
+    format!("{}{}{}", &key[..at], stamp(t - 1), &key[at + 16..])
 }
 
 /// Every account × region × hour delivered and untouched: exit 0, every cell verified, the AWS
