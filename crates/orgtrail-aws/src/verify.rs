@@ -133,8 +133,14 @@ impl Aws {
         let enabled = if trail.multi_region {
             let futs = chosen
                 .iter()
-                .map(|a| self.enabled_regions(&a.id, a.id == management));
-            Some(futures_all(futs.collect()).await?)
+                .map(|a| {
+                    let (aws, id) = (self.clone(), a.id.clone());
+                    let is_management = id == management;
+                    async move { aws.enabled_regions(&id, is_management).await }
+                })
+                .collect();
+            let sets: Result<Vec<_>, VerifyError> = join_all(futs).await.into_iter().collect();
+            Some(sets?)
         } else {
             None
         };
@@ -270,41 +276,4 @@ impl Aws {
         }
         Ok(out)
     }
-}
-
-/// Run fallible futures concurrently; the first error wins.
-async fn futures_all<T, F>(futs: Vec<F>) -> Result<Vec<T>, VerifyError>
-where
-    F: std::future::Future<Output = Result<T, VerifyError>>,
-{
-    let mut out = Vec::with_capacity(futs.len());
-    let results = futures_join(futs).await;
-    for r in results {
-        out.push(r?);
-    }
-    Ok(out)
-}
-
-/// Poll every future of `futs` concurrently on the current task.
-async fn futures_join<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futs.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, slot) in pinned.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    done.into_iter().flatten().collect()
 }

@@ -1,7 +1,9 @@
 //! The bottom layer: plain data every other module shares. The live state as read from AWS
-//! ([`live`]), a trail's identity and settings ([`trail`]), where a trail records ([`scope`]).
+//! ([`live`]), a trail's identity and settings ([`trail`]), where a trail records ([`scope`]),
+//! hashes as hex ([`hex`]).
 //! Nothing here imports another module of the crate.
 
+pub mod hex;
 pub mod live;
 pub(crate) mod names;
 pub mod scope;

@@ -494,7 +494,6 @@ impl Plan {
     /// the reducing steps' kind, target and exact call, in plan order; `None` without any.
     /// `orgtrail apply --approved-reductions` applies reductions only when they are exactly these.
     pub fn reductions_fingerprint(&self) -> Option<String> {
-        use sha2::{Digest, Sha256};
         let reducing: Vec<serde_json::Value> = self
             .steps
             .iter()
@@ -505,11 +504,7 @@ impl Plan {
             return None;
         }
         let bytes = serde_json::to_vec(&reducing).expect("plain JSON values always serialise");
-        let hex: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Some(format!("sha256:{hex}"))
+        Some(format!("sha256:{}", crate::model::hex::sha256_hex(&bytes)))
     }
 
     pub fn has_errors(&self) -> bool {

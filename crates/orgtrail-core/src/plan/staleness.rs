@@ -7,14 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::model::{Plan, SpecInput};
 use crate::model::LiveState;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
+use crate::model::hex::{hex, sha256_hex};
 
 /// Per-read hashes of the live state (health excluded: it changes on its own). Keys name the
 /// read with what makes it unique (bucket and region, trail ARN, home region, key and trail),

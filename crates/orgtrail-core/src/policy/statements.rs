@@ -24,7 +24,7 @@ fn sid(kind: &str, t: &TrailRef) -> String {
         .take(40)
         .collect();
     let hash = Sha256::digest(t.trail_arn().as_bytes());
-    let short: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let short = crate::model::hex::hex(&hash[..4]);
     format!("{kind}{name}{short}")
 }
 

@@ -217,9 +217,7 @@ impl Digest {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::model::hex::hex;
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
