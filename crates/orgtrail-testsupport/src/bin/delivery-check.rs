@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use orgtrail_testsupport::awscli::{CliVerdict, validate_logs};
-use orgtrail_testsupport::delivery::{Delivered, Simulator, Trail, tamper};
+use orgtrail_testsupport::delivery::{Delivered, Simulator, Trail, digest, tamper};
 
 const DAY0: i64 = 1_793_491_200; // 2026-11-01T00:00:00Z
 const HOURS: u32 = 6;
@@ -159,13 +159,11 @@ fn tampering(c: &mut Check) {
         let from = d[3].digest_key.clone();
         // One second earlier in the name: still the trail's digest, the next the validator
         // looks at once the original is not found.
-        let n = from.len();
-        let secs: u32 = from[n - 11..n - 9].parse().expect("seconds");
-        let to = format!(
-            "{}{:02}{}",
-            &from[..n - 11],
-            (secs + 59) % 60,
-            &from[n - 9..]
+        // (A seconds field of 00 borrows from the minute: the copy must sort before the original.)
+        let end = d[3].end;
+        let to = from.replace(
+            &digest::compact_seconds(end),
+            &digest::compact_seconds(end - 1),
         );
         tamper::move_digest(&s(sim), &from, &to).expect("tamper");
         vec![
