@@ -305,6 +305,22 @@ pub struct FieldSelector {
     pub not_ends_with: Vec<String>,
 }
 
+impl FieldSelector {
+    /// Each condition's values sorted (their order carries no meaning), for comparison.
+    pub fn sort_values(&mut self) {
+        for v in [
+            &mut self.equals,
+            &mut self.starts_with,
+            &mut self.ends_with,
+            &mut self.not_equals,
+            &mut self.not_starts_with,
+            &mut self.not_ends_with,
+        ] {
+            v.sort();
+        }
+    }
+}
+
 /// An advanced event selector.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -149,23 +149,47 @@ impl Selectors {
         Selectors::Basic(vec![EventSelector::aws_default()])
     }
 
-    /// Sort for comparison: selector order carries no meaning.
-    pub fn normalised(mut self) -> Self {
-        match &mut self {
-            Selectors::Basic(v) => {
-                if v.is_empty() {
-                    return Selectors::aws_default();
+    /// The canonical form, for comparison: every list sorted at every level (CloudTrail gives
+    /// no meaning to the order of selectors, their data resources and values, field selectors
+    /// or their values), and no selectors at all read as AWS's default.
+    pub fn normalised(self) -> Self {
+        match self.or_default() {
+            Selectors::Basic(mut v) => {
+                for s in &mut v {
+                    s.exclude_management_event_sources.sort();
+                    for r in &mut s.data_resources {
+                        r.values.sort();
+                    }
+                    s.data_resources.sort();
                 }
                 v.sort();
+                Selectors::Basic(v)
             }
-            Selectors::Advanced(v) => {
-                if v.is_empty() {
-                    return Selectors::aws_default();
+            Selectors::Advanced(mut v) => {
+                for s in &mut v {
+                    for f in &mut s.field_selectors {
+                        f.sort_values();
+                    }
+                    s.field_selectors.sort();
                 }
                 v.sort();
+                Selectors::Advanced(v)
             }
         }
-        self
+    }
+
+    /// In the order written (the order a reviewer reads in the spec and in the plan); only no
+    /// selectors at all read as AWS's default.
+    pub fn or_default(self) -> Self {
+        let empty = match &self {
+            Selectors::Basic(v) => v.is_empty(),
+            Selectors::Advanced(v) => v.is_empty(),
+        };
+        if empty {
+            Selectors::aws_default()
+        } else {
+            self
+        }
     }
 }
 

@@ -53,7 +53,8 @@ pub(crate) fn desired(
         (Some(b), None) => Selectors::Basic(b.clone()),
         (None, None) => Selectors::aws_default(),
     }
-    .normalised();
+    // In the spec's order, which the plan shows; compared normalised.
+    .or_default();
     Desired {
         arn: trail_arn(partition, &t.home_region, account, &t.name),
         region: t.home_region.clone(),

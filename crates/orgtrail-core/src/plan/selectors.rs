@@ -45,7 +45,7 @@ fn put_insight_selectors(t: &Target, reason: &str, live: &[InsightSelector], d: 
 /// A new trail starts with AWS's default selector and no insights.
 pub(crate) fn for_new_trail(out: &mut Out, t: &Target, d: &Desired) {
     let default = Selectors::aws_default();
-    if d.selectors != default {
+    if d.selectors.clone().normalised() != default {
         out.step(
             // A trail that does not exist yet has no coverage to lose.
             put_event_selectors(t, "the spec sets event selectors", &default, &d.selectors),
@@ -80,7 +80,7 @@ fn selectors_reason(gained: &[String], loses: bool) -> String {
 
 /// An existing trail's selectors, replaced when they differ (order carries no meaning).
 pub(crate) fn update(out: &mut Out, t: &Target, live: &TrailState, d: &Desired) {
-    if live.selectors.clone().normalised() != d.selectors {
+    if live.selectors.clone().normalised() != d.selectors.clone().normalised() {
         let lost = coverage::selectors(&live.selectors, &d.selectors);
         let restored = coverage::selectors(&d.selectors, &live.selectors);
         let gained = coverage::events_added(&live.selectors, &d.selectors);

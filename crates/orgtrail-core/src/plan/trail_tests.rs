@@ -296,3 +296,57 @@ fn the_documented_basic_to_advanced_recipe_logs_the_same_events() {
         "the spec's selectors log the same events in another form"
     );
 }
+
+/// Item 7 of the first-hour review: the plan shows selectors in the spec's order (values, data
+/// resources, field selectors, selectors), while a live trail holding the same selectors in
+/// another order is no change.
+#[test]
+fn selectors_keep_the_specs_order_and_a_reordering_is_no_change() {
+    let s = spec(concat!(
+        "  advanced_event_selectors:\n",
+        "    - name: z-s3\n      field_selectors:\n",
+        "        - {field: resources.type, equals: [AWS::S3::Object]}\n",
+        "        - {field: eventCategory, equals: [Data]}\n",
+        "        - field: resources.ARN\n          starts_with: [\"arn:aws:s3:::zeta/\", \"arn:aws:s3:::alpha/\"]\n",
+        "    - name: a-mgmt\n      field_selectors:\n",
+        "        - {field: eventCategory, equals: [Management]}\n",
+    ));
+    let mut live = in_sync(&[&s]);
+    live.trails[0].trail.as_mut().unwrap().selectors = Selectors::aws_default();
+    let p = plan_of(&[&s], &live);
+    let step = p
+        .steps
+        .iter()
+        .find(|s| s.kind == StepKind::PutEventSelectors)
+        .expect("a selector step");
+    let Action::PutEventSelectors {
+        selectors: Selectors::Advanced(sel),
+        ..
+    } = &step.action
+    else {
+        panic!("{:?}", step.action)
+    };
+    let names: Vec<_> = sel
+        .iter()
+        .map(|x| x.name.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["z-s3", "a-mgmt"]);
+    let fields: Vec<_> = sel[0]
+        .field_selectors
+        .iter()
+        .map(|f| f.field.as_str())
+        .collect();
+    assert_eq!(fields, ["resources.type", "eventCategory", "resources.ARN"]);
+    assert_eq!(
+        sel[0].field_selectors[2].starts_with,
+        ["arn:aws:s3:::zeta/", "arn:aws:s3:::alpha/"]
+    );
+    // The same selectors in AWS's (sorted) order: nothing to do.
+    live.trails[0].trail.as_mut().unwrap().selectors =
+        Selectors::Advanced(sel.clone()).normalised();
+    assert!(
+        plan_of(&[&s], &live).steps.is_empty(),
+        "{:?}",
+        kinds(&plan_of(&[&s], &live))
+    );
+}

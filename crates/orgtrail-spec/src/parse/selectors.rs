@@ -1,5 +1,6 @@
 //! `trail.event_selectors` and `trail.advanced_event_selectors` -> [`EventSelector`]s and
-//! [`AdvancedEventSelector`]s (each list sorted, so equal selectors compare equal). Advanced
+//! [`AdvancedEventSelector`]s, every list in the order written: a plan shows the spec's
+//! order, and orgtrail-core compares selectors sorted (`Selectors::normalised`). Advanced
 //! field selectors are checked against the table of [`crate::selector_fields`].
 
 use serde_saphyr::Spanned;
@@ -58,7 +59,8 @@ fn event_selectors(cx: &mut Cx, n: &Spanned<Node>) -> Vec<EventSelector> {
     out
 }
 
-/// One basic selector, its lists sorted.
+/// One basic selector, its lists in the order written (a plan shows them so; they are compared
+/// sorted).
 fn event_selector(cx: &mut Cx, n: &Spanned<Node>, path: &str) -> Option<EventSelector> {
     let f = cx.fields(
         n,
@@ -72,8 +74,7 @@ fn event_selector(cx: &mut Cx, n: &Spanned<Node>, path: &str) -> Option<EventSel
     )?;
     let rw = read_write_type(cx, &f, path);
     let mgmt = cx.bool_or(&f, "include_management_events", true);
-    let mut excl = cx.string_list(&f, "exclude_management_event_sources");
-    excl.sort();
+    let excl = cx.string_list(&f, "exclude_management_event_sources");
     let resources = data_resources(cx, &f, path);
     Some(EventSelector {
         read_write_type: rw,
@@ -134,7 +135,7 @@ fn is_s3_object_prefix(v: &str) -> bool {
     }
 }
 
-/// `data_resources`, sorted, each with its values sorted.
+/// `data_resources`, in the order written.
 fn data_resources(cx: &mut Cx, f: &Fields, path: &str) -> Vec<DataResource> {
     let mut resources = Vec::new();
     if let Some(dr) = f.map.get("data_resources") {
@@ -145,7 +146,7 @@ fn data_resources(cx: &mut Cx, f: &Fields, path: &str) -> Vec<DataResource> {
                 continue;
             };
             let ty = cx.req_string(&df, "type");
-            let mut values = cx.string_list(&df, "values");
+            let values = cx.string_list(&df, "values");
             if let (Some((t, _)), Some(at)) = (&ty, df.map.get("values")) {
                 for v in &values {
                     if let Some((msg, help)) = s3_object_value(t, v) {
@@ -153,7 +154,6 @@ fn data_resources(cx: &mut Cx, f: &Fields, path: &str) -> Vec<DataResource> {
                     }
                 }
             }
-            values.sort();
             if let Some((t, _)) = ty {
                 resources.push(DataResource {
                     resource_type: t,
@@ -162,7 +162,6 @@ fn data_resources(cx: &mut Cx, f: &Fields, path: &str) -> Vec<DataResource> {
             }
         }
     }
-    resources.sort();
     resources
 }
 
@@ -178,7 +177,7 @@ fn advanced_selectors(cx: &mut Cx, n: &Spanned<Node>) -> Vec<AdvancedEventSelect
     out
 }
 
-/// One advanced selector, its field selectors checked against the table and sorted.
+/// One advanced selector, its field selectors checked against the table, in the order written.
 fn advanced_selector(cx: &mut Cx, n: &Spanned<Node>, path: &str) -> Option<AdvancedEventSelector> {
     let f = cx.fields(n, path, &["name", "field_selectors"])?;
     let name = cx.opt_string(&f, "name").map(|s| s.0);
@@ -204,14 +203,14 @@ fn advanced_selector(cx: &mut Cx, n: &Spanned<Node>, path: &str) -> Option<Advan
     if !fs_items.is_empty() {
         check_selector_fields(cx, fs, &fsp, &fields, &located);
     }
-    fields.sort();
     Some(AdvancedEventSelector {
         name,
         field_selectors: fields,
     })
 }
 
-/// One field selector (its values sorted), and where its parts are, for later errors.
+/// One field selector (its values in the order written), and where its parts are, for later
+/// errors.
 fn field_selector<'a>(
     cx: &mut Cx,
     n: &'a Spanned<Node>,
@@ -240,16 +239,6 @@ fn field_selector<'a>(
         not_starts_with: cx.string_list(&ff, "not_starts_with"),
         not_ends_with: cx.string_list(&ff, "not_ends_with"),
     };
-    for v in [
-        &mut sel.equals,
-        &mut sel.starts_with,
-        &mut sel.ends_with,
-        &mut sel.not_equals,
-        &mut sel.not_starts_with,
-        &mut sel.not_ends_with,
-    ] {
-        v.sort();
-    }
     sel.field = field?.0;
     Some((sel, ff))
 }
