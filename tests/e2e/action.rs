@@ -464,19 +464,19 @@ fn the_installer_takes_a_release_binary_only_with_its_checksum() {
     assert!(sum.ends_with(&format!("  {name}\n")), "{sum}");
     // Serve the release directory as GitHub's download URL would.
     let port = orgtrail_testsupport_free_port();
-    let mut server = Command::new("python3")
-        .args([
-            "-m",
-            "http.server",
-            "--bind",
-            "127.0.0.1",
-            &port.to_string(),
-        ])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let _server = orgtrail_testsupport::Reaped::spawn(
+        Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+            ])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+    );
     let base = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -513,8 +513,6 @@ fn the_installer_takes_a_release_binary_only_with_its_checksum() {
     .unwrap();
     let bad = dir.path().join("bad");
     let refused = install(&bad);
-    let _ = server.kill();
-    let _ = server.wait();
     assert!(!refused.status.success());
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("does not match"),

@@ -140,14 +140,14 @@ fn cargo_install_from_the_checkout_puts_a_working_orgtrail_in_bin() {
 #[test]
 fn the_demo_talks_from_its_first_second_without_ansi_when_piped() {
     let started = Instant::now();
-    let mut child = Command::new(repo_root().join("scripts/demo"))
-        .current_dir(repo_root())
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = orgtrail_testsupport::Reaped::spawn(
+        Command::new(repo_root().join("scripts/demo"))
+            .current_dir(repo_root())
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let mut stdout = child.stdout.take().unwrap();
     let mut first = [0u8; 1];
     stdout.read_exact(&mut first).unwrap();

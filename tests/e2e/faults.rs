@@ -158,12 +158,11 @@ fn kill_9_at_every_step_boundary_then_rerun_converges() {
         proxy.stats.writes.store(0, Ordering::SeqCst);
         proxy.stats.hung.store(false, Ordering::SeqCst);
         proxy.set_mode(Mode::HangOnWrite { n, forward });
-        let mut child = moto
-            .command(BIN, &["apply", &spec, "--auto-approve"], &proxy.endpoint)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = orgtrail_testsupport::Reaped::spawn(
+            moto.command(BIN, &["apply", &spec, "--auto-approve"], &proxy.endpoint)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null()),
+        );
         let deadline = Instant::now() + Duration::from_secs(30);
         while !proxy.stats.hung.load(Ordering::SeqCst) {
             assert!(Instant::now() < deadline, "write {n} never arrived");

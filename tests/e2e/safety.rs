@@ -152,23 +152,23 @@ fn an_edit_made_while_apply_waits_for_confirmation_is_not_overwritten() {
     let (moto, _org) = greenfield();
     moto.enable_trusted_access();
     // `script` gives orgtrail a terminal, so it asks.
-    let mut child = moto
-        .command(
-            "script",
-            &[
-                "-q",
-                "-e",
-                "-c",
-                &format!("{BIN} apply specs/org-trail.yaml"),
-                "/dev/null",
-            ],
-            moto.aws_endpoint(),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script");
+    let mut child = orgtrail_testsupport::Reaped::spawn(
+        &mut moto
+            .command(
+                "script",
+                &[
+                    "-q",
+                    "-e",
+                    "-c",
+                    &format!("{BIN} apply specs/org-trail.yaml"),
+                    "/dev/null",
+                ],
+                moto.aws_endpoint(),
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let seen = Arc::new(Mutex::new(String::new()));
     let mut out = child.stdout.take().unwrap();
     let sink = Arc::clone(&seen);

@@ -15,11 +15,13 @@ pub mod delivery;
 pub mod local;
 pub mod moto;
 pub mod proxy;
+pub mod reaped;
 pub mod recorder;
 pub mod run;
 
 pub use local::{TempDir, base64_decode, http_status, repo_root, write_spec};
 pub use moto::{ACCESS_KEY, MANAGEMENT_EMAIL, Moto, SECRET_KEY};
+pub use reaped::Reaped;
 pub use recorder::Request;
 pub use run::Run;
 
