@@ -153,21 +153,20 @@ fn an_edit_made_while_apply_waits_for_confirmation_is_not_overwritten() {
     moto.enable_trusted_access();
     // `script` gives orgtrail a terminal, so it asks.
     let mut child = orgtrail_testsupport::Reaped::spawn(
-        &mut moto
-            .command(
-                "script",
-                &[
-                    "-q",
-                    "-e",
-                    "-c",
-                    &format!("{BIN} apply specs/org-trail.yaml"),
-                    "/dev/null",
-                ],
-                moto.aws_endpoint(),
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
+        moto.command(
+            "script",
+            &[
+                "-q",
+                "-e",
+                "-c",
+                &format!("{BIN} apply specs/org-trail.yaml"),
+                "/dev/null",
+            ],
+            moto.aws_endpoint(),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped()),
     );
     let seen = Arc::new(Mutex::new(String::new()));
     let mut out = child.stdout.take().unwrap();
