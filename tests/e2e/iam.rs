@@ -83,6 +83,11 @@ fn every_branch() -> Specs {
     let hardened =
         std::fs::read_to_string(repo_root().join("specs/hardened-log-archive.yaml")).unwrap();
     specs.write("hardened.yaml", &hardened);
+    // Guardrails: the organization's policies read and written.
+    specs.write(
+        "guarded.yaml",
+        "version: 1\nbucket:\n  name: guarded-logs\n  account: \"111122223333\"\n  role_arn: arn:aws:iam::111122223333:role/orgtrail-bucket\n  create: false\n  policy: verify\ntrail:\n  name: guarded-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"arn:aws:iam::123456789012:role/ci\"]\n",
+    );
     specs.write(
         "stopped.yaml",
         "version: 1\norganization:\n  all_features: false\n  trusted_access: false\nbucket:\n  name: own-logs\n  policy: verify\n  account: \"999999999999\"\ntrail:\n  name: own-trail\n  home_region: us-east-2\n  organization: false\n  logging: false\n",

@@ -51,7 +51,10 @@ fn jitter(max: Duration) -> Duration {
 fn is_idempotent(action: &Action) -> bool {
     !matches!(
         action,
-        Action::CreateTrail { .. } | Action::CreateBucket { .. } | Action::EnableAllFeatures
+        Action::CreateTrail { .. }
+            | Action::CreateBucket { .. }
+            | Action::EnableAllFeatures
+            | Action::CreatePolicy { .. }
     )
 }
 
@@ -236,6 +239,12 @@ impl Aws {
             Action::StopLogging { region, trail_arn } => {
                 self.set_logging(region, trail_arn, false).await
             }
+            Action::EnablePolicyType { .. }
+            | Action::CreatePolicy { .. }
+            | Action::UpdatePolicy { .. }
+            | Action::AttachPolicy { .. }
+            | Action::DetachPolicy { .. }
+            | Action::DeletePolicy { .. } => self.execute_policy(action).await,
         }
     }
 

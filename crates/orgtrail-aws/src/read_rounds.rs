@@ -310,6 +310,16 @@ impl Aws {
             .iter()
             .map(|s| trail_live(s, &r1, &ours, &r2))
             .collect();
+        // Guardrails are the management account's: only it may list the organization's policies,
+        // and SCPs need all features. Read only for specs with `guardrails:` (a spec that drops
+        // the section leaves its policies in place: docs/guardrails.md).
+        let guarded = specs.iter().any(|s| s.guardrails.is_some());
+        let policies = match &r1.org {
+            Some(o) if guarded && o.management_account == r1.caller.account && o.all_features => {
+                Some(self.org_policies(specs).await?)
+            }
+            _ => None,
+        };
         let organization = match r1.org {
             None => None,
             Some(o) => {
@@ -323,6 +333,7 @@ impl Aws {
                     management_account: o.management_account,
                     trusted_access: tolerate_member(member, r1.trusted_access)?,
                     delegated_admins: tolerate_member(member, r2.admins)?,
+                    policies,
                 })
             }
         };

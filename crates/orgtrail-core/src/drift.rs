@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{LiveState, TrailHealth};
-use crate::plan::{FieldChange, Finding, FindingCode, Plan, Severity, Step, StepKind};
+use crate::plan::{Action, FieldChange, Finding, FindingCode, Plan, Severity, Step, StepKind};
 
 /// Version of the drift JSON format.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
@@ -66,6 +66,12 @@ crate::model::names::named! {
         DigestDeliveryError => "digest-delivery-error",
         EventSelectorsDrift => "event-selectors-drift",
         EventsNotLogged => "events-not-logged",
+        GuardrailDetached => "guardrail-detached",
+        GuardrailDrift => "guardrail-drift",
+        GuardrailExtra => "guardrail-extra",
+        GuardrailMissing => "guardrail-missing",
+        GuardrailTypeDisabled => "guardrail-type-disabled",
+        GuardrailWeakened => "guardrail-weakened",
         InsightsDrift => "insights-drift",
         InsightsOff => "insights-off",
         LoggingOn => "logging-on",
@@ -234,10 +240,49 @@ fn describe_bucket(step: &Step, t: &str, pick: Pick) -> (DriftRule, String) {
     }
 }
 
+/// (rule id, message) of a guardrail step.
+fn describe_guardrail(step: &Step, t: &str, pick: Pick) -> (DriftRule, String) {
+    match &step.action {
+        Action::EnablePolicyType { policy_type, .. } => (
+            DriftRule::GuardrailTypeDisabled,
+            format!(
+                "{}s are disabled on the organization's root",
+                policy_type.short()
+            ),
+        ),
+        Action::CreatePolicy { .. } => (
+            DriftRule::GuardrailMissing,
+            format!("{t} does not exist (deleted?)"),
+        ),
+        Action::AttachPolicy { target, .. } => (
+            DriftRule::GuardrailDetached,
+            format!("{t} is not attached to {target} (detached?)"),
+        ),
+        Action::DetachPolicy { target, .. } => (
+            DriftRule::GuardrailExtra,
+            format!("{t} is attached to {target}, which the spec does not name"),
+        ),
+        Action::DeletePolicy { .. } => (
+            DriftRule::GuardrailExtra,
+            format!("{t} exists, the spec has no such guardrail"),
+        ),
+        _ => (
+            pick.of(DriftRule::GuardrailWeakened, DriftRule::GuardrailDrift),
+            format!("{t} differs from the spec (edited?)"),
+        ),
+    }
+}
+
 /// (rule id, message) of a step, picked by whether it restores coverage.
 fn describe(step: &Step, lost: bool) -> (DriftRule, String) {
     let (t, pick) = (&step.target, Pick(lost));
     match step.kind {
+        StepKind::EnablePolicyType
+        | StepKind::CreatePolicy
+        | StepKind::UpdatePolicy
+        | StepKind::AttachPolicy
+        | StepKind::DetachPolicy
+        | StepKind::DeletePolicy => describe_guardrail(step, t, pick),
         StepKind::CreateTrail => (
             DriftRule::TrailMissing,
             format!("trail {t} does not exist (deleted?)"),

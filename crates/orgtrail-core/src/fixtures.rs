@@ -31,6 +31,7 @@ pub(crate) fn org() -> OrgState {
         management_account: MGMT.into(),
         trusted_access: true,
         delegated_admins: Vec::new(),
+        policies: None,
     }
 }
 

@@ -40,7 +40,15 @@ pub fn resource_of(step: &Step) -> Resource {
         | Action::EnableTrustedAccess
         | Action::DisableTrustedAccess
         | Action::RegisterDelegatedAdmin { .. }
-        | Action::DeregisterDelegatedAdmin { .. } => Resource::Organization,
+        | Action::DeregisterDelegatedAdmin { .. }
+        // Guardrail steps re-read the organization: a policy changed meanwhile is converged
+        // by the next plan (policies carry no version to compare).
+        | Action::EnablePolicyType { .. }
+        | Action::CreatePolicy { .. }
+        | Action::UpdatePolicy { .. }
+        | Action::AttachPolicy { .. }
+        | Action::DetachPolicy { .. }
+        | Action::DeletePolicy { .. } => Resource::Organization,
         Action::CreateBucket { bucket, .. }
         | Action::PutBucketOwnershipControls { bucket, .. }
         | Action::PutPublicAccessBlock { bucket }

@@ -80,6 +80,7 @@ pub fn probe(trail: &str, home_region: &str) -> Spec {
             expected_events_per_month: None,
         },
         acknowledge: Vec::new(),
+        guardrails: None,
     }
 }
 
@@ -131,6 +132,7 @@ pub fn spec_of(
         bucket: b,
         trail: trail_of(t, own_deliveries.is_some()),
         acknowledge: Vec::new(),
+        guardrails: None,
     };
     Imported {
         spec,

@@ -318,6 +318,7 @@ fn organization(org_trail: bool) -> impl Strategy<Value = OrgState> {
         management_account: MGMT.into(),
         trusted_access: trusted || org_trail,
         delegated_admins: Vec::new(),
+        policies: None,
     })
 }
 

@@ -19,8 +19,10 @@ use serde_json::{Map, Value, json};
 
 use crate::model::CLOUDTRAIL_SERVICE;
 
+#[path = "least_privilege_guardrails.rs"]
+mod guardrails;
 #[path = "least_privilege_verify.rs"]
-mod verify; // `--for verify`'s grants, added to `Grants`
+mod verify; // `--for verify`'s grants, added to `Grants` // `guardrails:`'s grants, added to `Grants`
 
 /// Which command the policy is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +184,7 @@ impl Grants<'_> {
             return;
         }
         self.caller_and_organization(s);
+        self.guardrails(s);
         self.trail(s);
         self.bucket(s);
         self.kms(s);

@@ -3,8 +3,8 @@
 //! mapping of a live trail to a spec (import), and the judgement of delivered digests and logs
 //! (verify).
 //!
-//! Modules are layered bottom to top: `model` -> `iam` -> `coverage`, `kms` -> `policy` ->
-//! `plan` -> `drift`, `guard`, `import`, `least_privilege` -> `trust`; `verify` stands on `model` alone;
+//! Modules are layered bottom to top: `model` -> `iam` -> `coverage`, `kms` -> `policy`,
+//! `guardrails` -> `plan` -> `drift`, `guard`, `import`, `least_privilege` -> `trust`; `verify` stands on `model` alone;
 //! none imports a layer above it
 //! (`scripts/check-layers` keeps it so).
 //!
@@ -17,6 +17,7 @@ pub mod drift;
 #[cfg(test)]
 mod fixtures;
 pub mod guard;
+pub mod guardrails;
 pub mod iam;
 pub mod import;
 mod kms;

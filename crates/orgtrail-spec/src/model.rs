@@ -41,6 +41,47 @@ pub struct Spec {
     /// of the warning on every plan, apply and PR comment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acknowledge: Vec<Acknowledgement>,
+    /// Organization policies that protect the trail, bucket, key and log group the spec
+    /// manages, and alerts on attempts to change them (docs/guardrails.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrails: Option<Guardrails>,
+}
+
+/// `guardrails:`: a service control policy that denies changes to what the spec manages to
+/// every principal but the exempt ones, a resource control policy that keeps the bucket and
+/// key inside the organization, and alerts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Guardrails {
+    /// IAM principals that may still change what the spec manages (CI roles, break-glass), by
+    /// ARN; `*` may stand for part of a name. The spec's own roles (`bucket.role_arn`,
+    /// `trail.kms_role_arn`) are added.
+    #[serde(default)]
+    pub exempt_principals: Vec<String>,
+    /// Where the policies are attached: `root`, OU ids (`ou-...`) or account ids.
+    #[serde(default = "root_only")]
+    pub attach_to: Vec<String>,
+    /// Deny changes to the trail, bucket, log files, key and log group (SCP).
+    #[serde(default = "yes")]
+    pub scp: bool,
+    /// Deny the bucket and key to principals outside the organization (RCP).
+    #[serde(default = "yes")]
+    pub rcp: bool,
+    /// Alerts on attempts to change what the spec manages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<Alerts>,
+}
+
+fn root_only() -> Vec<String> {
+    vec!["root".to_string()]
+}
+
+/// `guardrails.alerts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    /// The SNS topic EventBridge publishes each alert to (an ARN).
+    pub sns_topic: String,
 }
 
 /// A warning accepted on purpose (`acknowledge:`).

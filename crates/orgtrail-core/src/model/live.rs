@@ -28,6 +28,10 @@ pub struct OrgState {
     pub trusted_access: bool,
     /// Account ids registered as CloudTrail delegated administrators.
     pub delegated_admins: Vec<String>,
+    /// Guardrail policies; `None`: not read (no spec has `guardrails:`, or not the management
+    /// account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<super::org_policies::OrgPolicies>,
 }
 
 /// The log bucket (one GetBucketPolicy: existence, region and policy).

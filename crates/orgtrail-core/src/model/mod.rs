@@ -6,9 +6,11 @@
 pub mod hex;
 pub mod live;
 pub(crate) mod names;
+pub mod org_policies;
 pub mod scope;
 pub mod trail;
 
 pub use live::*;
+pub use org_policies::*;
 pub use scope::*;
 pub use trail::*;

@@ -15,6 +15,8 @@ mod bucket_group;
 pub(crate) mod desired;
 mod feedback;
 mod fields;
+mod guardrails;
+mod guardrails_delivery;
 mod logging;
 mod model;
 mod organization;
@@ -66,6 +68,7 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
         );
     }
     preflight::management_events_logged(&mut out, specs);
+    guardrails::steps(&mut out, specs, live);
     finish(specs, live, out)
 }
 
@@ -151,11 +154,18 @@ fn order(k: StepKind) -> u8 {
         StepKind::PutInsightSelectors => 8,
         StepKind::TagTrail | StepKind::UntagTrail => 9,
         StepKind::StartLogging | StepKind::StopLogging => 10,
+        // Guardrails last: every write before them is made while nothing denies it.
+        StepKind::EnablePolicyType => 11,
+        StepKind::CreatePolicy | StepKind::UpdatePolicy => 12,
+        StepKind::AttachPolicy | StepKind::DetachPolicy => 13,
+        StepKind::DeletePolicy => 14,
     }
 }
 
 #[cfg(test)]
 mod bucket_tests;
+#[cfg(test)]
+mod guardrails_tests;
 #[cfg(test)]
 mod organization_tests;
 #[cfg(test)]

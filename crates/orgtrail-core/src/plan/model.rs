@@ -7,7 +7,7 @@ use orgtrail_spec::{InsightSelector, Spec};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Selectors, TrailSettings};
+use crate::model::{PolicyType, Selectors, TrailSettings};
 
 /// The kind of a step, as shown to reviewers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -38,6 +38,12 @@ pub enum StepKind {
     UntagTrail,
     StartLogging,
     StopLogging,
+    EnablePolicyType,
+    CreatePolicy,
+    UpdatePolicy,
+    AttachPolicy,
+    DetachPolicy,
+    DeletePolicy,
 }
 
 impl StepKind {
@@ -68,6 +74,12 @@ impl StepKind {
         StepKind::UntagTrail,
         StepKind::StartLogging,
         StepKind::StopLogging,
+        StepKind::EnablePolicyType,
+        StepKind::CreatePolicy,
+        StepKind::UpdatePolicy,
+        StepKind::AttachPolicy,
+        StepKind::DetachPolicy,
+        StepKind::DeletePolicy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,11 +109,20 @@ impl StepKind {
             StepKind::UntagTrail => "untag-trail",
             StepKind::StartLogging => "start-logging",
             StepKind::StopLogging => "stop-logging",
+            StepKind::EnablePolicyType => "enable-policy-type",
+            StepKind::CreatePolicy => "create-policy",
+            StepKind::UpdatePolicy => "update-policy",
+            StepKind::AttachPolicy => "attach-policy",
+            StepKind::DetachPolicy => "detach-policy",
+            StepKind::DeletePolicy => "delete-policy",
         }
     }
     /// Whether the step creates something (`+`) rather than changing it (`~`).
     pub fn is_create(self) -> bool {
-        matches!(self, StepKind::CreateBucket | StepKind::CreateTrail)
+        matches!(
+            self,
+            StepKind::CreateBucket | StepKind::CreateTrail | StepKind::CreatePolicy
+        )
     }
 }
 
@@ -260,6 +281,39 @@ pub enum Action {
         region: String,
         trail_arn: String,
     },
+    /// Organizations' EnablePolicyType on the root (management account only).
+    EnablePolicyType {
+        root_id: String,
+        policy_type: PolicyType,
+    },
+    /// CreatePolicy with orgtrail's marker in the description.
+    CreatePolicy {
+        name: String,
+        policy_type: PolicyType,
+        content: String,
+    },
+    UpdatePolicy {
+        policy_id: String,
+        name: String,
+        content: String,
+    },
+    /// AttachPolicy of the policy named `name` (created by an earlier step of the same apply,
+    /// so found by name) to a root, OU or account.
+    AttachPolicy {
+        name: String,
+        policy_type: PolicyType,
+        target: String,
+    },
+    DetachPolicy {
+        policy_id: String,
+        name: String,
+        target: String,
+    },
+    /// DeletePolicy of a policy orgtrail created, once detached everywhere.
+    DeletePolicy {
+        policy_id: String,
+        name: String,
+    },
 }
 
 impl Action {
@@ -290,6 +344,12 @@ impl Action {
             Action::RemoveTags { .. } => StepKind::UntagTrail,
             Action::StartLogging { .. } => StepKind::StartLogging,
             Action::StopLogging { .. } => StepKind::StopLogging,
+            Action::EnablePolicyType { .. } => StepKind::EnablePolicyType,
+            Action::CreatePolicy { .. } => StepKind::CreatePolicy,
+            Action::UpdatePolicy { .. } => StepKind::UpdatePolicy,
+            Action::AttachPolicy { .. } => StepKind::AttachPolicy,
+            Action::DetachPolicy { .. } => StepKind::DetachPolicy,
+            Action::DeletePolicy { .. } => StepKind::DeletePolicy,
         }
     }
 }
@@ -411,6 +471,13 @@ crate::model::names::named! {
         DuplicateManagementEvents => "duplicate-management-events",
         DuplicateTrail => "duplicate-trail",
         EnableAllFeatures => "enable-all-features",
+        GuardrailDeniesDelivery => "guardrail-denies-delivery",
+        GuardrailLocksOutCaller => "guardrail-locks-out-caller",
+        GuardrailNameTaken => "guardrail-name-taken",
+        GuardrailTargetLimit => "guardrail-target-limit",
+        GuardrailTooLarge => "guardrail-too-large",
+        GuardrailUnenforceable => "guardrail-unenforceable",
+        GuardrailsUnreadable => "guardrails-unreadable",
         KmsKeyDisabled => "kms-key-disabled",
         KmsKeyMissing => "kms-key-missing",
         KmsKeyPolicy => "kms-key-policy",

@@ -14,6 +14,7 @@ mod acknowledge;
 mod bucket;
 mod cx;
 mod fields;
+mod guardrails;
 mod insights;
 mod node;
 mod organization;
@@ -57,7 +58,14 @@ fn spec(cx: &mut Cx, root: &Spanned<Node>) -> Option<Spec> {
     let f = cx.fields(
         root,
         "",
-        &["version", "organization", "bucket", "trail", "acknowledge"],
+        &[
+            "version",
+            "organization",
+            "bucket",
+            "trail",
+            "acknowledge",
+            "guardrails",
+        ],
     )?;
     let version = version(cx, root, f.map.get("version").copied());
     let organization = match f.present("organization") {
@@ -72,12 +80,16 @@ fn spec(cx: &mut Cx, root: &Spanned<Node>) -> Option<Spec> {
         .present("acknowledge")
         .map(|n| acknowledge::acknowledge(cx, n))
         .unwrap_or_default();
+    let guardrails = f
+        .present("guardrails")
+        .map(|n| guardrails::guardrails(cx, n));
     Some(Spec {
         version: version?,
         organization: organization?,
         bucket: bucket?,
         trail: trail?,
         acknowledge,
+        guardrails: guardrails.flatten(),
     })
 }
 

@@ -1,0 +1,180 @@
+//! Guardrail calls (management account only): EnablePolicyType, CreatePolicy (with orgtrail's
+//! marker in the description), UpdatePolicy, AttachPolicy (the policy found by name: an earlier
+//! step of the same apply may have created it), DetachPolicy, DeletePolicy.
+
+use aws_sdk_organizations::types::PolicyType as SdkType;
+use orgtrail_core::{Action, MANAGED_MARKER, PolicyType};
+
+use crate::client::Aws;
+use crate::error::{AwsError, send};
+
+impl Aws {
+    /// One guardrail step's call.
+    pub(crate) async fn execute_policy(&self, action: &Action) -> Result<(), AwsError> {
+        match action {
+            Action::EnablePolicyType {
+                root_id,
+                policy_type,
+            } => self.enable_policy_type(root_id, *policy_type).await,
+            Action::CreatePolicy {
+                name,
+                policy_type,
+                content,
+            } => self.create_policy(name, *policy_type, content).await,
+            Action::UpdatePolicy {
+                policy_id,
+                name,
+                content,
+            } => self.update_policy(policy_id, name, content).await,
+            Action::AttachPolicy {
+                name,
+                policy_type,
+                target,
+            } => self.attach_policy(name, *policy_type, target).await,
+            Action::DetachPolicy {
+                policy_id,
+                name,
+                target,
+            } => self.detach_policy(policy_id, name, target).await,
+            Action::DeletePolicy { policy_id, name } => self.delete_policy(policy_id, name).await,
+            _ => unreachable!("execute_policy is called for guardrail steps only"),
+        }
+    }
+
+    pub(crate) async fn enable_policy_type(
+        &self,
+        root_id: &str,
+        t: PolicyType,
+    ) -> Result<(), AwsError> {
+        let req = self
+            .organizations()
+            .enable_policy_type()
+            .root_id(root_id)
+            .policy_type(SdkType::from(t.as_str()));
+        send!(
+            req,
+            "organizations:EnablePolicyType",
+            format!("root {root_id}")
+        )
+        .map(drop)
+    }
+
+    pub(crate) async fn create_policy(
+        &self,
+        name: &str,
+        t: PolicyType,
+        content: &str,
+    ) -> Result<(), AwsError> {
+        let req = self
+            .organizations()
+            .create_policy()
+            .name(name)
+            .r#type(SdkType::from(t.as_str()))
+            .description(format!(
+                "{MANAGED_MARKER}: protects the audit trail its spec names (docs/guardrails.md)"
+            ))
+            .content(content);
+        send!(
+            req,
+            "organizations:CreatePolicy",
+            format!("policy `{name}`")
+        )
+        .map(drop)
+    }
+
+    pub(crate) async fn update_policy(
+        &self,
+        id: &str,
+        name: &str,
+        content: &str,
+    ) -> Result<(), AwsError> {
+        let req = self
+            .organizations()
+            .update_policy()
+            .policy_id(id)
+            .content(content);
+        send!(
+            req,
+            "organizations:UpdatePolicy",
+            format!("policy `{name}` ({id})")
+        )
+        .map(drop)
+    }
+
+    pub(crate) async fn attach_policy(
+        &self,
+        name: &str,
+        t: PolicyType,
+        target: &str,
+    ) -> Result<(), AwsError> {
+        let id = self.policy_id(name, t).await?;
+        let req = self
+            .organizations()
+            .attach_policy()
+            .policy_id(&id)
+            .target_id(target);
+        send!(
+            req,
+            "organizations:AttachPolicy",
+            format!("policy `{name}` ({id}) at {target}")
+        )
+        .map(drop)
+    }
+
+    pub(crate) async fn detach_policy(
+        &self,
+        id: &str,
+        name: &str,
+        target: &str,
+    ) -> Result<(), AwsError> {
+        let req = self
+            .organizations()
+            .detach_policy()
+            .policy_id(id)
+            .target_id(target);
+        send!(
+            req,
+            "organizations:DetachPolicy",
+            format!("policy `{name}` ({id}) at {target}")
+        )
+        .map(drop)
+    }
+
+    pub(crate) async fn delete_policy(&self, id: &str, name: &str) -> Result<(), AwsError> {
+        let req = self.organizations().delete_policy().policy_id(id);
+        send!(
+            req,
+            "organizations:DeletePolicy",
+            format!("policy `{name}` ({id})")
+        )
+        .map(drop)
+    }
+
+    /// The id of orgtrail's policy `name` of type `t`.
+    async fn policy_id(&self, name: &str, t: PolicyType) -> Result<String, AwsError> {
+        let mut token = None;
+        loop {
+            let req = self
+                .organizations()
+                .list_policies()
+                .filter(SdkType::from(t.as_str()))
+                .set_next_token(token);
+            let page = send!(
+                req,
+                "organizations:ListPolicies",
+                "the organization's policies"
+            )?;
+            if let Some(p) = page.policies().iter().find(|p| p.name() == Some(name)) {
+                return Ok(p.id().unwrap_or_default().to_string());
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Err(AwsError::data(
+                    "organizations:ListPolicies",
+                    format!("policy `{name}`"),
+                    "the policy an earlier step created is not listed",
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! What changing a guardrail loses, in words: the calls it stops denying (grouped by resource)
+//! and the principals it newly exempts. A reordering, a Sid renamed or a document formatted
+//! otherwise loses nothing. A document orgtrail cannot read is never claimed to protect.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+/// The calls a document denies, as (resource, action) pairs, and the principals its Deny
+/// statements exempt by `aws:PrincipalArn`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Denies {
+    pub pairs: BTreeSet<(String, String)>,
+    pub exempt: BTreeSet<String>,
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The Deny statements of `text`; empty when it is not a policy document.
+pub fn denies(text: &str) -> Denies {
+    let mut out = Denies::default();
+    let Ok(doc) = serde_json::from_str::<Value>(text) else {
+        return out;
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    for st in statements.iter().filter(|s| s["Effect"] == "Deny") {
+        for r in strings(st.get("Resource")) {
+            for a in strings(st.get("Action")) {
+                out.pairs.insert((r.clone(), a));
+            }
+        }
+        let exempt = st
+            .pointer("/Condition/ArnNotLike/aws:PrincipalArn")
+            .or_else(|| st.pointer("/Condition/ArnNotEquals/aws:PrincipalArn"));
+        out.exempt.extend(strings(exempt));
+    }
+    out
+}
+
+/// What going from `from` to `to` loses (both policy texts of one guardrail).
+pub fn lost(what: &str, from: &str, to: &str) -> Vec<String> {
+    let (a, b) = (denies(from), denies(to));
+    let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (r, act) in a.pairs.difference(&b.pairs) {
+        by_resource.entry(r).or_default().push(act);
+    }
+    let mut out: Vec<String> = by_resource
+        .into_iter()
+        .map(|(r, acts)| format!("{what} no longer denies {} on {r}", acts.join(", ")))
+        .collect();
+    if !b.pairs.is_empty() {
+        out.extend(
+            b.exempt
+                .difference(&a.exempt)
+                .map(|p| format!("{what} newly exempts {p}")),
+        );
+    }
+    out
+}
+
+/// What a guardrail protects everywhere it applies, in one line per resource: what detaching or
+/// deleting it loses at `target`.
+pub fn everything(what: &str, text: &str, target: &str) -> Vec<String> {
+    let d = denies(text);
+    let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (r, act) in &d.pairs {
+        by_resource.entry(r).or_default().push(act);
+    }
+    by_resource
+        .into_iter()
+        .map(|(r, acts)| {
+            format!(
+                "{what} at {target} no longer denies {} on {r}",
+                acts.join(", ")
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guardrails::{Protected, scp, text};
+
+    fn protected() -> Protected {
+        Protected {
+            partition: "aws".into(),
+            trail_arn: "arn:aws:cloudtrail:us-east-2:111111111111:trail/org".into(),
+            bucket: "logs".into(),
+            logs_prefix: "AWSLogs/".into(),
+            key_arn: None,
+            log_group_arn: None,
+        }
+    }
+
+    #[test]
+    fn the_same_guardrail_reformatted_loses_nothing() {
+        let doc = scp::document(&protected(), &["arn:aws:iam::111111111111:role/ci".into()]);
+        let pretty = serde_json::to_string_pretty(&doc).unwrap();
+        assert!(lost("the SCP", &pretty, &text(&doc)).is_empty());
+    }
+
+    #[test]
+    fn a_new_exemption_and_an_action_dropped_are_each_named() {
+        let ci = "arn:aws:iam::111111111111:role/ci".to_string();
+        let from = text(&scp::document(&protected(), std::slice::from_ref(&ci)));
+        let mut narrowed = scp::document(
+            &protected(),
+            &[ci, "arn:aws:iam::222222222222:role/*".into()],
+        );
+        narrowed["Statement"][1]["Action"] = serde_json::json!(["s3:DeleteBucket"]);
+        let lines = lost("the SCP", &from, &text(&narrowed));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("s3:PutLifecycleConfiguration")
+                    && l.ends_with("arn:aws:s3:::logs")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"the SCP newly exempts arn:aws:iam::222222222222:role/*".to_string()),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_live_document_is_never_claimed_to_protect() {
+        let to = text(&scp::document(&protected(), &[]));
+        assert!(lost("the SCP", "not json", &to).is_empty());
+        assert!(everything("the SCP", "{}", "r-1").is_empty());
+    }
+}
