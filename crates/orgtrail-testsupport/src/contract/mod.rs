@@ -6,8 +6,10 @@
 //! bucket policy does not let CloudTrail write, one created while trusted access is off, any
 //! account touching any bucket), lacks CloudTrail's delegated-administrator API, answers
 //! GetEventSelectors of a trail without selectors with none where AWS answers its default, and
-//! is strongly consistent. Each rule, its AWS documentation and its test are listed in
-//! docs/aws-contract.md; the rules live in one module per service.
+//! is strongly consistent. It also stores the organization's SCPs and RCPs without applying
+//! them ([`guardrails`] does) and never hands API calls to EventBridge rules ([`alerts`] does).
+//! Each rule, its AWS documentation and its test are listed in docs/aws-contract.md; the rules
+//! live in one module per service.
 //!
 //! The layer reads the state a rule needs from moto itself (as the owning account, with moto's
 //! `x-moto-account-id`), marking those requests with [`wire::MARKER`] so that the recorder's
@@ -20,13 +22,20 @@ pub mod wire;
 pub mod world;
 
 mod account;
+mod alerts;
+mod apicall;
 mod cloudtrail;
 pub mod control;
+mod guardrails;
 mod kms;
 pub mod knobs;
 mod organizations;
+mod orgpolicy;
+pub mod pattern;
 mod request;
 mod s3;
+mod target;
+pub mod testkit;
 
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -144,6 +153,10 @@ fn serve(client: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
 }
 
 fn judge(cx: &Cx) -> Outcome {
+    // The organization's SCPs and RCPs bind before any service's own rules.
+    if let Some(denied) = guardrails::check(cx) {
+        return denied;
+    }
     match cx.req.service.as_str() {
         "s3" => s3::check(cx),
         "cloudtrail" => cloudtrail::check(cx),
@@ -155,6 +168,13 @@ fn judge(cx: &Cx) -> Outcome {
 }
 
 fn respond(cx: &Cx) -> Vec<u8> {
+    let response = answer(cx);
+    // CloudTrail hands the call, allowed or refused, to EventBridge.
+    alerts::deliver(cx, &response);
+    response
+}
+
+fn answer(cx: &Cx) -> Vec<u8> {
     let head = cx.req.method == "HEAD";
     let port = cx.shared.moto_port;
     match judge(cx) {

@@ -426,7 +426,7 @@ impl<'a> Query<'a> {
             head.push_str(&format!(
                 "X-Amz-Target: {t}\r\nContent-Type: application/x-amz-json-1.1\r\n"
             ));
-        } else if self.service == "sts" || self.service == "iam" {
+        } else if matches!(self.service, "sts" | "iam" | "sns" | "sqs") {
             head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
         }
         head.push_str("\r\n");
