@@ -119,9 +119,10 @@ fn import_round_trip(moto: &orgtrail_testsupport::Moto) {
     out.expect_code(0).expect_contains("# default");
     // The same nine reads as a plan, the bucket read once it is known from the trail, with
     // its seven protection reads (public access block, ownership, encryption, versioning,
-    // lifecycle, Object Lock, access logging): what is on is imported as managed.
+    // lifecycle, Object Lock, access logging): what is on is imported as managed; and the
+    // organization's guardrail policies (ListPolicies of SCPs and RCPs).
     let ops: Vec<String> = moto.requests().into_iter().map(|r| r.operation).collect();
-    assert_eq!(ops.len(), 16, "import reads: {ops:?}");
+    assert_eq!(ops.len(), 18, "import reads: {ops:?}");
     assert_eq!(
         ops.iter()
             .filter(|o| o.as_str() == "S3 GET ?policy")

@@ -199,6 +199,30 @@ fn tamper(moto: &Moto, client: &s3::Client, bucket: &str) -> Vec<Option<(String,
     ]
 }
 
+/// S3 as the management account, through the contract layer.
+fn management_s3(moto: &Moto) -> s3::Client {
+    s3_client(
+        moto,
+        moto.aws_endpoint(),
+        Credentials::new(
+            orgtrail_testsupport::ACCESS_KEY,
+            orgtrail_testsupport::SECRET_KEY,
+            None,
+            None,
+            "test",
+        ),
+    )
+}
+
+/// The rules the contract layer refused requests by, in order.
+fn refusal_rules(moto: &Moto) -> Vec<String> {
+    moto.contract()
+        .refusals()
+        .iter()
+        .map(|v| v.rule.to_string())
+        .collect()
+}
+
 /// An SCP denying the log bucket's lifecycle, policy and object deletion unless the caller is
 /// the exempt CI role: the member account's administrator is denied with AWS's SCP wording, the
 /// same calls on another bucket pass, the exempt role passes, and the management account is
@@ -251,30 +275,13 @@ fn scp_denies_a_member_admin_on_the_log_bucket_but_not_the_exempt_role_nor_the_m
         vec![None, None, None],
         "the exempt role"
     );
-    let through_layer = s3_client(
-        &moto,
-        moto.aws_endpoint(),
-        Credentials::new(
-            orgtrail_testsupport::ACCESS_KEY,
-            orgtrail_testsupport::SECRET_KEY,
-            None,
-            None,
-            "test",
-        ),
-    );
     assert_eq!(
-        tamper(&moto, &through_layer, MGMT_BUCKET),
+        tamper(&moto, &management_s3(&moto), MGMT_BUCKET),
         vec![None, None, None],
         "the management account"
     );
-    let rules: Vec<String> = moto
-        .contract()
-        .refusals()
-        .iter()
-        .map(|v| v.rule.to_string())
-        .collect();
     assert_eq!(
-        rules,
+        refusal_rules(&moto),
         [
             "organizations-policy-type-not-enabled",
             "scp-deny",
@@ -448,6 +455,8 @@ fn eventbridge_rule_delivers_the_denied_lifecycle_call_to_the_topics_queue() {
                 .lifecycle_configuration(lifecycle())
                 .send(),
         )
+        .map(drop)
+        .map_err(|e| format!("{e:?}"))
     };
     assert!(put_lifecycle(LOGS).is_err(), "the SCP denies it");
     let events = alerts.drain(&cli);

@@ -18,7 +18,17 @@ fn actions_in(path: &std::path::Path) -> Actions {
     let mut out = BTreeSet::new();
     for part in text.split('"').skip(1).step_by(2) {
         if let Some((svc, action)) = part.split_once(':')
-            && ["sts", "organizations", "s3", "cloudtrail", "kms", "account"].contains(&svc)
+            && [
+                "sts",
+                "organizations",
+                "s3",
+                "cloudtrail",
+                "kms",
+                "account",
+                "events",
+                "sns",
+            ]
+            .contains(&svc)
             && !action.is_empty()
             && action.chars().all(|c| c.is_ascii_alphanumeric())
             && action.starts_with(|c: char| c.is_ascii_uppercase())
@@ -86,7 +96,7 @@ fn every_branch() -> Specs {
     // Guardrails: the organization's policies read and written.
     specs.write(
         "guarded.yaml",
-        "version: 1\nbucket:\n  name: guarded-logs\n  account: \"111122223333\"\n  role_arn: arn:aws:iam::111122223333:role/orgtrail-bucket\n  create: false\n  policy: verify\ntrail:\n  name: guarded-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"arn:aws:iam::123456789012:role/ci\"]\n",
+        "version: 1\nbucket:\n  name: guarded-logs\n  account: \"111122223333\"\n  role_arn: arn:aws:iam::111122223333:role/orgtrail-guarded-bucket\n  create: false\n  policy: verify\ntrail:\n  name: guarded-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"arn:aws:iam::123456789012:role/ci\"]\n  alerts:\n    sns_topic: arn:aws:sns:us-east-2:123456789012:audit-alerts\n",
     );
     specs.write(
         "stopped.yaml",
@@ -167,6 +177,14 @@ fn iam_policies_grant_exactly_the_calls_the_code_makes() {
     assert_eq!(
         apply["arn:aws:iam::222233334444:role/orgtrail-key-reader"],
         kms
+    );
+    // The guarded spec's alert rule in the bucket's account is written as the bucket's role.
+    let guarded = &apply["arn:aws:iam::111122223333:role/orgtrail-guarded-bucket"];
+    assert!(
+        ["events:PutRule", "events:PutTargets", "events:DescribeRule"]
+            .iter()
+            .all(|a| guarded.contains(*a)),
+        "{guarded:?}"
     );
     assert!(
         apply["management"]

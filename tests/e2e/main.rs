@@ -12,6 +12,7 @@ mod docs;
 mod drift;
 mod environment;
 mod faults;
+mod guardrails;
 mod guardrails_contract;
 mod hardening;
 mod harness;

@@ -149,6 +149,8 @@ enum Means {
     NotPropagatedYet,
     /// That this is absent, for the read that asks.
     Absent(Absence),
+    /// The same code says "absent" for two reads (S3's 404 NotFound, SNS's NotFound).
+    AbsentFor(Absence, Absence),
     /// Nothing orgtrail acts on by itself (an error with a fix of its own, or none).
     Error,
 }
@@ -199,7 +201,16 @@ const CODES: &[(&str, AwsCode, Means)] = {
             NotPropagatedYet,
         ),
         ("NoSuchBucket", C::NoSuchBucket, Absent(Absence::Bucket)),
-        ("NotFound", C::NotFound, Absent(Absence::Bucket)),
+        (
+            "NotFound",
+            C::NotFound,
+            AbsentFor(Absence::Bucket, Absence::Topic),
+        ),
+        (
+            "ResourceNotFoundException",
+            C::ResourceNotFoundException,
+            Absent(Absence::AlertRule),
+        ),
         (
             "NoSuchBucketPolicy",
             C::NoSuchBucketPolicy,
@@ -276,7 +287,8 @@ fn each_code_is_parsed_once_into_what_it_means() {
         assert_eq!(parsed.as_str(), code);
         let e = service_error(400, Some(code));
         for what in Absence::ALL {
-            let absent = means == Means::Absent(what);
+            let absent = means == Means::Absent(what)
+                || matches!(means, Means::AbsentFor(a, b) if a == what || b == what);
             assert_eq!(e.is_absent(what), absent, "{code}: {what:?}");
         }
         assert_eq!(

@@ -244,7 +244,10 @@ impl Aws {
             | Action::UpdatePolicy { .. }
             | Action::AttachPolicy { .. }
             | Action::DetachPolicy { .. }
-            | Action::DeletePolicy { .. } => self.execute_policy(action).await,
+            | Action::DeletePolicy { .. }
+            | Action::PutRule { .. }
+            | Action::PutTargets { .. }
+            | Action::DeleteRule { .. } => self.execute_policy(action).await,
         }
     }
 

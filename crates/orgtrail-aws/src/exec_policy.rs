@@ -1,9 +1,11 @@
 //! Guardrail calls (management account only): EnablePolicyType, CreatePolicy (with orgtrail's
 //! marker in the description), UpdatePolicy, AttachPolicy (the policy found by name: an earlier
-//! step of the same apply may have created it), DetachPolicy, DeletePolicy.
+//! step of the same apply may have created it), DetachPolicy, DeletePolicy; and the alert
+//! rules: EventBridge PutRule, PutTargets, RemoveTargets + DeleteRule, in the rule's place.
 
+use aws_sdk_eventbridge::types::{RuleState, Target};
 use aws_sdk_organizations::types::PolicyType as SdkType;
-use orgtrail_core::{Action, MANAGED_MARKER, PolicyType};
+use orgtrail_core::{Action, AlertPlace, MANAGED_MARKER, PolicyType};
 
 use crate::client::Aws;
 use crate::error::{AwsError, send};
@@ -37,6 +39,17 @@ impl Aws {
                 target,
             } => self.detach_policy(policy_id, name, target).await,
             Action::DeletePolicy { policy_id, name } => self.delete_policy(policy_id, name).await,
+            Action::PutRule {
+                place,
+                name,
+                pattern,
+            } => self.put_rule(place, name, pattern).await,
+            Action::PutTargets {
+                place,
+                rule,
+                topic_arn,
+            } => self.put_targets(place, rule, topic_arn).await,
+            Action::DeleteRule { place, name } => self.delete_rule(place, name).await,
             _ => unreachable!("execute_policy is called for guardrail steps only"),
         }
     }
@@ -177,4 +190,88 @@ impl Aws {
             }
         }
     }
+
+    pub(crate) async fn put_rule(
+        &self,
+        place: &AlertPlace,
+        name: &str,
+        pattern: &str,
+    ) -> Result<(), AwsError> {
+        let ev = self.events(place).await?;
+        let req = ev
+            .put_rule()
+            .name(name)
+            .event_pattern(pattern)
+            .state(RuleState::Enabled)
+            .description(format!(
+                "{MANAGED_MARKER}: alerts on changes to the audit trail (docs/guardrails.md)"
+            ));
+        send!(req, "events:PutRule", rule_what(place, name)).map(drop)
+    }
+
+    pub(crate) async fn put_targets(
+        &self,
+        place: &AlertPlace,
+        rule: &str,
+        topic: &str,
+    ) -> Result<(), AwsError> {
+        let ev = self.events(place).await?;
+        let target = Target::builder()
+            .id("orgtrail-alerts")
+            .arn(topic)
+            .build()
+            .map_err(|e| {
+                AwsError::data("events:PutTargets", rule_what(place, rule), e.to_string())
+            })?;
+        let req = ev.put_targets().rule(rule).targets(target);
+        let out = send!(req, "events:PutTargets", rule_what(place, rule))?;
+        if out.failed_entry_count() > 0 {
+            let why = out
+                .failed_entries()
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        f.error_code().unwrap_or_default(),
+                        f.error_message().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(AwsError::data(
+                "events:PutTargets",
+                rule_what(place, rule),
+                why,
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn delete_rule(&self, place: &AlertPlace, name: &str) -> Result<(), AwsError> {
+        let ev = self.events(place).await?;
+        let listed = send!(
+            ev.list_targets_by_rule().rule(name),
+            "events:ListTargetsByRule",
+            rule_what(place, name)
+        )?;
+        let ids: Vec<String> = listed
+            .targets()
+            .iter()
+            .map(|t| t.id().to_string())
+            .collect();
+        if !ids.is_empty() {
+            let req = ev.remove_targets().rule(name).set_ids(Some(ids));
+            send!(req, "events:RemoveTargets", rule_what(place, name))?;
+        }
+        send!(
+            ev.delete_rule().name(name),
+            "events:DeleteRule",
+            rule_what(place, name)
+        )
+        .map(drop)
+    }
+}
+
+fn rule_what(place: &AlertPlace, name: &str) -> String {
+    format!("rule {name} in account {} {}", place.account, place.region)
 }

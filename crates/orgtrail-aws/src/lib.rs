@@ -18,6 +18,7 @@ mod exec_policy;
 mod poll;
 mod profile;
 mod read;
+mod read_alerts;
 mod read_bucket;
 mod read_cloudtrail;
 mod read_convert;

@@ -1,6 +1,6 @@
 //! The organization's guardrail policies (management account only): ListPolicies of both
 //! authorization types, to find orgtrail's own (`orgtrail-protect-<trail or bucket>` of these
-//! specs); the root (ListRoots: its id and
+//! specs); only when one exists or a spec has `guardrails:`, the root (ListRoots: its id and
 //! enabled policy types), each policy's document and description (DescribePolicy), its targets
 //! (ListTargetsForPolicy), and how many policies each target of the specs has
 //! (ListPoliciesForTarget, against the 5-per-target limit).
@@ -33,16 +33,24 @@ fn our_names(specs: &[&Spec]) -> BTreeSet<(PolicyType, String)> {
 }
 
 impl Aws {
-    /// Read for specs with `guardrails:` (the caller decides).
-    pub(crate) async fn org_policies(&self, specs: &[&Spec]) -> Result<OrgPolicies, AwsError> {
+    /// `None` when no spec has `guardrails:` and none of their policies exists (two
+    /// ListPolicies calls find out).
+    pub(crate) async fn org_policies(
+        &self,
+        specs: &[&Spec],
+    ) -> Result<Option<OrgPolicies>, AwsError> {
         let names = our_names(specs);
+        let (scps, rcps) = tokio::join!(self.list_policies(TYPES[0]), self.list_policies(TYPES[1]));
         let mut ours: Vec<(PolicyType, PolicySummary)> = Vec::new();
-        for t in TYPES {
-            for p in self.list_policies(t).await? {
+        for (t, listed) in [(TYPES[0], scps?), (TYPES[1], rcps?)] {
+            for p in listed {
                 if names.contains(&(t, p.name().unwrap_or_default().to_string())) {
                     ours.push((t, p));
                 }
             }
+        }
+        if ours.is_empty() && specs.iter().all(|s| s.guardrails.is_none()) {
+            return Ok(None);
         }
         let (root_id, enabled) = self.root().await?;
         let mut policies = Vec::new();
@@ -57,12 +65,12 @@ impl Aws {
             }
             attached_counts.insert(target, counts);
         }
-        Ok(OrgPolicies {
+        Ok(Some(OrgPolicies {
             root_id,
             enabled,
             policies,
             attached_counts,
-        })
+        }))
     }
 
     async fn list_policies(&self, t: PolicyType) -> Result<Vec<PolicySummary>, AwsError> {

@@ -265,6 +265,7 @@ fn trail_live(
         trail,
         other_trails: other_trails(list, &want),
         kms,
+        alerts: None,
         health,
     }
 }
@@ -304,22 +305,18 @@ impl Aws {
         } else {
             BTreeSet::new()
         };
-        let mut r2 = self.round2(&ours, buckets, &r1, need_admins).await?;
-        self.round3(&r1, &mut r2).await?;
+        // The guardrail policies beside rounds 2 and 3: they depend only on round 1.
+        let rounds = async {
+            let mut r2 = self.round2(&ours, buckets, &r1, need_admins).await?;
+            self.round3(&r1, &mut r2).await?;
+            Ok::<_, AwsError>(r2)
+        };
+        let (r2, policies) = tokio::join!(rounds, self.policies_of(specs, &r1));
+        let (r2, policies) = (r2?, policies?);
         let trails = specs
             .iter()
             .map(|s| trail_live(s, &r1, &ours, &r2))
             .collect();
-        // Guardrails are the management account's: only it may list the organization's policies,
-        // and SCPs need all features. Read only for specs with `guardrails:` (a spec that drops
-        // the section leaves its policies in place: docs/guardrails.md).
-        let guarded = specs.iter().any(|s| s.guardrails.is_some());
-        let policies = match &r1.org {
-            Some(o) if guarded && o.management_account == r1.caller.account && o.all_features => {
-                Some(self.org_policies(specs).await?)
-            }
-            _ => None,
-        };
         let organization = match r1.org {
             None => None,
             Some(o) => {
@@ -337,11 +334,29 @@ impl Aws {
                 })
             }
         };
-        Ok(LiveState {
+        let mut live = LiveState {
             caller: r1.caller,
             organization,
             trails,
-        })
+        };
+        self.read_alerts(specs, &mut live).await?;
+        Ok(live)
+    }
+
+    /// Guardrails are the management account's: only it may list the organization's policies,
+    /// and SCPs need all features. Listed for every plan there (two calls), so a spec that drops
+    /// `guardrails:` has its policies removed, never silently left.
+    async fn policies_of(
+        &self,
+        specs: &[&Spec],
+        r1: &Round1,
+    ) -> Result<Option<OrgPolicies>, AwsError> {
+        match &r1.org {
+            Some(o) if o.management_account == r1.caller.account && o.all_features => {
+                self.org_policies(specs).await
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Only when a bucket's policy carries an unscoped CloudTrail grant on the management

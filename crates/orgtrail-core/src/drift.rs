@@ -33,6 +33,10 @@ impl DriftSeverity {
 crate::model::names::named! {
     /// The drift rule a finding answers to (`logging-stopped`, ...): stable, for alerts and SARIF.
     pub enum DriftRule {
+        AlertDrift => "alert-drift",
+        AlertExtra => "alert-extra",
+        AlertMissing => "alert-missing",
+        AlertUntargeted => "alert-untargeted",
         AllFeaturesOff => "all-features-off",
         BucketAccessLoggingOff => "bucket-access-logging-off",
         BucketDrift => "bucket-drift",
@@ -240,7 +244,7 @@ fn describe_bucket(step: &Step, t: &str, pick: Pick) -> (DriftRule, String) {
     }
 }
 
-/// (rule id, message) of a guardrail step.
+/// (rule id, message) of a guardrail or alert step.
 fn describe_guardrail(step: &Step, t: &str, pick: Pick) -> (DriftRule, String) {
     match &step.action {
         Action::EnablePolicyType { policy_type, .. } => (
@@ -277,12 +281,6 @@ fn describe_guardrail(step: &Step, t: &str, pick: Pick) -> (DriftRule, String) {
 fn describe(step: &Step, lost: bool) -> (DriftRule, String) {
     let (t, pick) = (&step.target, Pick(lost));
     match step.kind {
-        StepKind::EnablePolicyType
-        | StepKind::CreatePolicy
-        | StepKind::UpdatePolicy
-        | StepKind::AttachPolicy
-        | StepKind::DetachPolicy
-        | StepKind::DeletePolicy => describe_guardrail(step, t, pick),
         StepKind::CreateTrail => (
             DriftRule::TrailMissing,
             format!("trail {t} does not exist (deleted?)"),
@@ -352,6 +350,8 @@ fn describe(step: &Step, lost: bool) -> (DriftRule, String) {
             DriftRule::TagsDrift,
             format!("tags of {t} differ from the spec"),
         ),
+        // Guardrail policies and alert rules (`StepKind::is_guardrail`).
+        _ => describe_guardrail(step, t, pick),
     }
 }
 

@@ -94,6 +94,7 @@ pub(crate) fn in_sync(specs: &[&Spec]) -> LiveState {
                 other_trails: Vec::new(),
                 kms: None,
                 health: None,
+                alerts: None,
             })
             .collect(),
     }

@@ -48,7 +48,10 @@ pub fn resource_of(step: &Step) -> Resource {
         | Action::UpdatePolicy { .. }
         | Action::AttachPolicy { .. }
         | Action::DetachPolicy { .. }
-        | Action::DeletePolicy { .. } => Resource::Organization,
+        | Action::DeletePolicy { .. }
+        | Action::PutRule { .. }
+        | Action::PutTargets { .. }
+        | Action::DeleteRule { .. } => Resource::Organization,
         Action::CreateBucket { bucket, .. }
         | Action::PutBucketOwnershipControls { bucket, .. }
         | Action::PutPublicAccessBlock { bucket }

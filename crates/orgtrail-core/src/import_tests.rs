@@ -110,6 +110,7 @@ fn live_protected(t: &TrailState, bucket_region: &str, org: OrgState, p: Protect
             other_trails: Vec::new(),
             kms,
             health: None,
+            alerts: None,
         }],
     }
 }

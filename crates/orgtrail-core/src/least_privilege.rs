@@ -79,7 +79,7 @@ impl Default for Options {
 
 /// Actions that AWS authorizes only on `"Resource": "*"` (their Service Authorization
 /// Reference entries list no resource type), with the page that says so.
-pub const STAR_ONLY: [(&str, &str); 11] = [
+pub const STAR_ONLY: [(&str, &str); 13] = [
     ("sts:GetCallerIdentity", "list_awssecuritytokenservice.html"),
     (
         "organizations:DescribeOrganization",
@@ -106,6 +106,8 @@ pub const STAR_ONLY: [(&str, &str); 11] = [
         "list_awsorganizations.html",
     ),
     ("organizations:ListAccounts", "list_awsorganizations.html"),
+    ("organizations:ListPolicies", "list_awsorganizations.html"),
+    ("organizations:ListRoots", "list_awsorganizations.html"),
     ("cloudtrail:DescribeTrails", "list_awscloudtrail.html"),
     ("cloudtrail:ListPublicKeys", "list_awscloudtrail.html"),
     (

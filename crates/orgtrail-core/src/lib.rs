@@ -4,7 +4,7 @@
 //! (verify).
 //!
 //! Modules are layered bottom to top: `model` -> `iam` -> `coverage`, `kms` -> `policy`,
-//! `guardrails` -> `plan` -> `drift`, `guard`, `import`, `least_privilege` -> `trust`; `verify` stands on `model` alone;
+//! `guardrails` -> `plan` -> `drift`, `guard`, `import`, `least_privilege` -> `trust`, `lockout`; `verify` stands on `model` alone;
 //! none imports a layer above it
 //! (`scripts/check-layers` keeps it so).
 //!
@@ -22,6 +22,7 @@ pub mod iam;
 pub mod import;
 mod kms;
 pub mod least_privilege;
+pub mod lockout;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -113,6 +113,9 @@ pub async fn make_plan(
     p: &Printer,
 ) -> Result<(Plan, LiveState)> {
     let live = read(aws, specs, g, p).await?;
-    let plan = diff(&inputs(specs), &live);
+    let inputs = inputs(specs);
+    let mut plan = diff(&inputs, &live);
+    // Never lock out CI: the SCPs the plan writes against every call the next apply makes.
+    orgtrail_core::lockout::check(&mut plan, &inputs, &live);
     Ok((plan, live))
 }

@@ -94,6 +94,8 @@ aws_codes! {
     InsightNotEnabledException,
     /// KMS: no such key.
     NotFoundException,
+    /// EventBridge: no such rule.
+    ResourceNotFoundException,
 
     /// A request signed for another region: S3 names the bucket's region in a header.
     AuthorizationHeaderMalformed,
@@ -258,12 +260,16 @@ pub(crate) enum Absence {
     RegionTrails,
     /// An object (GetObject of a digest or log file that was deleted): NoSuchKey.
     Object,
+    /// No such EventBridge rule (DescribeRule): ResourceNotFoundException.
+    AlertRule,
+    /// No such SNS topic (GetTopicAttributes): NotFound.
+    Topic,
 }
 
 impl Absence {
     /// Every absence, for the tests' tables.
     #[cfg(test)]
-    pub(crate) const ALL: [Absence; 13] = [
+    pub(crate) const ALL: [Absence; 15] = [
         Absence::Bucket,
         Absence::BucketPolicy,
         Absence::PublicAccessBlock,
@@ -277,6 +283,8 @@ impl Absence {
         Absence::KmsKey,
         Absence::RegionTrails,
         Absence::Object,
+        Absence::AlertRule,
+        Absence::Topic,
     ];
 
     /// Whether an error answer with this code (if any) and HTTP status says there is none.
@@ -303,6 +311,8 @@ impl Absence {
                 matches!(code, UnrecognizedClientException | InvalidClientTokenId)
             }
             Absence::Object => *code == NoSuchKey,
+            Absence::AlertRule => *code == ResourceNotFoundException,
+            Absence::Topic => *code == NotFound,
         }
     }
 }

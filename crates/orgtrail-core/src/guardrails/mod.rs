@@ -4,6 +4,7 @@
 //! that keeps the bucket and key inside the organization ([`rcp`]), and what a change of either
 //! weakens ([`weaken`]). Pure documents over plain ARNs: the plan decides where they go.
 
+pub mod alerts;
 pub mod rcp;
 pub mod scp;
 pub mod weaken;

@@ -279,6 +279,10 @@ pub struct TrailLive {
     pub kms: Option<KmsState>,
     #[serde(skip)]
     pub health: Option<TrailHealth>,
+    /// Guardrail alert rules and their topic; `None`: not read (no `guardrails.alerts`, and no
+    /// rule of a spec that had them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<super::alerts::AlertsLive>,
 }
 
 /// The whole live state a plan depends on.

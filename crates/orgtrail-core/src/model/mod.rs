@@ -3,6 +3,7 @@
 //! hashes as hex ([`hex`]).
 //! Nothing here imports another module of the crate.
 
+pub mod alerts;
 pub mod hex;
 pub mod live;
 pub(crate) mod names;
@@ -10,6 +11,7 @@ pub mod org_policies;
 pub mod scope;
 pub mod trail;
 
+pub use alerts::*;
 pub use live::*;
 pub use org_policies::*;
 pub use scope::*;

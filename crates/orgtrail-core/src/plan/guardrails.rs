@@ -226,7 +226,7 @@ fn locks_out_caller(out: &mut Out, path: &str, spec: &Spec, live: &LiveState) {
 }
 
 /// `aws:PrincipalArn` of a caller: an assumed role's session ARN names its role.
-pub(crate) fn principal_arn(caller: &str) -> String {
+pub fn principal_arn(caller: &str) -> String {
     let Some((head, rest)) = caller.split_once(":assumed-role/") else {
         return caller.to_string();
     };

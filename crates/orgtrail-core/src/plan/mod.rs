@@ -9,6 +9,7 @@
 //! access), [`bucket`] (creation, merged policy), [`trail`] (create or update) with [`fields`],
 //! [`selectors`], [`tags`] and [`logging`]; [`staleness`] says when a saved plan is stale.
 
+mod alerts;
 mod billing;
 mod bucket;
 mod bucket_group;
@@ -29,8 +30,10 @@ mod tags;
 mod target;
 mod trail;
 
+pub use alerts::places as alert_places;
 pub use billing::{dollars, estimate_line};
 pub use feedback::{LogDestination, logs_own_deliveries};
+pub use guardrails::principal_arn;
 pub use model::*;
 pub use staleness::{fingerprint, live_components, spec_hash, stale_reasons, steps_differ};
 
@@ -69,6 +72,7 @@ pub fn diff(specs: &[SpecInput], live: &LiveState) -> Plan {
     }
     preflight::management_events_logged(&mut out, specs);
     guardrails::steps(&mut out, specs, live);
+    alerts::steps(&mut out, specs, live);
     finish(specs, live, out)
 }
 
@@ -159,6 +163,8 @@ fn order(k: StepKind) -> u8 {
         StepKind::CreatePolicy | StepKind::UpdatePolicy => 12,
         StepKind::AttachPolicy | StepKind::DetachPolicy => 13,
         StepKind::DeletePolicy => 14,
+        StepKind::PutRule | StepKind::DeleteRule => 15,
+        StepKind::PutTargets => 16,
     }
 }
 

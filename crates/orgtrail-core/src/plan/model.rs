@@ -7,7 +7,7 @@ use orgtrail_spec::{InsightSelector, Spec};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{PolicyType, Selectors, TrailSettings};
+use crate::model::{AlertPlace, PolicyType, Selectors, TrailSettings};
 
 /// The kind of a step, as shown to reviewers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -44,6 +44,9 @@ pub enum StepKind {
     AttachPolicy,
     DetachPolicy,
     DeletePolicy,
+    PutRule,
+    PutTargets,
+    DeleteRule,
 }
 
 impl StepKind {
@@ -80,6 +83,9 @@ impl StepKind {
         StepKind::AttachPolicy,
         StepKind::DetachPolicy,
         StepKind::DeletePolicy,
+        StepKind::PutRule,
+        StepKind::PutTargets,
+        StepKind::DeleteRule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,7 +121,14 @@ impl StepKind {
             StepKind::AttachPolicy => "attach-policy",
             StepKind::DetachPolicy => "detach-policy",
             StepKind::DeletePolicy => "delete-policy",
+            StepKind::PutRule => "put-rule",
+            StepKind::PutTargets => "put-targets",
+            StepKind::DeleteRule => "delete-rule",
         }
+    }
+    /// A guardrail policy or alert rule step (`guardrails:`).
+    pub fn is_guardrail(self) -> bool {
+        self >= StepKind::EnablePolicyType
     }
     /// Whether the step creates something (`+`) rather than changing it (`~`).
     pub fn is_create(self) -> bool {
@@ -314,6 +327,23 @@ pub enum Action {
         policy_id: String,
         name: String,
     },
+    /// EventBridge PutRule on the default bus of `place` (state ENABLED).
+    PutRule {
+        place: AlertPlace,
+        name: String,
+        pattern: String,
+    },
+    /// EventBridge PutTargets: the rule publishes to the SNS topic.
+    PutTargets {
+        place: AlertPlace,
+        rule: String,
+        topic_arn: String,
+    },
+    /// EventBridge RemoveTargets (all of them) then DeleteRule.
+    DeleteRule {
+        place: AlertPlace,
+        name: String,
+    },
 }
 
 impl Action {
@@ -350,6 +380,9 @@ impl Action {
             Action::AttachPolicy { .. } => StepKind::AttachPolicy,
             Action::DetachPolicy { .. } => StepKind::DetachPolicy,
             Action::DeletePolicy { .. } => StepKind::DeletePolicy,
+            Action::PutRule { .. } => StepKind::PutRule,
+            Action::PutTargets { .. } => StepKind::PutTargets,
+            Action::DeleteRule { .. } => StepKind::DeleteRule,
         }
     }
 }
@@ -451,6 +484,11 @@ crate::model::names::named! {
     /// What a preflight finding is about: stable, for scripts and SARIF rule ids.
     pub enum FindingCode {
         AccessLoggingTargetLocked => "access-logging-target-locked",
+        AlertsPlaceUnreachable => "alerts-place-unreachable",
+        AlertsTopicMissing => "alerts-topic-missing",
+        AlertsTopicPolicy => "alerts-topic-policy",
+        AlertsTopicRegion => "alerts-topic-region",
+        AlertsTopicUnreadable => "alerts-topic-unreadable",
         AccessLoggingTargetMissing => "access-logging-target-missing",
         AccessLoggingTargetPolicy => "access-logging-target-policy",
         BucketAccessLoggingOff => "bucket-access-logging-off",

@@ -158,13 +158,5 @@ fn alerts(cx: &mut Cx, f: &Fields) -> Option<Alerts> {
         );
         return None;
     }
-    // The EventBridge rules are not planned yet: refuse rather than protect silently less than
-    // the spec says (docs/guardrails.md, "Not built yet").
-    cx.err(
-        &at,
-        "guardrails.alerts",
-        "guardrail alerts are not built in this orgtrail yet",
-        "remove `alerts:` for now; the SCP and RCP are applied without it (docs/guardrails.md)",
-    );
     Some(Alerts { sns_topic: topic })
 }
