@@ -158,6 +158,20 @@ fn guardrails_deny_a_member_admin_on_the_log_bucket_alert_on_it_and_let_ci_conve
         .expect_code(0)
         .expect_contains("No changes.");
     as_ci(&moto, &["drift", &spec]).expect_code(0);
+    // The alert rule in the log-archive account disabled out of band: coverage lost, restored.
+    owner.ok(&[
+        "events",
+        "disable-rule",
+        "--name",
+        "orgtrail-protect-org-trail",
+    ]);
+    as_ci(&moto, &["drift", &spec])
+        .expect_code(2)
+        .expect_contains("alert-missing");
+    as_ci(&moto, &["apply", &spec, "--auto-approve"])
+        .expect_code(0)
+        .expect_contains("put-rule");
+    as_ci(&moto, &["drift", &spec]).expect_code(0);
 }
 
 #[test]

@@ -270,6 +270,19 @@ fn describe_guardrail(step: &Step, t: &str, pick: Pick) -> (DriftRule, String) {
             DriftRule::GuardrailExtra,
             format!("{t} exists, the spec has no such guardrail"),
         ),
+        Action::PutRule { .. } => (
+            pick.of(DriftRule::AlertMissing, DriftRule::AlertDrift),
+            format!("alert {t} is missing, disabled or differs from the spec"),
+        ),
+        Action::PutTargets { .. } => (
+            DriftRule::AlertUntargeted,
+            format!("alert {t} does not publish to the spec's topic"),
+        ),
+        Action::DeleteRule { .. } => (
+            DriftRule::AlertExtra,
+            format!("alert {t} exists, the spec has no alerts"),
+        ),
+        // UpdatePolicy.
         _ => (
             pick.of(DriftRule::GuardrailWeakened, DriftRule::GuardrailDrift),
             format!("{t} differs from the spec (edited?)"),

@@ -25,6 +25,9 @@ pub struct Protected {
     pub key_arn: Option<String>,
     /// The CloudWatch Logs log group the trail delivers to (its ARN without `:*`).
     pub log_group_arn: Option<String>,
+    /// The alert rules (`orgtrail-protect-<trail>` in every place), when the spec has alerts:
+    /// an intruder disables the alarm first.
+    pub alert_rules_arn: Option<String>,
 }
 
 impl Protected {

@@ -51,6 +51,15 @@ pub const LOG_GROUP_ACTIONS: &[&str] = &[
     "logs:PutRetentionPolicy",
 ];
 
+/// Calls that silence the alerts: the rules' pattern, state or targets changed, or deleted.
+pub const ALERT_RULE_ACTIONS: &[&str] = &[
+    "events:DeleteRule",
+    "events:DisableRule",
+    "events:PutRule",
+    "events:PutTargets",
+    "events:RemoveTargets",
+];
+
 /// The SCP for `p`, exempting `exempt` (role, user or root ARNs; `*` allowed).
 pub fn document(p: &Protected, exempt: &[String]) -> Value {
     let mut statements = vec![
@@ -85,6 +94,14 @@ pub fn document(p: &Protected, exempt: &[String]) -> Value {
         // Log group actions name the group with or without the `:*` of its streams.
         let both = [group.clone(), format!("{group}:*")];
         statements.push(deny("ProtectLogGroup", LOG_GROUP_ACTIONS, &both, exempt));
+    }
+    if let Some(rules) = &p.alert_rules_arn {
+        statements.push(deny(
+            "ProtectAlertRules",
+            ALERT_RULE_ACTIONS,
+            std::slice::from_ref(rules),
+            exempt,
+        ));
     }
     json!({"Version": "2012-10-17", "Statement": statements})
 }

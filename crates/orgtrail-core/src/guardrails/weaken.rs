@@ -103,6 +103,7 @@ mod tests {
             logs_prefix: "AWSLogs/".into(),
             key_arn: None,
             log_group_arn: None,
+            alert_rules_arn: None,
         }
     }
 

@@ -148,6 +148,15 @@ fn protected(spec: &Spec, tl: &TrailLive, live: &LiveState) -> Protected {
             .trail
             .cloudwatch_logs
             .map(|(g, _)| g.trim_end_matches(":*").to_string()),
+        alert_rules_arn: spec
+            .guardrails
+            .as_ref()
+            .and_then(|g| g.alerts.as_ref())
+            .map(|_| {
+                let name =
+                    guardrails::policy_name(PolicyType::ServiceControlPolicy, &spec.trail.name, "");
+                format!("arn:{partition}:events:*:*:rule/{name}")
+            }),
     }
 }
 
@@ -228,6 +237,11 @@ fn locks_out_caller(out: &mut Out, path: &str, spec: &Spec, live: &LiveState) {
 /// `aws:PrincipalArn` of a caller: an assumed role's session ARN names its role.
 pub fn principal_arn(caller: &str) -> String {
     let Some((head, rest)) = caller.split_once(":assumed-role/") else {
+        // An IAM user is `arn:aws:iam::A:user/N` in GetCallerIdentity; emulators answer
+        // `arn:aws:sts::A:user/N`, which names the same user.
+        if let Some((head, user)) = caller.split_once(":user/") {
+            return format!("{}:user/{user}", head.replacen(":sts:", ":iam:", 1));
+        }
         return caller.to_string();
     };
     let role = rest.split('/').next().unwrap_or(rest);

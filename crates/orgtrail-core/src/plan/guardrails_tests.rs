@@ -194,6 +194,10 @@ fn an_assumed_role_session_is_judged_by_its_role() {
         guardrails::principal_arn("arn:aws:sts::111111111111:assumed-role/ci/session-1"),
         "arn:aws:iam::111111111111:role/ci"
     );
+    assert_eq!(
+        guardrails::principal_arn("arn:aws:iam::111111111111:user/alice"),
+        "arn:aws:iam::111111111111:user/alice"
+    );
 }
 
 #[test]

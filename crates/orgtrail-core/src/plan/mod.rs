@@ -169,6 +169,8 @@ fn order(k: StepKind) -> u8 {
 }
 
 #[cfg(test)]
+mod alerts_tests;
+#[cfg(test)]
 mod bucket_tests;
 #[cfg(test)]
 mod guardrails_tests;

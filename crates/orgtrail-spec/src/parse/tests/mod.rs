@@ -4,6 +4,7 @@
 
 mod defaults;
 mod diagnostics;
+mod guardrails;
 mod insights;
 mod selectors;
 mod volumes;
