@@ -84,9 +84,10 @@ fn greenfield_apply_rereads_each_resource_once_right_before_its_first_write() {
     // Before: the reads of a plan without a trail. After: the full read.
     let before = sorted(&reqs[..first - 2]);
     let after = sorted(&reqs[last + 1..]);
-    // The bucket's protection and lifecycle are read with its policy (5 more calls, same round).
-    assert_eq!(before.len(), 10, "reads before the writes: {before:?}");
-    assert_eq!(after.len(), 14, "reads after the writes: {after:?}");
+    // The bucket's protection and lifecycle are read with its policy (5 more calls, same round);
+    // the organization's guardrail policies are listed (SCPs, RCPs) beside them.
+    assert_eq!(before.len(), 12, "reads before the writes: {before:?}");
+    assert_eq!(after.len(), 16, "reads after the writes: {after:?}");
     assert!(
         before.iter().all(|op| after.contains(op)),
         "{before:?} vs {after:?}"

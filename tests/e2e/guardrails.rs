@@ -91,8 +91,19 @@ fn tamper(admin: &Cli, bucket: &str) -> [Result<Value, String>; 3] {
     ]
 }
 
-#[test]
-fn guardrails_deny_a_member_admin_on_the_log_bucket_alert_on_it_and_let_ci_converge() {
+/// The recommended layout with guardrails and alerts: the log bucket (and another bucket) in a
+/// log-archive account, the alerts' topic in the management account.
+struct Layout {
+    moto: Moto,
+    log_archive: String,
+    owner: Cli,
+    mgmt: Cli,
+    alerts: AlertQueue,
+    spec: String,
+    _specs: Specs,
+}
+
+fn layout() -> Layout {
     let moto = Moto::start();
     moto.create_org(true);
     let log_archive = member_account(&moto, "log-archive");
@@ -105,73 +116,116 @@ fn guardrails_deny_a_member_admin_on_the_log_bucket_alert_on_it_and_let_ci_conve
     let spec = specs.write(
         "layout.yaml",
         &format!(
-            "version: 1\nbucket:\n  name: org-logs\n  account: \"{log_archive}\"\n  role_arn: arn:aws:iam::{log_archive}:role/OrganizationAccountAccessRole\ntrail:\n  name: org-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"{CI_ROLE}\"]\n  alerts:\n    sns_topic: {}\n",
+            "version: 1\nbucket:\n  name: org-logs\n  account: \"{log_archive}\"\n  role_arn: arn:aws:iam::{log_archive}:role/OrganizationAccountAccessRole\ntrail:\n  name: org-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"{CI_ROLE}\"]\n  alerts:\n    sns_topic: {}\n    execution_role_name: orgtrail-alerts\n",
             alerts.topic_arn
         ),
     );
-    as_ci(&moto, &["apply", &spec, "--auto-approve"])
-        .expect_code(0)
-        .expect_contains("create-policy")
-        .expect_contains("attach-policy")
-        .expect_contains("put-rule")
-        .expect_contains("put-targets")
-        .expect_contains("Apply complete:");
-    alerts.drain(&mgmt);
-    let admin = cli_as(&moto, &log_archive, "Admin");
-    for answer in tamper(&admin, "org-logs") {
-        let err = answer.expect_err("the SCP denies it");
-        assert!(
-            err.contains("with an explicit deny in a service control policy"),
-            "{err}"
-        );
+    Layout {
+        moto,
+        log_archive,
+        owner,
+        mgmt,
+        alerts,
+        spec,
+        _specs: specs,
     }
-    admin.ok(&[
-        "s3api",
-        "put-object",
-        "--bucket",
-        "team-data",
-        "--key",
-        "AWSLogs/evidence.json.gz",
+}
+
+/// The topic's policy: EventBridge of its own account, and `role` from another.
+fn let_publish(mgmt: &Cli, topic: &str, role: &str) {
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": "sns:Publish", "Resource": topic},
+        {"Effect": "Allow", "Principal": {"AWS": role},
+         "Action": "sns:Publish", "Resource": topic}]});
+    mgmt.ok(&[
+        "sns",
+        "set-topic-attributes",
+        "--topic-arn",
+        topic,
+        "--attribute-name",
+        "Policy",
+        "--attribute-value",
+        &policy.to_string(),
     ]);
-    for answer in tamper(&admin, "team-data") {
-        answer.expect("another bucket is not protected");
-    }
-    let events = alerts.drain(&mgmt);
+}
+
+fn denied_by_scp(answer: Result<Value, String>) {
+    let err = answer.expect_err("the SCP denies it");
+    assert!(
+        err.contains("with an explicit deny in a service control policy"),
+        "{err}"
+    );
+}
+
+/// Exactly one alert, for the denied PutBucketLifecycle on the log bucket.
+fn the_denied_lifecycle_call_alerted(events: &[Value]) {
     let lifecycle: Vec<&Value> = events
         .iter()
         .filter(|e| e["detail"]["eventName"] == "PutBucketLifecycle")
         .collect();
     assert_eq!(lifecycle.len(), 1, "{events:#?}");
-    assert_eq!(
-        lifecycle[0]["detail"]["requestParameters"]["bucketName"],
-        "org-logs"
-    );
-    assert_eq!(lifecycle[0]["detail"]["errorCode"], "AccessDenied");
+    let d = &lifecycle[0]["detail"];
+    assert_eq!(d["requestParameters"]["bucketName"], "org-logs");
+    assert_eq!(d["errorCode"], "AccessDenied");
     assert!(
         events
             .iter()
             .all(|e| e["detail"]["requestParameters"]["bucketName"] == "org-logs"),
         "only the log bucket alerts: {events:#?}"
     );
+}
+
+#[test]
+fn guardrails_deny_a_member_admin_on_the_log_bucket_alert_on_it_and_let_ci_converge() {
+    let l = layout();
+    let (moto, spec) = (&l.moto, l.spec.as_str());
+    // The bucket's rule publishes from the log-archive account to the management account's
+    // topic: as the execution role there, which the topic's policy must let publish.
+    let role = format!("arn:aws:iam::{}:role/orgtrail-alerts", l.log_archive);
+    moto.reset_requests();
+    as_ci(moto, &["apply", spec, "--auto-approve"])
+        .expect_code(1)
+        .expect_contains("alerts-topic-policy")
+        .expect_contains(&role);
+    assert!(moto.writes().is_empty(), "{:?}", moto.writes());
+    let_publish(&l.mgmt, &l.alerts.topic_arn, &role);
+    as_ci(moto, &["apply", spec, "--auto-approve"])
+        .expect_code(0)
+        .expect_contains("create-policy")
+        .expect_contains("attach-policy")
+        .expect_contains("put-rule")
+        .expect_contains("put-targets")
+        .expect_contains("Apply complete:");
+    l.alerts.drain(&l.mgmt);
+    let admin = cli_as(moto, &l.log_archive, "Admin");
+    tamper(&admin, "org-logs")
+        .into_iter()
+        .for_each(denied_by_scp);
+    let evidence = ["--bucket", "team-data", "--key", "AWSLogs/evidence.json.gz"];
+    admin.ok(&[&["s3api", "put-object"][..], &evidence[..]].concat());
+    for answer in tamper(&admin, "team-data") {
+        answer.expect("another bucket is not protected");
+    }
+    // Silencing the alarm first is denied too.
+    let rule = ["--name", "orgtrail-protect-org-trail"];
+    denied_by_scp(admin.run(&[&["events", "disable-rule"][..], &rule[..]].concat()));
+    the_denied_lifecycle_call_alerted(&l.alerts.drain(&l.mgmt));
     // The exempt CI role (and the bucket role it acts through) still converges.
-    as_ci(&moto, &["apply", &spec, "--auto-approve"])
+    as_ci(moto, &["apply", spec, "--auto-approve"])
         .expect_code(0)
         .expect_contains("No changes.");
-    as_ci(&moto, &["drift", &spec]).expect_code(0);
-    // The alert rule in the log-archive account disabled out of band: coverage lost, restored.
-    owner.ok(&[
-        "events",
-        "disable-rule",
-        "--name",
-        "orgtrail-protect-org-trail",
-    ]);
-    as_ci(&moto, &["drift", &spec])
+    as_ci(moto, &["drift", spec]).expect_code(0);
+    // The alert rule disabled out of band (by the exempt bucket role): coverage lost, restored.
+    l.owner
+        .ok(&[&["events", "disable-rule"][..], &rule[..]].concat());
+    as_ci(moto, &["drift", spec])
         .expect_code(2)
         .expect_contains("alert-missing");
-    as_ci(&moto, &["apply", &spec, "--auto-approve"])
+    as_ci(moto, &["apply", spec, "--auto-approve"])
         .expect_code(0)
         .expect_contains("put-rule");
-    as_ci(&moto, &["drift", &spec]).expect_code(0);
+    as_ci(moto, &["drift", spec]).expect_code(0);
 }
 
 #[test]

@@ -151,6 +151,8 @@ enum Means {
     Absent(Absence),
     /// The same code says "absent" for two reads (S3's 404 NotFound, SNS's NotFound).
     AbsentFor(Absence, Absence),
+    /// What the call asks for is already so.
+    AlreadySo,
     /// Nothing orgtrail acts on by itself (an error with a fix of its own, or none).
     Error,
 }
@@ -201,6 +203,21 @@ const CODES: &[(&str, AwsCode, Means)] = {
             NotPropagatedYet,
         ),
         ("NoSuchBucket", C::NoSuchBucket, Absent(Absence::Bucket)),
+        (
+            "PolicyTypeNotEnabledException",
+            C::PolicyTypeNotEnabledException,
+            NotPropagatedYet,
+        ),
+        (
+            "PolicyTypeAlreadyEnabledException",
+            C::PolicyTypeAlreadyEnabledException,
+            AlreadySo,
+        ),
+        (
+            "DuplicatePolicyAttachmentException",
+            C::DuplicatePolicyAttachmentException,
+            AlreadySo,
+        ),
         (
             "NotFound",
             C::NotFound,
@@ -295,12 +312,14 @@ fn each_code_is_parsed_once_into_what_it_means() {
             (
                 e.is_not_propagated_yet(),
                 e.is_access_denied(),
-                e.is_transient()
+                e.is_transient(),
+                e.is_already_so()
             ),
             (
                 means == Means::NotPropagatedYet,
                 means == Means::AccessDenied,
-                means == Means::Transient
+                means == Means::Transient,
+                means == Means::AlreadySo
             ),
             "{code}"
         );

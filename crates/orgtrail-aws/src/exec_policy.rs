@@ -27,6 +27,7 @@ impl Aws {
                 policy_id,
                 name,
                 content,
+                ..
             } => self.update_policy(policy_id, name, content).await,
             Action::AttachPolicy {
                 name,
@@ -48,7 +49,11 @@ impl Aws {
                 place,
                 rule,
                 topic_arn,
-            } => self.put_targets(place, rule, topic_arn).await,
+                role_arn,
+            } => {
+                self.put_targets(place, rule, topic_arn, role_arn.as_deref())
+                    .await
+            }
             Action::DeleteRule { place, name } => self.delete_rule(place, name).await,
             _ => unreachable!("execute_policy is called for guardrail steps only"),
         }
@@ -126,12 +131,15 @@ impl Aws {
             .attach_policy()
             .policy_id(&id)
             .target_id(target);
-        send!(
+        // Attached already: an earlier attempt whose answer was lost.
+        match send!(
             req,
             "organizations:AttachPolicy",
             format!("policy `{name}` ({id}) at {target}")
-        )
-        .map(drop)
+        ) {
+            Err(e) if e.is_already_so() => Ok(()),
+            other => other.map(drop),
+        }
     }
 
     pub(crate) async fn detach_policy(
@@ -163,8 +171,23 @@ impl Aws {
         .map(drop)
     }
 
-    /// The id of orgtrail's policy `name` of type `t`.
+    /// The id of orgtrail's policy `name` of type `t`. Organizations may list a policy created
+    /// a moment ago only a little later: listed again for up to 10 seconds.
     async fn policy_id(&self, name: &str, t: PolicyType) -> Result<String, AwsError> {
+        for _ in 0..10 {
+            if let Some(id) = self.listed_policy(name, t).await? {
+                return Ok(id);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        Err(AwsError::data(
+            "organizations:ListPolicies",
+            format!("policy `{name}`"),
+            "the policy an earlier step created is still not listed after 10 seconds",
+        ))
+    }
+
+    async fn listed_policy(&self, name: &str, t: PolicyType) -> Result<Option<String>, AwsError> {
         let mut token = None;
         loop {
             let req = self
@@ -178,15 +201,11 @@ impl Aws {
                 "the organization's policies"
             )?;
             if let Some(p) = page.policies().iter().find(|p| p.name() == Some(name)) {
-                return Ok(p.id().unwrap_or_default().to_string());
+                return Ok(Some(p.id().unwrap_or_default().to_string()));
             }
             token = page.next_token().map(str::to_string);
             if token.is_none() {
-                return Err(AwsError::data(
-                    "organizations:ListPolicies",
-                    format!("policy `{name}`"),
-                    "the policy an earlier step created is not listed",
-                ));
+                return Ok(None);
             }
         }
     }
@@ -214,11 +233,13 @@ impl Aws {
         place: &AlertPlace,
         rule: &str,
         topic: &str,
+        role: Option<&str>,
     ) -> Result<(), AwsError> {
         let ev = self.events(place).await?;
         let target = Target::builder()
             .id("orgtrail-alerts")
             .arn(topic)
+            .set_role_arn(role.map(str::to_string))
             .build()
             .map_err(|e| {
                 AwsError::data("events:PutTargets", rule_what(place, rule), e.to_string())

@@ -7,7 +7,7 @@
 use aws_sdk_eventbridge::Client as Events;
 use orgtrail_core::guardrails::policy_name;
 use orgtrail_core::{
-    AlertPlace, AlertRuleState, AlertsLive, LiveState, PolicyType, RuleLive, TopicState,
+    AlertPlace, AlertRuleState, AlertsLive, LiveState, PolicyType, RuleLive, RuleTarget, TopicState,
 };
 use orgtrail_spec::Spec;
 
@@ -96,10 +96,13 @@ impl Aws {
             "events:ListTargetsByRule",
             what
         )?;
-        let mut targets: Vec<String> = listed
+        let mut targets: Vec<RuleTarget> = listed
             .targets()
             .iter()
-            .map(|t| t.arn().to_string())
+            .map(|t| RuleTarget {
+                arn: t.arn().to_string(),
+                role_arn: t.role_arn().map(str::to_string),
+            })
             .collect();
         targets.sort();
         Ok(Some(RuleLive {
@@ -108,6 +111,9 @@ impl Aws {
                 .state()
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_default(),
+            managed: described
+                .description()
+                .is_some_and(|d| d.contains(orgtrail_core::MANAGED_MARKER)),
             targets,
         }))
     }

@@ -312,7 +312,7 @@ impl Aws {
             Ok::<_, AwsError>(r2)
         };
         let (r2, policies) = tokio::join!(rounds, self.policies_of(specs, &r1));
-        let (r2, policies) = (r2?, policies?);
+        let (r2, (policies, policies_denied)) = (r2?, policies?);
         let trails = specs
             .iter()
             .map(|s| trail_live(s, &r1, &ours, &r2))
@@ -331,6 +331,7 @@ impl Aws {
                     trusted_access: tolerate_member(member, r1.trusted_access)?,
                     delegated_admins: tolerate_member(member, r2.admins)?,
                     policies,
+                    policies_denied,
                 })
             }
         };
@@ -346,16 +347,26 @@ impl Aws {
     /// Guardrails are the management account's: only it may list the organization's policies,
     /// and SCPs need all features. Listed for every plan there (two calls), so a spec that drops
     /// `guardrails:` has its policies removed, never silently left.
+    /// `(policies, denied)`: a role deployed before guardrails may not list them; without a
+    /// spec that has `guardrails:` that is a warning of the plan, not a failure.
     async fn policies_of(
         &self,
         specs: &[&Spec],
         r1: &Round1,
-    ) -> Result<Option<OrgPolicies>, AwsError> {
+    ) -> Result<(Option<OrgPolicies>, bool), AwsError> {
         match &r1.org {
             Some(o) if o.management_account == r1.caller.account && o.all_features => {
-                self.org_policies(specs).await
+                match self.org_policies(specs).await {
+                    Ok(p) => Ok((p, false)),
+                    Err(e)
+                        if e.is_access_denied() && specs.iter().all(|s| s.guardrails.is_none()) =>
+                    {
+                        Ok((None, true))
+                    }
+                    Err(e) => Err(e),
+                }
             }
-            _ => Ok(None),
+            _ => Ok((None, false)),
         }
     }
 

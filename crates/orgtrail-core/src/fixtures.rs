@@ -32,6 +32,7 @@ pub(crate) fn org() -> OrgState {
         trusted_access: true,
         delegated_admins: Vec::new(),
         policies: None,
+        policies_denied: false,
     }
 }
 

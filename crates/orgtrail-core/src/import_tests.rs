@@ -320,6 +320,7 @@ fn organization(org_trail: bool) -> impl Strategy<Value = OrgState> {
         trusted_access: trusted || org_trail,
         delegated_admins: Vec::new(),
         policies: None,
+        policies_denied: false,
     })
 }
 

@@ -56,8 +56,26 @@ impl Grants<'_> {
                 self.opts.partition
             );
             self.add(&who, "AlertRule", RULE_READS, &arn);
-            if self.apply() && g.alerts.is_some() {
-                self.add(&who, "AlertRule", RULE_WRITES, &arn);
+            let Some(a) = g.alerts.as_ref().filter(|_| self.apply()) else {
+                continue;
+            };
+            self.add(&who, "AlertRule", RULE_WRITES, &arn);
+            // PutTargets with the execution role, for a topic in another account.
+            let topic_account = a.sns_topic.split(':').nth(4).unwrap_or_default();
+            if let Some(name) = a
+                .execution_role_name
+                .as_ref()
+                .filter(|_| account != topic_account)
+            {
+                let role = format!("arn:{}:iam::{account}:role/{name}", self.opts.partition);
+                let to_events = serde_json::json!({"StringEquals": {"iam:PassedToService": "events.amazonaws.com"}}).to_string();
+                self.add_if(
+                    &who,
+                    "PassAlertRole",
+                    &["iam:PassRole"],
+                    &role,
+                    Some(to_events),
+                );
             }
         }
         if let Some(a) = &g.alerts {

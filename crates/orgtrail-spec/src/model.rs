@@ -82,6 +82,11 @@ fn root_only() -> Vec<String> {
 pub struct Alerts {
     /// The SNS topic EventBridge publishes each alert to (an ARN).
     pub sns_topic: String,
+    /// The role EventBridge publishes as from a place in another account than the topic's
+    /// ("Sending events to an AWS service in another account", EventBridge user guide: an
+    /// execution role in the rule's account): its name, the same in every such account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_name: Option<String>,
 }
 
 /// A warning accepted on purpose (`acknowledge:`).

@@ -1,6 +1,8 @@
 //! A child process that is stopped when the test holding it ends, however it ends: a failing
 //! assert unwinds through `Drop`, so a server or a hung orgtrail is never left running
-//! (`scripts/leftovers` fails the suite if one is).
+//! (`scripts/leftovers` fails the suite if one is). The child leads a process group of its
+//! own, and the whole group is signalled: a script's children (the demo's moto and contract
+//! layer) stop with it even when its EXIT trap waits for a foreground command.
 
 use std::ops::{Deref, DerefMut};
 use std::process::{Child, Command};
@@ -12,11 +14,21 @@ pub struct Reaped(Child);
 impl Reaped {
     /// Spawn `cmd`; panics naming the program when it cannot start.
     pub fn spawn(cmd: &mut Command) -> Reaped {
+        use std::os::unix::process::CommandExt;
         let program = cmd.get_program().to_string_lossy().to_string();
         Reaped(
-            cmd.spawn()
+            cmd.process_group(0)
+                .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {program}: {e}")),
         )
+    }
+
+    /// `kill -SIG -PGID`: every process of the child's group.
+    fn signal_group(&self, sig: &str) {
+        let _ = Command::new("kill")
+            .args([sig, "--", &format!("-{}", self.0.id())])
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }
 
@@ -35,15 +47,14 @@ impl DerefMut for Reaped {
 
 impl Drop for Reaped {
     fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            // SIGTERM first, so a script's EXIT trap stops what it started (the demo's moto
-            // and contract layer); SIGKILL if it is still there two seconds later.
-            let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+        // SIGTERM first, so a script's EXIT trap stops what it started; SIGKILL to what is left
+        // of the group two seconds later. The group outlives its leader: signalled either way.
+        self.signal_group("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
         }
+        self.signal_group("-KILL");
         // An error means it has already exited; waiting reaps it either way.
         let _ = self.0.kill();
         let _ = self.0.wait();

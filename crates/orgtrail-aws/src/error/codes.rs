@@ -75,6 +75,12 @@ aws_codes! {
     InsufficientS3BucketPolicyException,
     CloudTrailAccessNotEnabledException,
     InsufficientEncryptionPolicyException,
+    /// AttachPolicy right after EnablePolicyType, which AWS carries out in the background.
+    PolicyTypeNotEnabledException,
+
+    // What the call asks for is already so: a retried guardrail call after a lost answer.
+    PolicyTypeAlreadyEnabledException,
+    DuplicatePolicyAttachmentException,
 
     // "There is none", each for the read named in [`Absence`].
     NoSuchBucket,
@@ -162,6 +168,17 @@ impl AwsCode {
             InsufficientS3BucketPolicyException
                 | CloudTrailAccessNotEnabledException
                 | InsufficientEncryptionPolicyException
+                | PolicyTypeNotEnabledException
+        )
+    }
+
+    /// What the call asks for is already so (the policy type enabled, the policy attached):
+    /// the call succeeded, maybe on an attempt whose answer was lost.
+    pub fn is_already_so(&self) -> bool {
+        use AwsCode::*;
+        matches!(
+            self,
+            PolicyTypeAlreadyEnabledException | DuplicatePolicyAttachmentException
         )
     }
 

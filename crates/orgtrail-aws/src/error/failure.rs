@@ -130,6 +130,12 @@ impl AwsError {
             .is_some_and(AwsCode::is_not_propagated_yet)
     }
 
+    /// What the call asks for is already so (a guardrail's policy type enabled, its policy
+    /// attached): done.
+    pub(crate) fn is_already_so(&self) -> bool {
+        self.0.kind.aws_code().is_some_and(AwsCode::is_already_so)
+    }
+
     /// S3 answered for a bucket of another region: a 301 redirect, or (a request signed for
     /// us-east-1, the global endpoint) AuthorizationHeaderMalformed. Both name the bucket's
     /// region in `x-amz-bucket-region`.

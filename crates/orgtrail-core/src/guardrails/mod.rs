@@ -28,6 +28,8 @@ pub struct Protected {
     /// The alert rules (`orgtrail-protect-<trail>` in every place), when the spec has alerts:
     /// an intruder disables the alarm first.
     pub alert_rules_arn: Option<String>,
+    /// The alerts' SNS topic, when the spec has alerts.
+    pub alert_topic_arn: Option<String>,
 }
 
 impl Protected {
@@ -47,6 +49,10 @@ pub const MAX_POLICY_CHARS: usize = 5120;
 
 /// At most 5 SCPs, and 5 RCPs, may be attached to one root, OU or account (same page).
 pub const MAX_POLICIES_PER_TARGET: usize = 5;
+
+/// Organizations' longest policy name ("CreatePolicy", AWS Organizations API reference: Name,
+/// "Length Constraints: Minimum length of 1. Maximum length of 128").
+pub const MAX_POLICY_NAME: usize = 128;
 
 /// The policy's name: `orgtrail-protect-<trail>` for the SCP, `orgtrail-protect-<bucket>` for
 /// the RCP (a bucket shared by several trails has one RCP).

@@ -60,6 +60,14 @@ pub const ALERT_RULE_ACTIONS: &[&str] = &[
     "events:RemoveTargets",
 ];
 
+/// Calls that silence the alerts at their topic.
+pub const TOPIC_ACTIONS: &[&str] = &[
+    "sns:DeleteTopic",
+    "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+    "sns:Unsubscribe",
+];
+
 /// The SCP for `p`, exempting `exempt` (role, user or root ARNs; `*` allowed).
 pub fn document(p: &Protected, exempt: &[String]) -> Value {
     let mut statements = vec![
@@ -94,6 +102,14 @@ pub fn document(p: &Protected, exempt: &[String]) -> Value {
         // Log group actions name the group with or without the `:*` of its streams.
         let both = [group.clone(), format!("{group}:*")];
         statements.push(deny("ProtectLogGroup", LOG_GROUP_ACTIONS, &both, exempt));
+    }
+    if let Some(topic) = &p.alert_topic_arn {
+        statements.push(deny(
+            "ProtectAlertTopic",
+            TOPIC_ACTIONS,
+            std::slice::from_ref(topic),
+            exempt,
+        ));
     }
     if let Some(rules) = &p.alert_rules_arn {
         statements.push(deny(

@@ -1,6 +1,9 @@
-//! What changing a guardrail loses, in words: the calls it stops denying (grouped by resource)
-//! and the principals it newly exempts. A reordering, a Sid renamed or a document formatted
-//! otherwise loses nothing. A document orgtrail cannot read is never claimed to protect.
+//! What changing a guardrail loses, in words: the calls it stops denying (grouped by resource),
+//! the principals it newly exempts, any other condition a Deny gains (it then denies only
+//! sometimes: an intruder's `StringEquals aws:PrincipalAccount: 000000000000` neuters it), and
+//! `NotAction`/`NotResource` (what it denies can no longer be told). A reordering, a Sid renamed
+//! or a document formatted otherwise loses nothing. A document orgtrail cannot read is never
+//! claimed to protect.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +15,10 @@ use serde_json::Value;
 pub struct Denies {
     pub pairs: BTreeSet<(String, String)>,
     pub exempt: BTreeSet<String>,
+    /// Each Deny's condition besides the exemption, as canonical JSON.
+    pub conditions: BTreeSet<String>,
+    /// A Deny uses NotAction or NotResource.
+    pub negated: bool,
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -46,8 +53,31 @@ pub fn denies(text: &str) -> Denies {
             .pointer("/Condition/ArnNotLike/aws:PrincipalArn")
             .or_else(|| st.pointer("/Condition/ArnNotEquals/aws:PrincipalArn"));
         out.exempt.extend(strings(exempt));
+        out.negated |= st.get("NotAction").is_some() || st.get("NotResource").is_some();
+        if let Some(other) = other_condition(st.get("Condition")) {
+            out.conditions.insert(other);
+        }
     }
     out
+}
+
+/// A condition without the exemption (`ArnNotLike`/`ArnNotEquals` on `aws:PrincipalArn`), as
+/// canonical JSON; `None` when nothing else is left.
+fn other_condition(c: Option<&Value>) -> Option<String> {
+    let mut c = c?.as_object()?.clone();
+    for op in ["ArnNotLike", "ArnNotEquals"] {
+        if let Some(Value::Object(keys)) = c.get_mut(op) {
+            keys.remove("aws:PrincipalArn");
+            if keys.is_empty() {
+                c.remove(op);
+            }
+        }
+    }
+    // One line, members sorted: the same condition always reads the same.
+    (!c.is_empty()).then(|| {
+        let pretty = crate::policy::canonical_pretty(&Value::Object(c));
+        pretty.split_whitespace().collect::<Vec<_>>().join(" ")
+    })
 }
 
 /// What going from `from` to `to` loses (both policy texts of one guardrail).
@@ -67,6 +97,16 @@ pub fn lost(what: &str, from: &str, to: &str) -> Vec<String> {
                 .difference(&a.exempt)
                 .map(|p| format!("{what} newly exempts {p}")),
         );
+        out.extend(
+            b.conditions
+                .difference(&a.conditions)
+                .map(|c| format!("{what} denies only when {c}")),
+        );
+        if b.negated && !a.negated {
+            out.push(format!(
+                "{what} uses NotAction or NotResource: what it denies cannot be told"
+            ));
+        }
     }
     out
 }
@@ -104,6 +144,7 @@ mod tests {
             key_arn: None,
             log_group_arn: None,
             alert_rules_arn: None,
+            alert_topic_arn: None,
         }
     }
 
@@ -133,6 +174,22 @@ mod tests {
         );
         assert!(
             lines.contains(&"the SCP newly exempts arn:aws:iam::222222222222:role/*".to_string()),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_condition_that_neuters_a_deny_is_lost() {
+        let ci = "arn:aws:iam::111111111111:role/ci".to_string();
+        let from = text(&scp::document(&protected(), std::slice::from_ref(&ci)));
+        let mut neutered = scp::document(&protected(), &[ci]);
+        neutered["Statement"][1]["Condition"]["StringEquals"] =
+            serde_json::json!({"aws:PrincipalAccount": "000000000000"});
+        let lines = lost("the SCP", &from, &text(&neutered));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("denies only when") && l.contains("000000000000")),
             "{lines:?}"
         );
     }

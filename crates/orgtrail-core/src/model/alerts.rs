@@ -28,6 +28,14 @@ impl AlertPlace {
     }
 }
 
+/// A rule's target: where it sends, and the role it sends as (another account's target).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RuleTarget {
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+}
+
 /// A rule as DescribeRule and ListTargetsByRule answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleLive {
@@ -35,8 +43,10 @@ pub struct RuleLive {
     pub pattern: String,
     /// `ENABLED`, `DISABLED`, ...
     pub state: String,
-    /// The targets' ARNs, sorted.
-    pub targets: Vec<String>,
+    /// Carries orgtrail's marker in its description: orgtrail created it and may change it.
+    pub managed: bool,
+    /// The targets, sorted.
+    pub targets: Vec<RuleTarget>,
 }
 
 /// One place's rule named `name`; `rule`: `None` when there is no such rule.

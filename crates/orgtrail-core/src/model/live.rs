@@ -32,6 +32,9 @@ pub struct OrgState {
     /// account).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policies: Option<super::org_policies::OrgPolicies>,
+    /// ListPolicies was refused (AccessDenied) and no spec has `guardrails:`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub policies_denied: bool,
 }
 
 /// The log bucket (one GetBucketPolicy: existence, region and policy).

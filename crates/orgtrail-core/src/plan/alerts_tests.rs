@@ -12,7 +12,7 @@ const ARCHIVE: &str = "222222222222";
 
 fn spec_alerting(bucket_extra: &str, topic: &str) -> orgtrail_spec::Spec {
     let yaml = format!(
-        "version: 1\nbucket:\n  name: my-bucket\n{bucket_extra}trail:\n  name: my-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"arn:aws:iam::111111111111:role/admin\"]\n  alerts:\n    sns_topic: {topic}\n"
+        "version: 1\nbucket:\n  name: my-bucket\n{bucket_extra}trail:\n  name: my-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"arn:aws:iam::111111111111:role/admin\"]\n  alerts:\n    sns_topic: {topic}\n    execution_role_name: orgtrail-alerts\n"
     );
     orgtrail_spec::parse_bytes("t.yaml", yaml.as_bytes()).unwrap()
 }
@@ -44,7 +44,7 @@ fn topic(policy: &str) -> TopicState {
     }
 }
 
-const EVENTS_MAY_PUBLISH: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-2:111111111111:audit-alerts"}]}"#;
+const EVENTS_MAY_PUBLISH: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-2:111111111111:audit-alerts"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/orgtrail-alerts"},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-2:111111111111:audit-alerts"}]}"#;
 
 fn live_with(s: &orgtrail_spec::Spec, rules: Vec<AlertRuleState>, t: TopicState) -> LiveState {
     let mut live = in_sync(&[s]);
@@ -59,6 +59,20 @@ fn live_with(s: &orgtrail_spec::Spec, rules: Vec<AlertRuleState>, t: TopicState)
 /// The rules as the first apply leaves them.
 fn applied(s: &orgtrail_spec::Spec) -> Vec<AlertRuleState> {
     let p = plan_of(&[s], &live_with(s, Vec::new(), topic(EVENTS_MAY_PUBLISH)));
+    let target_of = |place: &AlertPlace| {
+        p.steps.iter().find_map(|st| match &st.action {
+            Action::PutTargets {
+                place: at,
+                topic_arn,
+                role_arn,
+                ..
+            } if at == place => Some(RuleTarget {
+                arn: topic_arn.clone(),
+                role_arn: role_arn.clone(),
+            }),
+            _ => None,
+        })
+    };
     p.steps
         .iter()
         .filter_map(|st| match &st.action {
@@ -72,7 +86,8 @@ fn applied(s: &orgtrail_spec::Spec) -> Vec<AlertRuleState> {
                 rule: Some(RuleLive {
                     pattern: pattern.clone(),
                     state: "ENABLED".into(),
-                    targets: vec![TOPIC.into()],
+                    managed: true,
+                    targets: target_of(place).into_iter().collect(),
                 }),
             }),
             _ => None,
@@ -238,4 +253,57 @@ fn each_alert_preflight_error_names_the_fix() {
             p.findings
         );
     }
+}
+
+#[test]
+fn a_rule_that_watches_less_than_live_reduces_coverage_and_a_foreign_rule_is_never_touched() {
+    let s = spec_alerting(&in_archive(), TOPIC);
+    let mut rules = applied(&s);
+    let r = rules[0].rule.as_mut().unwrap();
+    let mut wider: serde_json::Value = serde_json::from_str(&r.pattern).unwrap();
+    wider["detail"]["$or"].as_array_mut().unwrap().push(
+        serde_json::json!({"eventSource": ["sns.amazonaws.com"], "eventName": ["DeleteTopic"]}),
+    );
+    r.pattern = wider.to_string();
+    let p = plan_of(
+        &[&s],
+        &live_with(&s, rules.clone(), topic(EVENTS_MAY_PUBLISH)),
+    );
+    let step = p
+        .steps
+        .iter()
+        .find(|st| st.kind == StepKind::PutRule)
+        .expect("put-rule");
+    assert!(step.reduces_coverage, "{:?}", step.coverage_lost);
+    assert!(
+        step.coverage_lost[0].contains("DeleteTopic"),
+        "{:?}",
+        step.coverage_lost
+    );
+    rules[0].rule.as_mut().unwrap().managed = false;
+    let p = plan_of(&[&s], &live_with(&s, rules, topic(EVENTS_MAY_PUBLISH)));
+    assert!(
+        p.findings
+            .iter()
+            .any(|f| f.code == FindingCode::AlertsRuleTaken),
+        "{:?}",
+        p.findings
+    );
+    assert_eq!(alert_kinds(&p).len(), 0, "{:?}", kinds(&p));
+}
+
+#[test]
+fn a_rule_in_another_account_than_the_topic_needs_an_execution_role() {
+    let yaml = format!(
+        "version: 1\nbucket:\n  name: my-bucket\n{}trail:\n  name: my-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"arn:aws:iam::111111111111:role/admin\"]\n  alerts:\n    sns_topic: {TOPIC}\n",
+        in_archive()
+    );
+    let s = orgtrail_spec::parse_bytes("t.yaml", yaml.as_bytes()).unwrap();
+    let p = plan_of(&[&s], &live_with(&s, Vec::new(), topic(EVENTS_MAY_PUBLISH)));
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::AlertsRoleMissing)
+        .expect("role missing");
+    assert!(f.message.contains(ARCHIVE), "{}", f.message);
 }

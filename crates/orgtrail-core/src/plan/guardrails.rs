@@ -35,13 +35,27 @@ pub(crate) fn steps(out: &mut Out, specs: &[SpecInput], live: &LiveState) {
         return;
     };
     let any = specs.iter().any(|s| s.spec.guardrails.is_some());
+    if org.policies_denied && !any {
+        unlisted(out, specs, live);
+    }
     let Some(policies) = org.policies.as_ref() else {
         if any {
-            unreadable(out, specs, live);
+            unreadable(out, specs, live, org);
         }
         return;
     };
     let wanted = wanted(out, specs, live, org, policies);
+    // Each type once, before the policies that need it (two specs may want the same type).
+    let mut types: Vec<PolicyType> = wanted.iter().map(|w| w.policy_type).collect();
+    types.sort();
+    types.dedup();
+    for t in types.into_iter().filter(|t| !policies.enabled.contains(t)) {
+        let w = wanted
+            .iter()
+            .find(|w| w.policy_type == t)
+            .expect("a policy of this type");
+        enable_type(out, w, policies);
+    }
     for w in &wanted {
         converge(out, w, policies);
     }
@@ -49,9 +63,19 @@ pub(crate) fn steps(out: &mut Out, specs: &[SpecInput], live: &LiveState) {
 }
 
 /// The specs ask for guardrails, but the organization's policies could not be read: only the
-/// management account can.
-fn unreadable(out: &mut Out, specs: &[SpecInput], live: &LiveState) {
+/// management account can, and SCPs and RCPs need all features. Without all features it is a
+/// warning (the apply that enables them must not be blocked; guardrails follow on the next).
+fn unreadable(out: &mut Out, specs: &[SpecInput], live: &LiveState, org: &OrgState) {
     for s in specs.iter().filter(|s| s.spec.guardrails.is_some()) {
+        if !org.all_features {
+            out.warn(
+                &s.path,
+                FindingCode::GuardrailsUnreadable,
+                "the organization has only consolidated billing: SCPs and RCPs need all features, so guardrails are planned once they are on".to_string(),
+                "keep `organization.all_features: true` and apply with `--allow-enable-all-features`, then apply again",
+            );
+            continue;
+        }
         out.error(
             &s.path,
             FindingCode::GuardrailsUnreadable,
@@ -62,6 +86,21 @@ fn unreadable(out: &mut Out, specs: &[SpecInput], live: &LiveState) {
             "run apply with the management account's CI role (SCPs and RCPs are created and attached there)",
         );
     }
+}
+
+/// The caller may not list the organization's policies (a role deployed before guardrails):
+/// guardrails dropped from a spec cannot be seen, so none is removed by mistake either.
+fn unlisted(out: &mut Out, specs: &[SpecInput], live: &LiveState) {
+    let path = specs.first().map(|s| s.path.as_str()).unwrap_or_default();
+    out.warn(
+        path,
+        FindingCode::GuardrailsUnlisted,
+        format!(
+            "{} may not list the organization's policies: a guardrail removed from a spec would stay in place unseen",
+            live.caller.arn
+        ),
+        "grant organizations:ListPolicies (`orgtrail iam-policy --for plan` includes it)",
+    );
 }
 
 /// The policies the specs want, one SCP per trail and one RCP per bucket, with their
@@ -148,6 +187,11 @@ fn protected(spec: &Spec, tl: &TrailLive, live: &LiveState) -> Protected {
             .trail
             .cloudwatch_logs
             .map(|(g, _)| g.trim_end_matches(":*").to_string()),
+        alert_topic_arn: spec
+            .guardrails
+            .as_ref()
+            .and_then(|g| g.alerts.as_ref())
+            .map(|a| a.sns_topic.clone()),
         alert_rules_arn: spec
             .guardrails
             .as_ref()
@@ -220,7 +264,7 @@ fn locks_out_caller(out: &mut Out, path: &str, spec: &Spec, live: &LiveState) {
     }
     let principal = principal_arn(&live.caller.arn);
     let exempt = guardrails::exemptions(spec);
-    if exempt.iter().any(|e| crate::iam::eval::glob(e, &principal)) {
+    if exempt.iter().any(|e| names_caller(e, &principal)) {
         return;
     }
     out.error(
@@ -230,8 +274,27 @@ fn locks_out_caller(out: &mut Out, path: &str, spec: &Spec, live: &LiveState) {
             "the SCP would deny {principal} (the caller) every change to trail `{}` and bucket `{}`: it is not among guardrails.exempt_principals",
             spec.trail.name, spec.bucket.name
         ),
-        format!("add `{principal}` to guardrails.exempt_principals (the role CI applies with)"),
+        format!(
+            "add `{principal}` to guardrails.exempt_principals (the role CI applies with; with its path, `role/PATH/NAME`, if it has one)"
+        ),
     );
+}
+
+/// Whether exemption `e` names the caller whose role ARN, as its session shows it, is `bare`
+/// (no path: an assumed-role session's ARN omits the role's path, which `aws:PrincipalArn`
+/// carries). `e` matches as written, or as a role of the same account with a path whose name
+/// matches.
+pub fn names_caller(e: &str, bare: &str) -> bool {
+    if crate::iam::eval::glob(e, bare) {
+        return true;
+    }
+    let (Some((e_head, e_path)), Some((b_head, b_name))) =
+        (e.split_once(":role/"), bare.split_once(":role/"))
+    else {
+        return false;
+    };
+    let name = e_path.rsplit('/').next().unwrap_or(e_path);
+    e_head == b_head && e_path.contains('/') && crate::iam::eval::glob(name, b_name)
 }
 
 /// `aws:PrincipalArn` of a caller: an assumed role's session ARN names its role.
@@ -249,6 +312,20 @@ pub fn principal_arn(caller: &str) -> String {
 }
 
 fn too_large(out: &mut Out, w: &Wanted) {
+    if w.name.len() > guardrails::MAX_POLICY_NAME {
+        out.error(
+            &w.spec,
+            FindingCode::GuardrailTooLarge,
+            format!(
+                "the {} name `{}` is {} characters; Organizations takes at most {}",
+                w.policy_type.short(),
+                w.name,
+                w.name.len(),
+                guardrails::MAX_POLICY_NAME
+            ),
+            "shorten the trail's (or bucket's) name to at most 111 characters",
+        );
+    }
     let n = w.content.chars().count();
     if n > MAX_POLICY_CHARS {
         out.error(
@@ -290,28 +367,31 @@ fn target_limit(out: &mut Out, w: &Wanted, policies: &OrgPolicies) {
     }
 }
 
+/// EnablePolicyType on the root for `w`'s type.
+fn enable_type(out: &mut Out, w: &Wanted, policies: &OrgPolicies) {
+    let short = w.policy_type.short();
+    out.step(
+        Step::new(
+            format!("root {}", policies.root_id),
+            w.spec.clone(),
+            format!("{short}s are not enabled on the organization's root"),
+            Action::EnablePolicyType {
+                root_id: policies.root_id.clone(),
+                policy_type: w.policy_type,
+            },
+        )
+        .coverage(
+            Vec::new(),
+            vec![format!(
+                "no {short} is enforced anywhere in the organization"
+            )],
+        ),
+    );
+}
+
 /// Create or update one wanted policy, then attach and detach it until its targets are the
 /// spec's.
 fn converge(out: &mut Out, w: &Wanted, policies: &OrgPolicies) {
-    if !policies.enabled.contains(&w.policy_type) {
-        let short = w.policy_type.short();
-        out.step(
-            step(
-                w,
-                format!("{short}s are not enabled on the organization's root"),
-                Action::EnablePolicyType {
-                    root_id: policies.root_id.clone(),
-                    policy_type: w.policy_type,
-                },
-            )
-            .coverage(
-                Vec::new(),
-                vec![format!(
-                    "no {short} is enforced anywhere in the organization"
-                )],
-            ),
-        );
-    }
     let live = policies.named(&w.name, w.policy_type);
     match live {
         Some(p) if !p.managed => return name_taken(out, w, p),
@@ -396,6 +476,7 @@ fn update(out: &mut Out, w: &Wanted, p: &OrgPolicy) {
             Action::UpdatePolicy {
                 policy_id: p.id.clone(),
                 name: w.name.clone(),
+                policy_type: w.policy_type,
                 content: w.content.clone(),
             },
         )

@@ -238,3 +238,21 @@ fn the_rcp_never_denies_cloudtrails_deliveries_and_a_bucket_in_the_management_ac
         w.message
     );
 }
+
+#[test]
+fn an_scp_over_organizations_size_limit_is_a_preflight_error() {
+    let many: Vec<String> = (0..80)
+        .map(|i| format!("\"arn:aws:iam::111111111111:role/team-{i:03}-deployer\""))
+        .collect();
+    let s = spec(&format!(
+        "guardrails:\n  exempt_principals: [\"arn:aws:iam::111111111111:role/admin\", {}]\n",
+        many.join(", ")
+    ));
+    let p = plan_of(&[&s], &with_policies(&[&s], empty_policies()));
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::GuardrailTooLarge)
+        .expect("too large");
+    assert!(f.message.contains("5120"), "{}", f.message);
+}

@@ -9,7 +9,9 @@
 //! access), [`bucket`] (creation, merged policy), [`trail`] (create or update) with [`fields`],
 //! [`selectors`], [`tags`] and [`logging`]; [`staleness`] says when a saved plan is stale.
 
+mod alert_places;
 mod alerts;
+mod alerts_preflight;
 mod billing;
 mod bucket;
 mod bucket_group;
@@ -30,10 +32,10 @@ mod tags;
 mod target;
 mod trail;
 
-pub use alerts::places as alert_places;
+pub use alert_places::places as alert_places;
 pub use billing::{dollars, estimate_line};
 pub use feedback::{LogDestination, logs_own_deliveries};
-pub use guardrails::principal_arn;
+pub use guardrails::{names_caller, principal_arn};
 pub use model::*;
 pub use staleness::{fingerprint, live_components, spec_hash, stale_reasons, steps_differ};
 

@@ -308,6 +308,7 @@ pub enum Action {
     UpdatePolicy {
         policy_id: String,
         name: String,
+        policy_type: PolicyType,
         content: String,
     },
     /// AttachPolicy of the policy named `name` (created by an earlier step of the same apply,
@@ -333,11 +334,14 @@ pub enum Action {
         name: String,
         pattern: String,
     },
-    /// EventBridge PutTargets: the rule publishes to the SNS topic.
+    /// EventBridge PutTargets: the rule publishes to the SNS topic, as `role_arn` when the
+    /// topic is in another account.
     PutTargets {
         place: AlertPlace,
         rule: String,
         topic_arn: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role_arn: Option<String>,
     },
     /// EventBridge RemoveTargets (all of them) then DeleteRule.
     DeleteRule {
@@ -484,7 +488,10 @@ crate::model::names::named! {
     /// What a preflight finding is about: stable, for scripts and SARIF rule ids.
     pub enum FindingCode {
         AccessLoggingTargetLocked => "access-logging-target-locked",
+        AlertsNotRecorded => "alerts-not-recorded",
         AlertsPlaceUnreachable => "alerts-place-unreachable",
+        AlertsRoleMissing => "alerts-role-missing",
+        AlertsRuleTaken => "alerts-rule-taken",
         AlertsTopicMissing => "alerts-topic-missing",
         AlertsTopicPolicy => "alerts-topic-policy",
         AlertsTopicRegion => "alerts-topic-region",
@@ -509,12 +516,14 @@ crate::model::names::named! {
         DuplicateManagementEvents => "duplicate-management-events",
         DuplicateTrail => "duplicate-trail",
         EnableAllFeatures => "enable-all-features",
+        DelegatedAdministratorsUnalerted => "delegated-administrators-unalerted",
         GuardrailDeniesDelivery => "guardrail-denies-delivery",
         GuardrailLocksOutCaller => "guardrail-locks-out-caller",
         GuardrailNameTaken => "guardrail-name-taken",
         GuardrailTargetLimit => "guardrail-target-limit",
         GuardrailTooLarge => "guardrail-too-large",
         GuardrailUnenforceable => "guardrail-unenforceable",
+        GuardrailsUnlisted => "guardrails-unlisted",
         GuardrailsUnreadable => "guardrails-unreadable",
         KmsKeyDisabled => "kms-key-disabled",
         KmsKeyMissing => "kms-key-missing",

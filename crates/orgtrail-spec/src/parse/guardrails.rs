@@ -146,7 +146,24 @@ fn is_ou_id(s: &str) -> bool {
 
 /// `alerts: {sns_topic: ARN}`.
 fn alerts(cx: &mut Cx, f: &Fields) -> Option<Alerts> {
-    let a = cx.some_map(f, "alerts", &["sns_topic"])?;
+    let a = cx.some_map(f, "alerts", &["sns_topic", "execution_role_name"])?;
+    let execution_role_name = cx
+        .opt_string(&a, "execution_role_name")
+        .and_then(|(n, at)| {
+            let ok = !n.is_empty()
+                && n.len() <= 64
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+            if !ok {
+                cx.err(
+                    &at,
+                    "guardrails.alerts.execution_role_name",
+                    format!("`{n}` is not an IAM role name"),
+                    "write the role's name (1-64 letters, digits and +=,.@_-), not its ARN",
+                );
+            }
+            ok.then_some(n)
+        });
     let (topic, at) = cx.req_string(&a, "sns_topic")?;
     let parts: Vec<&str> = topic.split(':').collect();
     if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sns" {
@@ -158,5 +175,8 @@ fn alerts(cx: &mut Cx, f: &Fields) -> Option<Alerts> {
         );
         return None;
     }
-    Some(Alerts { sns_topic: topic })
+    Some(Alerts {
+        sns_topic: topic,
+        execution_role_name,
+    })
 }

@@ -140,18 +140,32 @@ fn publish_to_targets(cx: &Cx, account: &str, rule: &Value, event: &Value) {
         let message = t["Input"]
             .as_str()
             .map_or_else(|| event.to_string(), str::to_string);
-        let _ = send(cx, arn, &message, rule_arn, account);
+        let role = t["RoleArn"].as_str();
+        let _ = send(cx, arn, &message, rule_arn, account, role);
     }
 }
 
 /// Publish to an SNS topic or send to an SQS queue, as the resource's account, when its policy
 /// lets EventBridge do it for this rule ("Using resource-based policies for Amazon
-/// EventBridge": SNS and SQS targets need one).
-fn send(cx: &Cx, arn: &str, message: &str, rule_arn: &str, account: &str) -> Option<()> {
+/// EventBridge": SNS and SQS targets need one). A target in another region gets nothing; one
+/// in another account only through the rule's execution role, which its policy must let
+/// ("Sending events to an AWS service in another account": "EventBridge supports sending
+/// events to cross-account targets in the same Region", "Specify an execution role").
+fn send(
+    cx: &Cx,
+    arn: &str,
+    message: &str,
+    rule_arn: &str,
+    account: &str,
+    role: Option<&str>,
+) -> Option<()> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let [_, _, service, region, owner, name] = parts[..] else {
         return None;
     };
+    if region != cx.req.region {
+        return None;
+    }
     let (action, body) = match service {
         "sns" => (
             "sns:Publish",
@@ -172,13 +186,27 @@ fn send(cx: &Cx, arn: &str, message: &str, rule_arn: &str, account: &str) -> Opt
         _ => return None,
     };
     let policy = resource_policy(cx, service, region, owner, arn, name)?;
-    let req = Request::new(
-        Principal::Service("events.amazonaws.com".into()),
-        action,
-        arn,
-    )
-    .with("aws:SourceArn", rule_arn)
-    .with("aws:SourceAccount", account)
+    let req = if owner == account {
+        Request::new(
+            Principal::Service("events.amazonaws.com".into()),
+            action,
+            arn,
+        )
+        .with("aws:SourceArn", rule_arn)
+        .with("aws:SourceAccount", account)
+    } else {
+        let role = role.filter(|r| r.split(':').nth(4) == Some(account))?;
+        Request::new(
+            Principal::Account {
+                account: account.to_string(),
+                arn: role.to_string(),
+            },
+            action,
+            arn,
+        )
+        .with("aws:PrincipalArn", role)
+        .with("aws:PrincipalAccount", account)
+    }
     .with("aws:SecureTransport", "true");
     if policy::evaluate(&policy, &req) != Ok(Decision::Allow) {
         return None;

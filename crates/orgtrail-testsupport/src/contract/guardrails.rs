@@ -40,7 +40,21 @@ pub fn check(cx: &Cx) -> Option<Outcome> {
     if caller.arn.contains(":assumed-role/AWSServiceRole") {
         return None;
     }
+    let known = |a: &str| {
+        cx.shared
+            .managements
+            .lock()
+            .expect("managements lock")
+            .contains(a)
+    };
+    if target.owner == caller.account && known(&caller.account) {
+        return None;
+    }
     let caller_org = OrgPolicies::read(cx.world(), &caller.account);
+    if let Some(org) = &caller_org {
+        let mut m = cx.shared.managements.lock().expect("managements lock");
+        m.insert(org.org.management.clone());
+    }
     let owner_org = if target.owner == caller.account {
         None
     } else {

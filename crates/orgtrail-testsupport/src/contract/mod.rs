@@ -69,6 +69,7 @@ impl Contract {
             consistency: Mutex::default(),
             verdicts: Mutex::default(),
             control: knobs::Control::default(),
+            managements: Mutex::default(),
         });
         let s = shared.clone();
         thread::spawn(move || {

@@ -26,6 +26,10 @@ pub struct Shared {
     pub(crate) consistency: Mutex<Consistency>,
     pub(crate) verdicts: Mutex<Vec<Verdict>>,
     pub(crate) control: super::knobs::Control,
+    /// Accounts seen to be an organization's management account: an organization's management
+    /// account never changes, and neither SCPs nor RCPs reach its own calls on its own
+    /// resources, so those requests skip the organization's policies.
+    pub(crate) managements: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Shared {

@@ -26,7 +26,7 @@ pub fn check(cx: &Cx) -> Outcome {
     let action = iam_action(&req.method, &key, &req.query);
     wrong_region(cx, &bucket, &facts)
         .or_else(|| identity_denies(cx, &bucket, &facts, &key, action))
-        .or_else(|| not_owner(cx, &bucket, &facts, action))
+        .or_else(|| not_owner(cx, &bucket, &facts, &key, action))
         .or_else(|| unexpected_owner(cx, &facts))
         .or_else(|| match action {
             "s3:PutBucketPolicy" => put_policy(cx, &bucket, &facts),
@@ -158,11 +158,24 @@ fn wrong_region(cx: &Cx, bucket: &str, facts: &BucketFacts) -> Option<Outcome> {
 
 /// Another account's request: allowed only where the bucket policy grants it, and the bucket
 /// policy itself only to the owner's account (403 without permission, 405 with it).
-fn not_owner(cx: &Cx, bucket: &str, facts: &BucketFacts, action: &str) -> Option<Outcome> {
+fn not_owner(
+    cx: &Cx,
+    bucket: &str,
+    facts: &BucketFacts,
+    key: &str,
+    action: &str,
+) -> Option<Outcome> {
     let caller = cx.caller();
     if caller.account == facts.owner {
         return None;
     }
+    // An object call is judged on the object's ARN (a grant on `bucket/*` covers it), a
+    // bucket call on the bucket's.
+    let resource = if key.is_empty() || action == "s3:ListBucket" {
+        format!("arn:aws:s3:::{bucket}")
+    } else {
+        format!("arn:aws:s3:::{bucket}/{key}")
+    };
     let allowed = cx
         .world()
         .bucket_policy(bucket, facts)
@@ -173,7 +186,7 @@ fn not_owner(cx: &Cx, bucket: &str, facts: &BucketFacts, action: &str) -> Option
                     arn: caller.arn.clone(),
                 },
                 action,
-                &format!("arn:aws:s3:::{bucket}"),
+                &resource,
             )
             .with("aws:PrincipalAccount", &caller.account)
             .with("aws:SecureTransport", "true");

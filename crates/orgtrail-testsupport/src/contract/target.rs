@@ -1,6 +1,7 @@
 //! What one request is in IAM's terms, for the guardrails (SCPs, RCPs) and the CloudTrail events
 //! the layer hands to EventBridge: the action (`s3:PutLifecycleConfiguration`,
-//! `cloudtrail:StopLogging`, `kms:ScheduleKeyDeletion`, `logs:DeleteLogGroup`), the resource ARN
+//! `cloudtrail:StopLogging`, `kms:ScheduleKeyDeletion`, `logs:DeleteLogGroup`,
+//! `events:DisableRule`), the resource ARN
 //! it acts on ("Actions, resources, and condition keys" of each service in the Service
 //! Authorization Reference) and the account that owns that resource (RCPs bind the owner's
 //! account, CloudTrail also tells the owner of a cross-account call).
@@ -11,7 +12,7 @@ use super::world::arn_account_region;
 /// One request as IAM sees it.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// `s3`, `cloudtrail`, `kms`, `logs`.
+    /// `s3`, `cloudtrail`, `kms`, `logs`, `events`.
     pub service: String,
     /// `service:Operation` (S3: the IAM action, which is not always the operation's name).
     pub action: String,
@@ -31,8 +32,27 @@ pub fn of(cx: &Cx) -> Option<Target> {
         "cloudtrail" => cloudtrail(cx),
         "kms" => kms(cx),
         "logs" => logs(cx),
+        "events" => events(cx),
         _ => None,
     }
+}
+
+/// The rule an EventBridge call names (`Name`, or `Rule` for its targets), on the default bus
+/// of the caller's account in the request's region.
+fn events(cx: &Cx) -> Option<Target> {
+    let body = cx.req.json();
+    let named = ["Name", "Rule"].iter().find_map(|k| {
+        body[*k]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    });
+    let Some(named) = named else {
+        return Some(target(cx, "*".into(), None));
+    };
+    let caller = cx.caller().account.clone();
+    let arn = format!("arn:aws:events:{}:{caller}:rule/{named}", cx.req.region);
+    Some(target(cx, arn, None))
 }
 
 fn target(cx: &Cx, resource: String, owner: Option<String>) -> Target {
