@@ -219,6 +219,16 @@ const CODES: &[(&str, AwsCode, Means)] = {
             AlreadySo,
         ),
         (
+            "PolicyNotAttachedException",
+            C::PolicyNotAttachedException,
+            AlreadySo,
+        ),
+        (
+            "PolicyNotFoundException",
+            C::PolicyNotFoundException,
+            AlreadySo,
+        ),
+        (
             "NotFound",
             C::NotFound,
             AbsentFor(Absence::Bucket, Absence::Topic),

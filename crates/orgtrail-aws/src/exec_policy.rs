@@ -69,12 +69,15 @@ impl Aws {
             .enable_policy_type()
             .root_id(root_id)
             .policy_type(SdkType::from(t.as_str()));
-        send!(
+        // Enabled already: an earlier attempt whose answer was lost.
+        match send!(
             req,
             "organizations:EnablePolicyType",
             format!("root {root_id}")
-        )
-        .map(drop)
+        ) {
+            Err(e) if e.is_already_so() => Ok(()),
+            other => other.map(drop),
+        }
     }
 
     pub(crate) async fn create_policy(
@@ -153,32 +156,40 @@ impl Aws {
             .detach_policy()
             .policy_id(id)
             .target_id(target);
-        send!(
+        // Detached already: an earlier attempt whose answer was lost.
+        match send!(
             req,
             "organizations:DetachPolicy",
             format!("policy `{name}` ({id}) at {target}")
-        )
-        .map(drop)
+        ) {
+            Err(e) if e.is_already_so() => Ok(()),
+            other => other.map(drop),
+        }
     }
 
     pub(crate) async fn delete_policy(&self, id: &str, name: &str) -> Result<(), AwsError> {
         let req = self.organizations().delete_policy().policy_id(id);
-        send!(
+        // Deleted already: an earlier attempt whose answer was lost.
+        match send!(
             req,
             "organizations:DeletePolicy",
             format!("policy `{name}` ({id})")
-        )
-        .map(drop)
+        ) {
+            Err(e) if e.is_already_so() => Ok(()),
+            other => other.map(drop),
+        }
     }
 
     /// The id of orgtrail's policy `name` of type `t`. Organizations may list a policy created
     /// a moment ago only a little later: listed again for up to 10 seconds.
     async fn policy_id(&self, name: &str, t: PolicyType) -> Result<String, AwsError> {
-        for _ in 0..10 {
+        for attempt in 0..10 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
             if let Some(id) = self.listed_policy(name, t).await? {
                 return Ok(id);
             }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
         Err(AwsError::data(
             "organizations:ListPolicies",
@@ -270,11 +281,15 @@ impl Aws {
 
     pub(crate) async fn delete_rule(&self, place: &AlertPlace, name: &str) -> Result<(), AwsError> {
         let ev = self.events(place).await?;
-        let listed = send!(
+        // Gone already: an earlier attempt whose answer was lost.
+        let listed = match send!(
             ev.list_targets_by_rule().rule(name),
             "events:ListTargetsByRule",
             rule_what(place, name)
-        )?;
+        ) {
+            Err(e) if e.is_absent(crate::error::Absence::AlertRule) => return Ok(()),
+            other => other?,
+        };
         let ids: Vec<String> = listed
             .targets()
             .iter()

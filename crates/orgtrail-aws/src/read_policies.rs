@@ -111,7 +111,13 @@ impl Aws {
         let enabled = root
             .policy_types()
             .iter()
-            .filter(|p| p.status() == Some(&PolicyTypeStatus::Enabled))
+            // Being enabled (in the background) counts: enabling it again would be refused.
+            .filter(|p| {
+                matches!(
+                    p.status(),
+                    Some(PolicyTypeStatus::Enabled | PolicyTypeStatus::PendingEnable)
+                )
+            })
             .filter_map(|p| p.r#type().and_then(|t| PolicyType::parse(t.as_str())))
             .collect();
         Ok((root.id().unwrap_or_default().to_string(), enabled))

@@ -347,8 +347,8 @@ impl Aws {
     /// Guardrails are the management account's: only it may list the organization's policies,
     /// and SCPs need all features. Listed for every plan there (two calls), so a spec that drops
     /// `guardrails:` has its policies removed, never silently left.
-    /// `(policies, denied)`: a role deployed before guardrails may not list them; without a
-    /// spec that has `guardrails:` that is a warning of the plan, not a failure.
+    /// `(policies, denied)`: a role deployed before guardrails may not read them; the plan then
+    /// warns (no spec has `guardrails:`) or says which calls to grant (one has).
     async fn policies_of(
         &self,
         specs: &[&Spec],
@@ -358,11 +358,7 @@ impl Aws {
             Some(o) if o.management_account == r1.caller.account && o.all_features => {
                 match self.org_policies(specs).await {
                     Ok(p) => Ok((p, false)),
-                    Err(e)
-                        if e.is_access_denied() && specs.iter().all(|s| s.guardrails.is_none()) =>
-                    {
-                        Ok((None, true))
-                    }
+                    Err(e) if e.is_access_denied() => Ok((None, true)),
                     Err(e) => Err(e),
                 }
             }

@@ -154,7 +154,9 @@ fn first_denied(
                         ),
                         ("aws:securetransport".to_string(), Some("true".to_string())),
                     ]),
-                    cautious: false,
+                    // A Deny condition orgtrail cannot evaluate counts as met: a lock-out is
+                    // assumed rather than missed.
+                    cautious: true,
                 };
                 if iam::evaluate(scp, &r) == Decision::ExplicitlyDenied {
                     return Some((action, resource));

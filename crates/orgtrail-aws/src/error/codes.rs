@@ -81,6 +81,9 @@ aws_codes! {
     // What the call asks for is already so: a retried guardrail call after a lost answer.
     PolicyTypeAlreadyEnabledException,
     DuplicatePolicyAttachmentException,
+    /// DetachPolicy of a policy no longer attached, DeletePolicy of one already gone.
+    PolicyNotAttachedException,
+    PolicyNotFoundException,
 
     // "There is none", each for the read named in [`Absence`].
     NoSuchBucket,
@@ -172,13 +175,17 @@ impl AwsCode {
         )
     }
 
-    /// What the call asks for is already so (the policy type enabled, the policy attached):
-    /// the call succeeded, maybe on an attempt whose answer was lost.
+    /// What the call asks for is already so (the policy type enabled, the policy attached,
+    /// detached or deleted): the call succeeded, maybe on an attempt whose answer was lost.
+    /// Asked only of the guardrail calls these codes answer.
     pub fn is_already_so(&self) -> bool {
         use AwsCode::*;
         matches!(
             self,
-            PolicyTypeAlreadyEnabledException | DuplicatePolicyAttachmentException
+            PolicyTypeAlreadyEnabledException
+                | DuplicatePolicyAttachmentException
+                | PolicyNotAttachedException
+                | PolicyNotFoundException
         )
     }
 

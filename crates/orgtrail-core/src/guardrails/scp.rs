@@ -65,7 +65,6 @@ pub const TOPIC_ACTIONS: &[&str] = &[
     "sns:DeleteTopic",
     "sns:RemovePermission",
     "sns:SetTopicAttributes",
-    "sns:Unsubscribe",
 ];
 
 /// The SCP for `p`, exempting `exempt` (role, user or root ARNs; `*` allowed).

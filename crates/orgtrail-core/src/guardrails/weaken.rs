@@ -9,16 +9,38 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-/// The calls a document denies, as (resource, action) pairs, and the principals its Deny
+/// The calls a document denies, as (resource, action, condition) triples, and the principals its Deny
 /// statements exempt by `aws:PrincipalArn`.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Denies {
-    pub pairs: BTreeSet<(String, String)>,
+    /// (resource, action, the Deny's condition besides the exemption): the same call denied
+    /// always (`None`) or only when a condition holds.
+    pub triples: BTreeSet<(String, String, Option<String>)>,
     pub exempt: BTreeSet<String>,
-    /// Each Deny's condition besides the exemption, as canonical JSON.
-    pub conditions: BTreeSet<String>,
     /// A Deny uses NotAction or NotResource.
     pub negated: bool,
+}
+
+impl Denies {
+    /// Whether `(r, a)` stays denied at least whenever it was under `c`: denied always, or
+    /// under the same condition.
+    fn covers(&self, r: &str, a: &str, c: Option<&String>) -> bool {
+        self.triples
+            .iter()
+            .any(|(r2, a2, c2)| r2 == r && a2 == a && (c2.is_none() || c2.as_ref() == c))
+    }
+
+    /// The condition `(r, a)` is denied under, if only under one.
+    fn condition_of(&self, r: &str, a: &str) -> Option<&String> {
+        self.triples
+            .iter()
+            .find(|(r2, a2, _)| r2 == r && a2 == a)
+            .and_then(|(_, _, c)| c.as_ref())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.triples.is_empty()
+    }
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -44,9 +66,10 @@ pub fn denies(text: &str) -> Denies {
         _ => Vec::new(),
     };
     for st in statements.iter().filter(|s| s["Effect"] == "Deny") {
+        let other = other_condition(st.get("Condition"));
         for r in strings(st.get("Resource")) {
             for a in strings(st.get("Action")) {
-                out.pairs.insert((r.clone(), a));
+                out.triples.insert((r.clone(), a, other.clone()));
             }
         }
         let exempt = st
@@ -54,9 +77,6 @@ pub fn denies(text: &str) -> Denies {
             .or_else(|| st.pointer("/Condition/ArnNotEquals/aws:PrincipalArn"));
         out.exempt.extend(strings(exempt));
         out.negated |= st.get("NotAction").is_some() || st.get("NotResource").is_some();
-        if let Some(other) = other_condition(st.get("Condition")) {
-            out.conditions.insert(other);
-        }
     }
     out
 }
@@ -80,27 +100,37 @@ fn other_condition(c: Option<&Value>) -> Option<String> {
     })
 }
 
-/// What going from `from` to `to` loses (both policy texts of one guardrail).
+/// What going from `from` to `to` loses (both policy texts of one guardrail): each call on
+/// each resource `from` denied (always, or under a condition) that `to` denies no longer, or
+/// only under another condition; principals newly exempted; NotAction/NotResource.
 pub fn lost(what: &str, from: &str, to: &str) -> Vec<String> {
     let (a, b) = (denies(from), denies(to));
-    let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (r, act) in a.pairs.difference(&b.pairs) {
-        by_resource.entry(r).or_default().push(act);
+    // (resource, the condition `to` still denies under) -> actions
+    let mut grouped: BTreeMap<(&str, Option<&String>), Vec<&str>> = BTreeMap::new();
+    for (r, act, c) in &a.triples {
+        if !b.covers(r, act, c.as_ref()) {
+            grouped
+                .entry((r, b.condition_of(r, act)))
+                .or_default()
+                .push(act);
+        }
     }
-    let mut out: Vec<String> = by_resource
+    let mut out: Vec<String> = grouped
         .into_iter()
-        .map(|(r, acts)| format!("{what} no longer denies {} on {r}", acts.join(", ")))
+        .map(|((r, still), mut acts)| {
+            acts.dedup();
+            let acts = acts.join(", ");
+            match still {
+                None => format!("{what} no longer denies {acts} on {r}"),
+                Some(c) => format!("{what} denies {acts} on {r} only when {c}"),
+            }
+        })
         .collect();
-    if !b.pairs.is_empty() {
+    if !b.is_empty() {
         out.extend(
             b.exempt
                 .difference(&a.exempt)
                 .map(|p| format!("{what} newly exempts {p}")),
-        );
-        out.extend(
-            b.conditions
-                .difference(&a.conditions)
-                .map(|c| format!("{what} denies only when {c}")),
         );
         if b.negated && !a.negated {
             out.push(format!(
@@ -116,7 +146,7 @@ pub fn lost(what: &str, from: &str, to: &str) -> Vec<String> {
 pub fn everything(what: &str, text: &str, target: &str) -> Vec<String> {
     let d = denies(text);
     let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (r, act) in &d.pairs {
+    for (r, act, _) in &d.triples {
         by_resource.entry(r).or_default().push(act);
     }
     by_resource
@@ -189,9 +219,26 @@ mod tests {
         assert!(
             lines
                 .iter()
-                .any(|l| l.contains("denies only when") && l.contains("000000000000")),
+                .any(|l| l.contains("only when") && l.contains("000000000000")),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn an_rcp_that_lost_its_organization_statement_is_lost() {
+        let resources = [
+            "arn:aws:s3:::logs".to_string(),
+            "arn:aws:s3:::logs/*".to_string(),
+        ];
+        let rcp = crate::guardrails::rcp::document(&resources, "o-example");
+        let mut edited = rcp.clone();
+        edited["Statement"].as_array_mut().unwrap().remove(0);
+        let lines = lost("the RCP", &text(&rcp), &text(&edited));
+        assert!(
+            !lines.is_empty(),
+            "removing the identity perimeter loses it"
+        );
+        assert!(lost("the RCP", &text(&rcp), &text(&rcp)).is_empty());
     }
 
     #[test]

@@ -124,7 +124,9 @@ fn put_rule(
     live: Option<&RuleLive>,
 ) {
     let text = crate::guardrails::text(&alerts::pattern(parts));
-    let enabled = live.filter(|r| r.state == "ENABLED");
+    // A rule whose frame (detail-type, source, account, ...) differs may match nothing: it
+    // watches nothing, whatever its alternatives say.
+    let enabled = live.filter(|r| r.state == "ENABLED" && same_frame(&r.pattern, &text));
     if enabled.is_some_and(|r| canonical_text(&r.pattern) == canonical_text(&text)) {
         return;
     }
@@ -172,6 +174,20 @@ fn put_rule(
         .with_policy_diff(Some((before, canonical_text(&text))))
         .coverage(lost, restored),
     );
+}
+
+/// Whether two pattern texts are the same once their `detail.$or` alternatives are set aside.
+fn same_frame(a: &str, b: &str) -> bool {
+    let frame = |t: &str| {
+        serde_json::from_str::<Value>(t).ok().map(|mut v| {
+            if let Some(d) = v.get_mut("detail").and_then(Value::as_object_mut) {
+                d.remove("$or");
+            }
+            compact(&v)
+        })
+    };
+    let (fa, fb) = (frame(a), frame(b));
+    fa.is_some() && fa == fb
 }
 
 /// The `detail.$or` alternatives of a pattern text (none when it is not one of ours).

@@ -207,13 +207,9 @@ pub(crate) fn recorded_and_delegated(
 ) {
     let t = &s.spec.trail;
     let owner = super::desired::trail_owner(s.spec, live);
-    let mgmt_events = crate::coverage::logs_management_events(
-        &tl.trail
-            .as_ref()
-            .map_or_else(crate::model::Selectors::aws_default, |x| {
-                x.selectors.clone()
-            }),
-    );
+    // As the apply leaves the trail: the spec's selectors.
+    let d = super::desired::desired(s.spec, &live.caller.partition, owner, tl.kms.as_ref());
+    let mgmt_events = crate::coverage::logs_management_events(&d.selectors);
     for (place, _) in super::alert_places::places(s.spec, tl, live) {
         let other_account = place.account != owner && !t.organization;
         let other_region = place.region != t.home_region && !t.multi_region;

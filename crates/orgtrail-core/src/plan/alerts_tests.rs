@@ -293,6 +293,27 @@ fn a_rule_that_watches_less_than_live_reduces_coverage_and_a_foreign_rule_is_nev
 }
 
 #[test]
+fn a_rule_narrowed_outside_its_alternatives_watches_nothing() {
+    let s = spec_alerting(&in_archive(), TOPIC);
+    let mut rules = applied(&s);
+    let r = rules[0].rule.as_mut().unwrap();
+    let mut narrowed: serde_json::Value = serde_json::from_str(&r.pattern).unwrap();
+    narrowed["account"] = serde_json::json!(["000000000000"]);
+    r.pattern = narrowed.to_string();
+    let live = live_with(&s, rules, topic(EVENTS_MAY_PUBLISH));
+    let p = plan_of(&[&s], &live);
+    let report = crate::drift::report(&p, &live);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| (f.rule, f.severity) == (DriftRule::AlertMissing, DriftSeverity::CoverageLost)),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[test]
 fn a_rule_in_another_account_than_the_topic_needs_an_execution_role() {
     let yaml = format!(
         "version: 1\nbucket:\n  name: my-bucket\n{}trail:\n  name: my-trail\n  home_region: us-east-2\nguardrails:\n  exempt_principals: [\"arn:aws:iam::111111111111:role/admin\"]\n  alerts:\n    sns_topic: {TOPIC}\n",

@@ -76,6 +76,18 @@ fn unreadable(out: &mut Out, specs: &[SpecInput], live: &LiveState, org: &OrgSta
             );
             continue;
         }
+        if org.policies_denied {
+            out.error(
+                &s.path,
+                FindingCode::GuardrailsUnreadable,
+                format!(
+                    "{} may not read the organization's policies (AccessDenied)",
+                    live.caller.arn
+                ),
+                "grant the Organizations policy calls `orgtrail iam-policy --for plan` (and `--for apply`) lists for specs with guardrails",
+            );
+            continue;
+        }
         out.error(
             &s.path,
             FindingCode::GuardrailsUnreadable,
@@ -293,8 +305,10 @@ pub fn names_caller(e: &str, bare: &str) -> bool {
     else {
         return false;
     };
+    // Role names are unique in an account: a path form naming exactly this role stands for it;
+    // a wildcard in the name could stand for another role, so it must match as written.
     let name = e_path.rsplit('/').next().unwrap_or(e_path);
-    e_head == b_head && e_path.contains('/') && crate::iam::eval::glob(name, b_name)
+    e_head == b_head && e_path.contains('/') && !name.contains(['*', '?']) && name == b_name
 }
 
 /// `aws:PrincipalArn` of a caller: an assumed role's session ARN names its role.

@@ -100,6 +100,7 @@ impl Contract {
         self.shared.consistency().forget();
         self.shared.verdicts.lock().expect("lock").clear();
         self.shared.control.forget();
+        self.shared.managements.lock().expect("lock").clear();
     }
 
     /// Replace CloudTrail's public keys of `region` (what ListPublicKeys answers there); the
