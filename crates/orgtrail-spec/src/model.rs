@@ -86,6 +86,7 @@ pub struct Alerts {
     /// ("Sending events to an AWS service in another account", EventBridge user guide: an
     /// execution role in the rule's account): its name, the same in every such account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64), regex(pattern = r"^[A-Za-z0-9+=,.@_-]+$"))]
     pub execution_role_name: Option<String>,
 }
 
