@@ -9,6 +9,7 @@ use orgtrail_testsupport::contract::testkit::{AlertQueue, Cli, assume};
 use orgtrail_testsupport::{Moto, Run};
 use serde_json::Value;
 
+use crate::layout::member_account;
 use crate::{BIN, Specs, greenfield};
 
 const CI_ROLE: &str = "arn:aws:iam::123456789012:role/orgtrail-ci";
@@ -22,22 +23,6 @@ fn as_ci(moto: &Moto, args: &[&str]) -> Run {
         ("AWS_SESSION_TOKEN", c.session_token().unwrap_or_default()),
     ];
     moto.orgtrail_with(BIN, args, &env)
-}
-
-fn member_account(moto: &Moto, name: &str) -> String {
-    let out = moto
-        .block_on(
-            moto.organizations()
-                .create_account()
-                .account_name(name)
-                .email(format!("{name}@example.com"))
-                .send(),
-        )
-        .expect("create account");
-    out.create_account_status()
-        .and_then(|s| s.account_id())
-        .expect("account id")
-        .to_string()
 }
 
 /// The CLI as `role` of `account`.

@@ -9,7 +9,7 @@ use orgtrail_testsupport::s3;
 use crate::{BIN, Specs};
 
 /// A member account of the organization (moto creates it at once).
-fn member_account(moto: &Moto, name: &str) -> String {
+pub(crate) fn member_account(moto: &Moto, name: &str) -> String {
     let out = moto
         .block_on(
             moto.organizations()

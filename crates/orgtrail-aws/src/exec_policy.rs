@@ -199,26 +199,11 @@ impl Aws {
     }
 
     async fn listed_policy(&self, name: &str, t: PolicyType) -> Result<Option<String>, AwsError> {
-        let mut token = None;
-        loop {
-            let req = self
-                .organizations()
-                .list_policies()
-                .filter(SdkType::from(t.as_str()))
-                .set_next_token(token);
-            let page = send!(
-                req,
-                "organizations:ListPolicies",
-                "the organization's policies"
-            )?;
-            if let Some(p) = page.policies().iter().find(|p| p.name() == Some(name)) {
-                return Ok(Some(p.id().unwrap_or_default().to_string()));
-            }
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(None);
-            }
-        }
+        let listed = self.list_policies(t).await?;
+        Ok(listed
+            .iter()
+            .find(|p| p.name() == Some(name))
+            .map(|p| p.id().unwrap_or_default().to_string()))
     }
 
     pub(crate) async fn put_rule(

@@ -73,7 +73,10 @@ impl Aws {
         }))
     }
 
-    async fn list_policies(&self, t: PolicyType) -> Result<Vec<PolicySummary>, AwsError> {
+    pub(crate) async fn list_policies(
+        &self,
+        t: PolicyType,
+    ) -> Result<Vec<PolicySummary>, AwsError> {
         let _s = self.slot("organizations").await;
         let mut out = Vec::new();
         let mut token = None;

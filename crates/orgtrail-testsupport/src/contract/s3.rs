@@ -156,6 +156,16 @@ fn wrong_region(cx: &Cx, bucket: &str, facts: &BucketFacts) -> Option<Outcome> {
     ))
 }
 
+/// The ARN a call is authorized on: the object for an object call, the bucket for a bucket
+/// call or a listing.
+fn resource_arn(bucket: &str, key: &str, action: &str) -> String {
+    if key.is_empty() || action == "s3:ListBucket" {
+        format!("arn:aws:s3:::{bucket}")
+    } else {
+        format!("arn:aws:s3:::{bucket}/{key}")
+    }
+}
+
 /// Another account's request: allowed only where the bucket policy grants it, and the bucket
 /// policy itself only to the owner's account (403 without permission, 405 with it).
 fn not_owner(
@@ -171,11 +181,7 @@ fn not_owner(
     }
     // An object call is judged on the object's ARN (a grant on `bucket/*` covers it), a
     // bucket call on the bucket's.
-    let resource = if key.is_empty() || action == "s3:ListBucket" {
-        format!("arn:aws:s3:::{bucket}")
-    } else {
-        format!("arn:aws:s3:::{bucket}/{key}")
-    };
+    let resource = resource_arn(bucket, key, action);
     let allowed = cx
         .world()
         .bucket_policy(bucket, facts)
@@ -229,11 +235,7 @@ fn identity_denies(
         .split('/')
         .next()?;
     let policies = cx.world().role_policies(&caller.account, role)?;
-    let resource = if key.is_empty() || action == "s3:ListBucket" {
-        format!("arn:aws:s3:::{bucket}")
-    } else {
-        format!("arn:aws:s3:::{bucket}/{key}")
-    };
+    let resource = resource_arn(bucket, key, action);
     let mut req = Request::new(
         Principal::Account {
             account: caller.account.clone(),

@@ -40,19 +40,24 @@ pub fn of(cx: &Cx) -> Option<Target> {
 /// The rule an EventBridge call names (`Name`, or `Rule` for its targets), on the default bus
 /// of the caller's account in the request's region.
 fn events(cx: &Cx) -> Option<Target> {
-    let body = cx.req.json();
-    let named = ["Name", "Rule"].iter().find_map(|k| {
-        body[*k]
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    });
+    let named = named(cx, &["Name", "Rule"]);
     let Some(named) = named else {
         return Some(target(cx, "*".into(), None));
     };
     let caller = cx.caller().account.clone();
     let arn = format!("arn:aws:events:{}:{caller}:rule/{named}", cx.req.region);
     Some(target(cx, arn, None))
+}
+
+/// The first of `keys` the JSON request names a resource by (non-empty).
+fn named(cx: &Cx, keys: &[&str]) -> Option<String> {
+    let body = cx.req.json();
+    keys.iter().find_map(|k| {
+        body[*k]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    })
 }
 
 fn target(cx: &Cx, resource: String, owner: Option<String>) -> Target {
@@ -97,13 +102,7 @@ fn s3(cx: &Cx) -> Option<Target> {
 /// The trail a CloudTrail call names (`Name`, `TrailName`, `ResourceId`): an ARN as given, a
 /// name as the caller's trail in the request's region.
 fn cloudtrail(cx: &Cx) -> Option<Target> {
-    let body = cx.req.json();
-    let named = ["Name", "TrailName", "ResourceId"].iter().find_map(|k| {
-        body[*k]
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    });
+    let named = named(cx, &["Name", "TrailName", "ResourceId"]);
     let Some(named) = named else {
         return Some(target(cx, "*".into(), None));
     };
@@ -121,13 +120,7 @@ fn cloudtrail(cx: &Cx) -> Option<Target> {
 /// The key a KMS call names (`KeyId`, `TargetKeyId`): an id, alias or ARN, resolved to the key's
 /// ARN the way KMS does (an ARN names its account; an id or alias is the caller's).
 fn kms(cx: &Cx) -> Option<Target> {
-    let body = cx.req.json();
-    let named = ["KeyId", "TargetKeyId"].iter().find_map(|k| {
-        body[*k]
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    });
+    let named = named(cx, &["KeyId", "TargetKeyId"]);
     let Some(named) = named else {
         return Some(target(cx, "*".into(), None));
     };
@@ -144,13 +137,7 @@ fn kms(cx: &Cx) -> Option<Target> {
 /// The log group a CloudWatch Logs call names (`logGroupName`, or `logGroupIdentifier`, which
 /// may be its ARN).
 fn logs(cx: &Cx) -> Option<Target> {
-    let body = cx.req.json();
-    let named = ["logGroupName", "logGroupIdentifier"].iter().find_map(|k| {
-        body[*k]
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    });
+    let named = named(cx, &["logGroupName", "logGroupIdentifier"]);
     let Some(named) = named else {
         return Some(target(cx, "*".into(), None));
     };
