@@ -18,6 +18,7 @@ mod bucket_group;
 pub(crate) mod desired;
 mod feedback;
 mod fields;
+mod finding;
 mod guardrails;
 mod guardrails_delivery;
 mod logging;

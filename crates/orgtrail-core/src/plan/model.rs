@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::model::{AlertPlace, PolicyType, Selectors, TrailSettings};
 
+pub use super::finding::{Finding, FindingCode, Severity};
+
 /// The kind of a step, as shown to reviewers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -441,14 +443,6 @@ pub struct Step {
     pub action: Action,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Blocks apply: fix it first.
-    Error,
-    Warning,
-}
-
 impl Step {
     /// A step that does not reduce coverage, with no field changes and no policy diff yet; its
     /// kind is the action's.
@@ -482,80 +476,6 @@ impl Step {
         self.coverage_restored = restored;
         self
     }
-}
-
-crate::model::names::named! {
-    /// What a preflight finding is about: stable, for scripts and SARIF rule ids.
-    pub enum FindingCode {
-        AccessLoggingTargetLocked => "access-logging-target-locked",
-        AlertsNotRecorded => "alerts-not-recorded",
-        AlertsPlaceUnreachable => "alerts-place-unreachable",
-        AlertsRoleMissing => "alerts-role-missing",
-        AlertsRuleTaken => "alerts-rule-taken",
-        AlertsTopicMissing => "alerts-topic-missing",
-        AlertsTopicPolicy => "alerts-topic-policy",
-        AlertsTopicRegion => "alerts-topic-region",
-        AlertsTopicUnreadable => "alerts-topic-unreadable",
-        AccessLoggingTargetMissing => "access-logging-target-missing",
-        AccessLoggingTargetPolicy => "access-logging-target-policy",
-        BucketAccessLoggingOff => "bucket-access-logging-off",
-        BucketMissing => "bucket-missing",
-        BucketNotOwned => "bucket-not-owned",
-        BucketPolicy => "bucket-policy",
-        BucketPolicyAllowsTampering => "bucket-policy-allows-tampering",
-        BucketPolicyDeniesTrail => "bucket-policy-denies-trail",
-        BucketPolicyLacking => "bucket-policy-lacking",
-        BucketPublicAccessUnmanaged => "bucket-public-access-unmanaged",
-        BucketRegion => "bucket-region",
-        BucketTlsUnmanaged => "bucket-tls-unmanaged",
-        BucketVerifyOnly => "bucket-verify-only",
-        BucketVersioningUnmanaged => "bucket-versioning-unmanaged",
-        ConflictingBucket => "conflicting-bucket",
-        ConflictingDelegatedAdministrators => "conflicting-delegated-administrators",
-        DataEventsLogTheirOwnBucket => "data-events-log-their-own-bucket",
-        DelegatedAdministratorsUnalerted => "delegated-administrators-unalerted",
-        DuplicateManagementEvents => "duplicate-management-events",
-        DuplicateTrail => "duplicate-trail",
-        EnableAllFeatures => "enable-all-features",
-        GuardrailDeniesDelivery => "guardrail-denies-delivery",
-        GuardrailLocksOutCaller => "guardrail-locks-out-caller",
-        GuardrailNameTaken => "guardrail-name-taken",
-        GuardrailTargetLimit => "guardrail-target-limit",
-        GuardrailTooLarge => "guardrail-too-large",
-        GuardrailUnenforceable => "guardrail-unenforceable",
-        GuardrailsUnlisted => "guardrails-unlisted",
-        GuardrailsUnreadable => "guardrails-unreadable",
-        KmsKeyDisabled => "kms-key-disabled",
-        KmsKeyMissing => "kms-key-missing",
-        KmsKeyPolicy => "kms-key-policy",
-        KmsKeyPolicyUnreadable => "kms-key-policy-unreadable",
-        KmsKeyRegion => "kms-key-region",
-        LegacyStatementKept => "legacy-statement-kept",
-        ManagedByLandingZone => "managed-by-landing-zone",
-        ManagementAccountOnly => "management-account-only",
-        NoCloudwatchLogs => "no-cloudwatch-logs",
-        NoKms => "no-kms",
-        NoManagementEvents => "no-management-events",
-        NotInOrganization => "not-in-organization",
-        NotManagementAccount => "not-management-account",
-        NoncurrentKeptForever => "noncurrent-kept-forever",
-        SecondOrganizationTrail => "second-organization-trail",
-        SingleRegion => "single-region",
-        TrailLimit => "trail-limit",
-        TrailNameTaken => "trail-name-taken",
-        ValidationOff => "validation-off",
-    }
-}
-
-/// A preflight finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    pub severity: Severity,
-    pub code: FindingCode,
-    /// The spec file it concerns (empty when organization-wide).
-    pub spec: String,
-    pub message: String,
-    pub fix: String,
 }
 
 /// A plan: steps in dependency order, findings, and the hashes that make a saved plan stale.
