@@ -187,6 +187,9 @@ fn guardrails_deny_a_member_admin_on_the_log_bucket_alert_on_it_and_let_ci_conve
     tamper(&admin, "org-logs")
         .into_iter()
         .for_each(denied_by_scp);
+    // A forged file put over a delivered one is denied too.
+    let forged = ["--bucket", "org-logs", "--key", "AWSLogs/evidence.json.gz"];
+    denied_by_scp(admin.run(&[&["s3api", "put-object"][..], &forged[..]].concat()));
     let evidence = ["--bucket", "team-data", "--key", "AWSLogs/evidence.json.gz"];
     admin.ok(&[&["s3api", "put-object"][..], &evidence[..]].concat());
     for answer in tamper(&admin, "team-data") {

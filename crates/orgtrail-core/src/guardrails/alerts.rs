@@ -32,6 +32,7 @@ pub const BUCKET_EVENTS: &[&str] = &[
     "DeleteBucketOwnershipControls",
     "DeleteBucketPolicy",
     "DeleteBucketPublicAccessBlock",
+    "PutBucketAcl",
     "PutBucketEncryption",
     "PutBucketLifecycle",
     "PutBucketLogging",
@@ -46,6 +47,7 @@ pub const KEY_EVENTS: &[&str] = &["DisableKey", "PutKeyPolicy", "ScheduleKeyDele
 
 pub const LOG_GROUP_EVENTS: &[&str] = &[
     "DeleteLogGroup",
+    "DeleteLogStream",
     "DeleteRetentionPolicy",
     "PutRetentionPolicy",
 ];

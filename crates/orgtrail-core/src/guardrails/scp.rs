@@ -20,10 +20,12 @@ pub const TRAIL_ACTIONS: &[&str] = &[
     "cloudtrail:UpdateTrail",
 ];
 
-/// Calls that delete the bucket or weaken what keeps its files.
+/// Calls that delete the bucket or weaken what keeps its files (an ACL grant lets others
+/// write or read where ownership controls do not disable ACLs).
 pub const BUCKET_ACTIONS: &[&str] = &[
     "s3:DeleteBucket",
     "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
     "s3:PutBucketLogging",
     "s3:PutBucketObjectLockConfiguration",
     "s3:PutBucketOwnershipControls",
@@ -34,8 +36,20 @@ pub const BUCKET_ACTIONS: &[&str] = &[
     "s3:PutLifecycleConfiguration",
 ];
 
-/// Calls that delete log files.
-pub const OBJECT_ACTIONS: &[&str] = &["s3:DeleteObject", "s3:DeleteObjectVersion"];
+/// Calls that delete, overwrite or unlock log files: a forged file put over a delivered one
+/// (versioning keeps the original only as a noncurrent version), an ACL on a file, a shorter
+/// Object Lock retention, a lifted legal hold, a governance-mode bypass. CloudTrail writes as
+/// its service principal, which SCPs never bind ("SCPs don't affect service principals"), so
+/// denying PutObject to every member-account principal costs no delivery.
+pub const OBJECT_ACTIONS: &[&str] = &[
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+];
 
 /// Calls that make the key unusable or change who may use it.
 pub const KEY_ACTIONS: &[&str] = &[
@@ -44,9 +58,11 @@ pub const KEY_ACTIONS: &[&str] = &[
     "kms:ScheduleKeyDeletion",
 ];
 
-/// Calls that delete the log group or shorten how long it keeps events.
+/// Calls that delete the log group, its streams (their events with them), or shorten how long
+/// it keeps events.
 pub const LOG_GROUP_ACTIONS: &[&str] = &[
     "logs:DeleteLogGroup",
+    "logs:DeleteLogStream",
     "logs:DeleteRetentionPolicy",
     "logs:PutRetentionPolicy",
 ];

@@ -91,6 +91,14 @@ fn first_plan_enables_rcps_creates_and_attaches_both_policies_reducing_nothing()
         content.contains("arn:aws:iam::111111111111:role/admin"),
         "{content}"
     );
+    // The attacker's variants on the log files: overwrite and unlock, not only delete.
+    for call in [
+        "s3:PutObject\"",
+        "s3:PutObjectRetention",
+        "s3:BypassGovernanceRetention",
+    ] {
+        assert!(content.contains(call), "{call}: {content}");
+    }
 }
 
 #[test]
