@@ -175,6 +175,17 @@ fn guardrails_deny_a_member_admin_on_the_log_bucket_alert_on_it_and_let_ci_conve
         .expect_contains(&role);
     assert!(moto.writes().is_empty(), "{:?}", moto.writes());
     let_publish(&l.mgmt, &l.alerts.topic_arn, &role);
+    // The execution role itself, in the log-archive account, trusting EventBridge (the contract
+    // layer delivers nothing across accounts without it, as AWS).
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    l.owner.ok(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "orgtrail-alerts",
+        "--assume-role-policy-document",
+        trust,
+    ]);
     as_ci(moto, &["apply", spec, "--auto-approve"])
         .expect_code(0)
         .expect_contains("create-policy")

@@ -196,6 +196,9 @@ fn send(
         .with("aws:SourceAccount", account)
     } else {
         let role = role.filter(|r| r.split(':').nth(4) == Some(account))?;
+        if !events_may_assume(cx, account, role) {
+            return None;
+        }
         Request::new(
             Principal::Account {
                 account: account.to_string(),
@@ -213,6 +216,22 @@ fn send(
     }
     query(cx, service, region, owner, body);
     Some(())
+}
+
+/// Whether the execution role exists in the rule's account and trusts EventBridge ("Specify an
+/// execution role": "the following policy allows the EventBridge service to assume the
+/// execution role").
+fn events_may_assume(cx: &Cx, account: &str, role: &str) -> bool {
+    let name = role.rsplit('/').next().unwrap_or_default();
+    let Some(trust) = cx.world().role_trust(account, name) else {
+        return false;
+    };
+    let req = Request::new(
+        Principal::Service("events.amazonaws.com".into()),
+        "sts:AssumeRole",
+        role,
+    );
+    policy::evaluate(&trust, &req) == Ok(Decision::Allow)
 }
 
 fn queue_url(region: &str, owner: &str, name: &str) -> String {

@@ -151,6 +151,17 @@ impl World {
         (!docs.is_empty()).then_some(docs)
     }
 
+    /// The trust policy of role `name` in `account` (moto's IAM); `None` when there is no such
+    /// role.
+    pub fn role_trust(&self, account: &str, name: &str) -> Option<String> {
+        let mut q = Query::new("POST", "/", "iam", "us-east-1").as_account(account);
+        q.body = format!("Action=GetRole&RoleName={name}&Version=2010-05-08").into_bytes();
+        let doc = xml_values(&self.ask(&q).text(), "AssumeRolePolicyDocument").pop()?;
+        Some(super::wire::percent_decode(
+            &doc.replace("&quot;", "\"").replace("&amp;", "&"),
+        ))
+    }
+
     /// The owner and region of a bucket; `None` when it does not exist.
     pub fn bucket(&self, name: &str) -> Option<BucketFacts> {
         if let Some(f) = self.buckets.lock().expect("lock").get(name) {
